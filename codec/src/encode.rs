@@ -1,0 +1,288 @@
+//! Writing heads and framing bodies (RFC 9112 §4, §6, §7; RFC 9110 §6.6.1).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::grammar::{is_field_value, is_token, list_elements, push_decimal, push_hex, trim_ows};
+use crate::{Field, Headers, UsageError};
+
+/// The `Date` value, formatted at most once per second of the caller's
+/// clock (RFC 9110 §6.6.1: IMF-fixdate, 29 bytes).
+#[derive(Debug, Clone)]
+pub(crate) struct DateCache {
+    second: Option<u64>,
+    value: [u8; 29],
+}
+
+impl DateCache {
+    pub(crate) fn new() -> DateCache {
+        DateCache {
+            second: None,
+            value: [b' '; 29],
+        }
+    }
+
+    pub(crate) fn get(&mut self, now: SystemTime) -> &[u8; 29] {
+        let second = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        if self.second != Some(second) {
+            let text = httpdate::fmt_http_date(now);
+            if text.len() == 29 {
+                self.value.copy_from_slice(text.as_bytes());
+            }
+            self.second = Some(second);
+        }
+        &self.value
+    }
+}
+
+/// How the body after a written head is framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Encoder {
+    /// Exactly `remaining` more bytes of `declared`.
+    Length { declared: u64, remaining: u64 },
+    /// Chunked (RFC 9112 §7.1).
+    Chunked,
+    /// Raw bytes, ended by closing the connection.
+    Close,
+    /// No body may follow (1xx, 204, 304, 2xx to CONNECT).
+    Forbidden,
+    /// A body may be produced but is not sent (the answer to HEAD).
+    Discard,
+}
+
+impl Encoder {
+    /// Frames one piece of body.
+    pub(crate) fn data(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), UsageError> {
+        match self {
+            Encoder::Length {
+                declared,
+                remaining,
+            } => {
+                if data.len() as u64 > *remaining {
+                    return Err(UsageError::BodyTooLong {
+                        declared: *declared,
+                    });
+                }
+                *remaining -= data.len() as u64;
+                out.extend_from_slice(data);
+            }
+            // RFC 9112 §7.1: an empty chunk would read as the last one.
+            Encoder::Chunked if data.is_empty() => {}
+            Encoder::Chunked => {
+                push_hex(out, data.len() as u64);
+                out.extend_from_slice(b"\r\n");
+                out.extend_from_slice(data);
+                out.extend_from_slice(b"\r\n");
+            }
+            Encoder::Close => out.extend_from_slice(data),
+            Encoder::Forbidden if !data.is_empty() => return Err(UsageError::BodyNotAllowed),
+            Encoder::Forbidden | Encoder::Discard => {}
+        }
+        Ok(())
+    }
+
+    /// Ends the body; trailers go out only on chunked bodies to peers that
+    /// accept them (RFC 9112 §7.4), framing fields never.
+    pub(crate) fn end(
+        &self,
+        trailers: Option<&Headers>,
+        send_trailers: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<(), UsageError> {
+        match *self {
+            Encoder::Length {
+                declared,
+                remaining,
+            } if remaining > 0 => Err(UsageError::BodyTooShort {
+                declared,
+                written: declared - remaining,
+            }),
+            Encoder::Chunked => {
+                let trailers = trailers.filter(|_| send_trailers);
+                if let Some(trailers) = trailers {
+                    validate(trailers)?;
+                }
+                out.extend_from_slice(b"0\r\n");
+                for field in trailers.into_iter().flatten() {
+                    if !is_framing_field(field.name_bytes()) {
+                        push_field(out, field.name_bytes(), field.value());
+                    }
+                }
+                out.extend_from_slice(b"\r\n");
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Fields that frame or route a message, never allowed in trailers.
+fn is_framing_field(name: &[u8]) -> bool {
+    [
+        &b"content-length"[..],
+        b"transfer-encoding",
+        b"host",
+        b"connection",
+        b"trailer",
+        b"te",
+        b"upgrade",
+    ]
+    .iter()
+    .any(|n| name.eq_ignore_ascii_case(n))
+}
+
+pub(crate) fn push_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+    out.extend_from_slice(name);
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Checks every field so no caller-given name or value can split a message
+/// (RFC 9112 §11.1).
+pub(crate) fn validate(headers: &Headers) -> Result<(), UsageError> {
+    headers.iter().try_for_each(check_field)
+}
+
+fn check_field(field: &Field) -> Result<(), UsageError> {
+    if !is_token(field.name_bytes()) {
+        return Err(UsageError::InvalidHeaderName(
+            String::from_utf8_lossy(field.name_bytes()).into_owned(),
+        ));
+    }
+    if !is_field_value(field.value()) {
+        return Err(UsageError::InvalidHeaderValue(field.name().to_owned()));
+    }
+    Ok(())
+}
+
+/// What a caller-given head already says about framing and the automatic
+/// fields, gathered in the same pass that validates it.
+#[derive(Debug, Default)]
+pub(crate) struct Given {
+    pub(crate) content_length: Option<u64>,
+    pub(crate) chunked: Option<bool>,
+    pub(crate) date: bool,
+    pub(crate) server: bool,
+    pub(crate) host: bool,
+    pub(crate) connection: Option<crate::request::ConnectionTokens>,
+}
+
+impl Given {
+    pub(crate) fn of(headers: &Headers) -> Result<Given, UsageError> {
+        let mut given = Given::default();
+        for field in headers {
+            check_field(field)?;
+            let name = field.name_bytes();
+            let value = field.value();
+            match name.len() {
+                4 if name.eq_ignore_ascii_case(b"date") => given.date = true,
+                4 if name.eq_ignore_ascii_case(b"host") => given.host = true,
+                6 if name.eq_ignore_ascii_case(b"server") => given.server = true,
+                10 if name.eq_ignore_ascii_case(b"connection") => given
+                    .connection
+                    .get_or_insert_with(Default::default)
+                    .add(value),
+                14 if name.eq_ignore_ascii_case(b"content-length") => {
+                    let text = std::str::from_utf8(trim_ows(value)).unwrap_or("");
+                    let n = text.parse().map_err(|_| UsageError::ConflictingFraming)?;
+                    if given.content_length.is_some_and(|m| m != n) {
+                        return Err(UsageError::ConflictingFraming);
+                    }
+                    given.content_length = Some(n);
+                }
+                17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+                    let last = list_elements(value).last();
+                    given.chunked = Some(last.is_some_and(|c| c.eq_ignore_ascii_case(b"chunked")));
+                }
+                _ => {}
+            }
+        }
+        if given.content_length.is_some() && given.chunked.is_some() {
+            // RFC 9112 §6.2: never both in one message.
+            return Err(UsageError::ConflictingFraming);
+        }
+        Ok(given)
+    }
+}
+
+/// Writes `HTTP/1.1 SP 3DIGIT SP reason CRLF` (RFC 9112 §4); the SP stays
+/// even when the reason is empty.
+pub(crate) fn push_status_line(out: &mut Vec<u8>, status: crate::Status, reason: &[u8]) {
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(&status.digits());
+    out.push(b' ');
+    out.extend_from_slice(reason);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Writes the caller's fields, skipping framing fields where `skip_framing`.
+pub(crate) fn push_fields(out: &mut Vec<u8>, headers: &Headers, skip_framing: bool) {
+    for field in headers {
+        let name = field.name_bytes();
+        if skip_framing
+            && (name.eq_ignore_ascii_case(b"content-length")
+                || name.eq_ignore_ascii_case(b"transfer-encoding"))
+        {
+            continue;
+        }
+        push_field(out, name, field.value());
+    }
+}
+
+pub(crate) fn push_content_length(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(b"Content-Length: ");
+    push_decimal(out, n);
+    out.extend_from_slice(b"\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunked_skips_empty_pieces_and_ends_with_zero_crlf_crlf() {
+        let mut out = Vec::new();
+        let mut enc = Encoder::Chunked;
+        enc.data(b"hello", &mut out).unwrap();
+        enc.data(b"", &mut out).unwrap();
+        enc.data(&[b'x'; 26], &mut out).unwrap();
+        enc.end(None, false, &mut out).unwrap();
+        let mut want = b"5\r\nhello\r\n1a\r\n".to_vec();
+        want.extend_from_slice(&[b'x'; 26]);
+        want.extend_from_slice(b"\r\n0\r\n\r\n");
+        assert_eq!(out, want);
+    }
+
+    #[test]
+    fn length_refuses_too_long_and_too_short() {
+        let mut out = Vec::new();
+        let mut enc = Encoder::Length {
+            declared: 3,
+            remaining: 3,
+        };
+        assert_eq!(
+            enc.data(b"abcd", &mut out),
+            Err(UsageError::BodyTooLong { declared: 3 })
+        );
+        assert!(out.is_empty(), "nothing is written when refused");
+        enc.data(b"ab", &mut out).unwrap();
+        assert_eq!(
+            enc.end(None, false, &mut out),
+            Err(UsageError::BodyTooShort {
+                declared: 3,
+                written: 2
+            })
+        );
+    }
+
+    #[test]
+    fn date_is_cached_per_second() {
+        let mut cache = DateCache::new();
+        let t = UNIX_EPOCH + std::time::Duration::from_secs(784_111_777);
+        assert_eq!(cache.get(t), b"Sun, 06 Nov 1994 08:49:37 GMT");
+        let later = t + std::time::Duration::from_millis(999);
+        assert_eq!(cache.get(later), b"Sun, 06 Nov 1994 08:49:37 GMT");
+        let next = t + std::time::Duration::from_secs(1);
+        assert_eq!(cache.get(next), b"Sun, 06 Nov 1994 08:49:38 GMT");
+    }
+}

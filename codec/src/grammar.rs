@@ -1,0 +1,218 @@
+//! Byte classes of the HTTP grammar (RFC 9110 §5.6) shared by the parser and
+//! the serializer, so the same definition of a token guards both directions.
+
+/// `tchar` of RFC 9110 §5.6.2.
+const fn is_tchar_const(b: u8) -> bool {
+    matches!(b,
+        b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.'
+        | b'^' | b'_' | b'`' | b'|' | b'~'
+        | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
+}
+
+static TCHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = is_tchar_const(i as u8);
+        i += 1;
+    }
+    table
+};
+
+/// Is `b` a token character (RFC 9110 §5.6.2)?
+#[inline]
+pub(crate) fn is_tchar(b: u8) -> bool {
+    TCHAR[b as usize]
+}
+
+/// Is `s` a non-empty token (RFC 9110 §5.6.2)?
+#[inline]
+pub(crate) fn is_token(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|&b| is_tchar(b))
+}
+
+/// May `b` appear in a field value? HTAB, SP, VCHAR and obs-text; never
+/// NUL, CR, LF, other controls or DEL (RFC 9110 §5.5).
+#[inline]
+pub(crate) fn is_field_value_byte(b: u8) -> bool {
+    b == b'\t' || (b >= 0x20 && b != 0x7f)
+}
+
+/// Is `v` a field value that cannot split a message (RFC 9112 §11.1)?
+#[inline]
+pub(crate) fn is_field_value(v: &[u8]) -> bool {
+    v.iter().all(|&b| is_field_value_byte(b))
+}
+
+/// May `b` appear in a request-target? Visible ASCII only: no whitespace,
+/// controls, DEL or bytes ≥ 0x80 (RFC 9112 §3.2, RFC 3986 §2).
+#[inline]
+pub(crate) fn is_target_byte(b: u8) -> bool {
+    (0x21..=0x7e).contains(&b)
+}
+
+/// Optional whitespace (RFC 9110 §5.6.3).
+#[inline]
+pub(crate) fn is_ows(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// Trim SP and HTAB, and nothing else, from both ends (RFC 9110 §5.5).
+pub(crate) fn trim_ows(mut v: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = v {
+        if !is_ows(*first) {
+            break;
+        }
+        v = rest;
+    }
+    while let [rest @ .., last] = v {
+        if !is_ows(*last) {
+            break;
+        }
+        v = rest;
+    }
+    v
+}
+
+/// The non-empty elements of a comma-separated list, trimmed of OWS
+/// (RFC 9110 §5.6.1: recipients accept and ignore empty elements).
+pub(crate) fn list_elements(v: &[u8]) -> impl Iterator<Item = &[u8]> {
+    v.split(|&b| b == b',')
+        .map(trim_ows)
+        .filter(|e| !e.is_empty())
+}
+
+/// Is `v` a valid `Host` field value: `uri-host [ ":" port ]`, possibly
+/// empty (RFC 9112 §3.2, RFC 3986 §3.2.2)?
+pub(crate) fn is_host(v: &[u8]) -> bool {
+    let (host, port) = if let Some(rest) = v.strip_prefix(b"[") {
+        // IP-literal: "[" ( IPv6address / IPvFuture ) "]"
+        let Some(close) = rest.iter().position(|&b| b == b']') else {
+            return false;
+        };
+        let literal = &rest[..close];
+        if literal.is_empty()
+            || !literal
+                .iter()
+                .all(|&b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.' | b'v' | b'V'))
+        {
+            return false;
+        }
+        (&b""[..], &rest[close + 1..])
+    } else {
+        match v.iter().position(|&b| b == b':') {
+            Some(colon) => (&v[..colon], &v[colon..]),
+            None => (v, &b""[..]),
+        }
+    };
+    let port_ok = match port {
+        [] => true,
+        [b':', digits @ ..] => digits.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    port_ok && host.iter().all(|&b| is_reg_name_byte(b))
+}
+
+/// reg-name: unreserved / pct-encoded / sub-delims (RFC 3986 §3.2.2).
+fn is_reg_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.'
+                | b'_'
+                | b'~'
+                | b'%'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+        )
+}
+
+/// Writes `n` in decimal.
+pub(crate) fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// Writes `n` in lowercase hexadecimal.
+pub(crate) fn push_hex(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 16];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b"0123456789abcdef"[(n & 0xf) as usize];
+        n >>= 4;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_only_sp_and_htab() {
+        assert_eq!(trim_ows(b" \t a b \t"), b"a b");
+        assert_eq!(trim_ows(b"\x0ba\x0c"), b"\x0ba\x0c");
+        assert_eq!(trim_ows(b"\xa0a\x85"), b"\xa0a\x85");
+        assert_eq!(trim_ows(b"   "), b"");
+    }
+
+    #[test]
+    fn hosts() {
+        for ok in [
+            &b""[..],
+            b"a",
+            b"example.com:8080",
+            b"[::1]:80",
+            b"[::1]",
+            b"a-b.c_d~",
+        ] {
+            assert!(is_host(ok), "{:?}", String::from_utf8_lossy(ok));
+        }
+        for bad in [
+            &b"a b"[..],
+            b"a:b",
+            b"[::1",
+            b"a/b",
+            b"a@b",
+            b"[]",
+            b"[::1]x",
+        ] {
+            assert!(!is_host(bad), "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn numbers() {
+        let mut out = Vec::new();
+        push_decimal(&mut out, 0);
+        out.push(b' ');
+        push_decimal(&mut out, u64::MAX);
+        out.push(b' ');
+        push_hex(&mut out, 0x1f);
+        out.push(b' ');
+        push_hex(&mut out, 0);
+        assert_eq!(out, b"0 18446744073709551615 1f 0");
+    }
+}

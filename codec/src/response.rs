@@ -1,0 +1,130 @@
+//! Reading a response head, for the client role (RFC 9112 §4, §6.3).
+
+use bytes::BytesMut;
+
+use crate::config::HEADERS_CEILING;
+use crate::fields::{build_headers, head_error, header_slots, HeadReader, Span};
+use crate::grammar::trim_ows;
+use crate::request::{ConnectionTokens, Framing};
+use crate::{Limits, ProtocolError, ResponseHead, Status, Version};
+
+/// A parsed response head with what its fields say about framing.
+#[derive(Debug)]
+pub(crate) struct ParsedResponse {
+    pub(crate) head: ResponseHead,
+    pub(crate) content_length: Option<u64>,
+    /// `Some(true)` for chunked, `Some(false)` for another final coding.
+    pub(crate) chunked: Option<bool>,
+    pub(crate) keep_alive: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct ResponseReader {
+    head: HeadReader,
+}
+
+impl ResponseReader {
+    pub(crate) fn new() -> ResponseReader {
+        ResponseReader {
+            head: HeadReader::new(),
+        }
+    }
+
+    pub(crate) fn in_progress(&self) -> bool {
+        self.head.in_progress()
+    }
+
+    pub(crate) fn read(
+        &mut self,
+        buf: &mut BytesMut,
+        limits: &Limits,
+    ) -> Result<Option<ParsedResponse>, ProtocolError> {
+        if buf.is_empty() && !self.head.in_progress() {
+            return Ok(None);
+        }
+        self.head
+            .read(buf, limits, too_large, &mut |buf, end, spans| {
+                parse(buf, end, spans, limits)
+            })
+    }
+}
+
+fn too_large(_: &[u8], _: &Limits) -> ProtocolError {
+    ProtocolError::bad_request("response head too large")
+}
+
+fn parse(
+    buf: &mut BytesMut,
+    end: usize,
+    spans: &mut Vec<Span>,
+    limits: &Limits,
+) -> Result<Option<ParsedResponse>, ProtocolError> {
+    let mut slots = header_slots();
+    let slots = &mut slots[..limits.max_headers.min(HEADERS_CEILING)];
+    let mut res = httparse::Response::new(&mut []);
+    let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(
+        &mut res,
+        &buf[..end],
+        slots,
+    );
+    let len = match parsed {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(head_error(e)),
+    };
+    if len > limits.max_head {
+        return Err(too_large(buf, limits));
+    }
+    let (Some(minor), Some(code)) = (res.version, res.code) else {
+        return Err(ProtocolError::bad_request("malformed head"));
+    };
+    let status = Status::new(code).ok_or(ProtocolError::bad_request("invalid status code"))?;
+    let version = if minor == 0 {
+        Version::Http10
+    } else {
+        Version::Http11
+    };
+    let reason_span = res
+        .reason
+        .map(|r| crate::fields::offset_of(buf, r.as_bytes()));
+
+    let mut framing = Framing::default();
+    let mut connection = ConnectionTokens::default();
+    for field in res.headers.iter() {
+        let name = field.name.as_bytes();
+        let value = trim_ows(field.value);
+        if name.eq_ignore_ascii_case(b"content-length") {
+            framing.content_length(value)?;
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+            framing.transfer_encoding(value)?;
+        } else if name.eq_ignore_ascii_case(b"connection") {
+            connection.add(value);
+        }
+    }
+    if framing.transfer_encoding && framing.content_length.is_some() {
+        return Err(ProtocolError::bad_request(
+            "content-length and transfer-encoding both present",
+        ));
+    }
+    let chunked = if framing.transfer_encoding {
+        Some(framing.is_chunked()?)
+    } else {
+        None
+    };
+
+    spans.clear();
+    spans.extend(res.headers.iter().map(|f| Span::of(buf, f)));
+    let bytes = buf.split_to(len).freeze();
+    let reason = reason_span.map(|span| crate::fields::slice(&bytes, span));
+    Ok(Some(ParsedResponse {
+        head: ResponseHead {
+            status,
+            reason,
+            version,
+            headers: build_headers(&bytes, spans),
+        },
+        content_length: framing.content_length,
+        chunked,
+        keep_alive: connection.keep_alive(version),
+    }))
+}
