@@ -45,10 +45,11 @@ pub(crate) fn is_field_value(v: &[u8]) -> bool {
 }
 
 /// May `b` appear in a request-target? Visible ASCII only: no whitespace,
-/// controls, DEL or bytes ≥ 0x80 (RFC 9112 §3.2, RFC 3986 §2).
+/// controls, DEL or bytes ≥ 0x80 (RFC 9112 §3.2, RFC 3986 §2), and no `#`:
+/// a fragment is never part of a request-target (RFC 9112 §3.2.1).
 #[inline]
 pub(crate) fn is_target_byte(b: u8) -> bool {
-    (0x21..=0x7e).contains(&b)
+    (0x21..=0x7e).contains(&b) && b != b'#'
 }
 
 /// Optional whitespace (RFC 9110 §5.6.3).

@@ -37,7 +37,7 @@ impl RequestReader {
         if !self.head.in_progress() {
             // RFC 9112 §2.2: ignore empty lines before the request line.
             skip_empty_lines(buf)?;
-            let Some(&first) = buf.first() else {
+            let (Some(&first), false) = (buf.first(), &buf[..] == b"\r") else {
                 return Ok(None);
             };
             // A method is a token; anything else (a TLS ClientHello starts
@@ -143,10 +143,17 @@ fn version_error(buf: &[u8]) -> ProtocolError {
     let line = buf[..line_end]
         .strip_suffix(b"\r")
         .unwrap_or(&buf[..line_end]);
-    let version = line.rsplit(|&b| b == b' ').next().unwrap_or(b"");
+    let mut parts = line.split(|&b| b == b' ');
+    let (Some(_method), Some(_target), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return ProtocolError::bad_request("invalid request line");
+    };
     match version {
         [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
-            if major.is_ascii_digit() && minor.is_ascii_digit() && line.contains(&b' ') =>
+            if major.is_ascii_digit()
+                && minor.is_ascii_digit()
+                && !matches!((major, minor), (b'1', b'0' | b'1')) =>
         {
             ProtocolError::new(
                 Status::HTTP_VERSION_NOT_SUPPORTED,
