@@ -79,6 +79,8 @@ pub enum UsageError {
     InvalidHeaderName(String),
     /// A header value holds CR, LF, NUL or another control byte.
     InvalidHeaderValue(String),
+    /// A reason phrase holds CR, LF or another control byte.
+    InvalidReason,
     /// The head sets framing that contradicts itself or the declared body
     /// (both Content-Length and Transfer-Encoding, or a Content-Length other
     /// than the body's size).
@@ -109,6 +111,7 @@ impl fmt::Display for UsageError {
             UsageError::BodyNotAllowed => f.write_str("this message may not have a body"),
             UsageError::InvalidHeaderName(n) => write!(f, "invalid header name {n:?}"),
             UsageError::InvalidHeaderValue(n) => write!(f, "invalid value for header {n:?}"),
+            UsageError::InvalidReason => f.write_str("invalid reason phrase"),
             UsageError::ConflictingFraming => f.write_str("conflicting message framing"),
             UsageError::UnexpectedUpgrade => f.write_str("unexpected 101 Switching Protocols"),
             UsageError::InvalidTarget => f.write_str("invalid request target"),

@@ -24,6 +24,7 @@ use crate::decode::{Decoded, Decoder};
 use crate::encode::{
     push_content_length, push_field, push_fields, push_status_line, DateCache, Encoder, Given,
 };
+use crate::grammar::is_field_value;
 use crate::request::RequestReader;
 use crate::{
     BodySize, Config, Headers, Method, ProtocolError, RequestHead, ResponseHead, Status,
@@ -329,6 +330,10 @@ impl ServerConn {
         }
         let status = head.status;
         let given = Given::of(&head.headers)?;
+        // RFC 9112 §4: reason-phrase = *( HTAB / SP / VCHAR / obs-text ).
+        if !is_field_value(head.reason()) {
+            return Err(UsageError::InvalidReason);
+        }
         let x = self.exchange;
 
         if status.is_informational() && status != Status::SWITCHING_PROTOCOLS {
