@@ -10,7 +10,7 @@ pub struct Limits {
     /// Bytes of a request or response head, request line and headers
     /// included, complete or not (default 16 KiB → 431).
     pub max_head: usize,
-    /// Header field lines in one head (default 100 → 431; at most 512).
+    /// Header field lines in one head (default 100 → 431).
     pub max_headers: usize,
     /// Bytes of the request-target (default 8 KiB → 414).
     pub max_target: usize,
@@ -23,9 +23,6 @@ pub struct Limits {
     /// remainder closes the connection instead.
     pub max_drain: u64,
 }
-
-/// The hard ceiling on [`Limits::max_headers`], which sizes a stack buffer.
-pub(crate) const HEADERS_CEILING: usize = 512;
 
 impl Default for Limits {
     fn default() -> Limits {

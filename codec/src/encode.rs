@@ -3,7 +3,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::grammar::{is_field_value, is_token, list_elements, push_decimal, push_hex, trim_ows};
-use crate::{Field, Headers, UsageError};
+use crate::{Headers, UsageError};
 
 /// The `Date` value, formatted at most once per second of the caller's
 /// clock (RFC 9110 §6.6.1: IMF-fixdate, 29 bytes).
@@ -102,9 +102,9 @@ impl Encoder {
                     validate(trailers)?;
                 }
                 out.extend_from_slice(b"0\r\n");
-                for field in trailers.into_iter().flatten() {
-                    if !is_framing_field(field.name_bytes()) {
-                        push_field(out, field.name_bytes(), field.value());
+                for (name, value) in trailers.iter().flat_map(|t| t.iter_raw()) {
+                    if !is_framing_field(name) {
+                        push_field(out, name, value);
                     }
                 }
                 out.extend_from_slice(b"\r\n");
@@ -140,17 +140,21 @@ pub(crate) fn push_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
 /// Checks every field so no caller-given name or value can split a message
 /// (RFC 9112 §11.1).
 pub(crate) fn validate(headers: &Headers) -> Result<(), UsageError> {
-    headers.iter().try_for_each(check_field)
+    headers
+        .iter_raw()
+        .try_for_each(|(name, value)| check_field(name, value))
 }
 
-fn check_field(field: &Field) -> Result<(), UsageError> {
-    if !is_token(field.name_bytes()) {
+fn check_field(name: &[u8], value: &[u8]) -> Result<(), UsageError> {
+    if !is_token(name) {
         return Err(UsageError::InvalidHeaderName(
-            String::from_utf8_lossy(field.name_bytes()).into_owned(),
+            String::from_utf8_lossy(name).into_owned(),
         ));
     }
-    if !is_field_value(field.value()) {
-        return Err(UsageError::InvalidHeaderValue(field.name().to_owned()));
+    if !is_field_value(value) {
+        return Err(UsageError::InvalidHeaderValue(
+            String::from_utf8_lossy(name).into_owned(),
+        ));
     }
     Ok(())
 }
@@ -170,10 +174,8 @@ pub(crate) struct Given {
 impl Given {
     pub(crate) fn of(headers: &Headers) -> Result<Given, UsageError> {
         let mut given = Given::default();
-        for field in headers {
-            check_field(field)?;
-            let name = field.name_bytes();
-            let value = field.value();
+        for (name, value) in headers.iter_raw() {
+            check_field(name, value)?;
             match name.len() {
                 4 if name.eq_ignore_ascii_case(b"date") => given.date = true,
                 4 if name.eq_ignore_ascii_case(b"host") => given.host = true,
@@ -217,15 +219,14 @@ pub(crate) fn push_status_line(out: &mut Vec<u8>, status: crate::Status, reason:
 
 /// Writes the caller's fields, skipping framing fields where `skip_framing`.
 pub(crate) fn push_fields(out: &mut Vec<u8>, headers: &Headers, skip_framing: bool) {
-    for field in headers {
-        let name = field.name_bytes();
+    for (name, value) in headers.iter_raw() {
         if skip_framing
             && (name.eq_ignore_ascii_case(b"content-length")
                 || name.eq_ignore_ascii_case(b"transfer-encoding"))
         {
             continue;
         }
-        push_field(out, name, field.value());
+        push_field(out, name, value);
     }
 }
 

@@ -5,8 +5,8 @@ use std::mem::MaybeUninit;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::config::HEADERS_CEILING;
 use crate::grammar::trim_ows;
+use crate::headers::{Span, SpanList};
 use crate::{Headers, Limits, ProtocolError, Status};
 
 /// What a scan of the buffered bytes found.
@@ -88,20 +88,17 @@ impl Scanner {
 pub(crate) struct HeadReader {
     scanner: Scanner,
     tried: bool,
-    spans: Vec<Span>,
 }
 
-/// Parses a head from `buf[..end]`, filling in the field spans; `Ok(None)`
-/// when it is incomplete.
+/// Parses a head from `buf[..end]`; `Ok(None)` when it is incomplete.
 pub(crate) type ParseFn<'a, T> =
-    &'a mut dyn FnMut(&mut BytesMut, usize, &mut Vec<Span>) -> Result<Option<T>, ProtocolError>;
+    &'a mut dyn FnMut(&mut BytesMut, usize) -> Result<Option<T>, ProtocolError>;
 
 impl HeadReader {
     pub(crate) fn new() -> HeadReader {
         HeadReader {
             scanner: Scanner::head(),
             tried: false,
-            spans: Vec::new(),
         }
     }
 
@@ -123,7 +120,7 @@ impl HeadReader {
             self.tried = true;
             // Fast path: errors here are not reported yet, because the
             // same bytes split differently would not have been parsed.
-            if let Ok(Some(head)) = parse(buf, buf.len(), &mut self.spans) {
+            if let Ok(Some(head)) = parse(buf, buf.len()) {
                 self.reset();
                 return Ok(Some(head));
             }
@@ -135,7 +132,7 @@ impl HeadReader {
             Scan::Complete(len) if len > limits.max_head => return Err(too_large(buf, limits)),
             Scan::Complete(len) => len,
         };
-        let head = parse(buf, len, &mut self.spans)?;
+        let head = parse(buf, len)?;
         self.reset();
         // The scanner saw the blank line, so httparse cannot want more.
         head.map(Some)
@@ -148,47 +145,41 @@ impl HeadReader {
     }
 }
 
-/// Where a field's name and value lie within the head's bytes.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Span {
-    name: (usize, usize),
-    value: (usize, usize),
-}
-
 /// Offset and length of `part`, which lies inside the buffer at `base`.
 pub(crate) fn offset_of(base: &[u8], part: &[u8]) -> (usize, usize) {
     (part.as_ptr() as usize - base.as_ptr() as usize, part.len())
 }
 
-impl Span {
-    /// The span of a parsed field, its value trimmed of SP and HTAB only.
-    pub(crate) fn of(base: &[u8], field: &httparse::Header<'_>) -> Span {
-        Span {
-            name: offset_of(base, field.name.as_bytes()),
-            value: offset_of(base, trim_ows(field.value)),
-        }
-    }
+/// The span of a parsed field, its value trimmed of SP and HTAB only
+/// (RFC 9110 §5.5).
+pub(crate) fn span_of(base: &[u8], field: &httparse::Header<'_>) -> Span {
+    Span::new(
+        offset_of(base, field.name.as_bytes()),
+        offset_of(base, trim_ows(field.value)),
+    )
 }
 
-/// Builds headers that share the head's buffer instead of copying it.
-pub(crate) fn build_headers(head: &Bytes, spans: &[Span]) -> Headers {
-    let mut headers = Headers::with_capacity(spans.len());
-    for span in spans {
-        headers.push(Headers::field(
-            slice(head, span.name),
-            slice(head, span.value),
-        ));
-    }
-    headers
-}
-
+/// A shared slice of the frozen head.
 pub(crate) fn slice(head: &Bytes, (start, len): (usize, usize)) -> Bytes {
     head.slice(start..start + len)
 }
 
-/// An uninitialised array for httparse to fill; costs nothing to create.
-pub(crate) fn header_slots<'b>() -> [MaybeUninit<httparse::Header<'b>>; HEADERS_CEILING] {
-    [const { MaybeUninit::uninit() }; HEADERS_CEILING]
+/// Header slots for httparse that live on the stack, uninitialised, so
+/// they cost nothing to create; larger configured limits use the heap.
+pub(crate) const STACK_SLOTS: usize = 128;
+
+/// Slots for httparse to fill: `stack` when the limit fits, else `heap`.
+pub(crate) fn header_slots<'s, 'b>(
+    limit: usize,
+    stack: &'s mut [MaybeUninit<httparse::Header<'b>>; STACK_SLOTS],
+    heap: &'s mut Vec<MaybeUninit<httparse::Header<'b>>>,
+) -> &'s mut [MaybeUninit<httparse::Header<'b>>] {
+    if limit <= STACK_SLOTS {
+        &mut stack[..limit]
+    } else {
+        heap.resize_with(limit, MaybeUninit::uninit);
+        heap
+    }
 }
 
 /// The status and reason for an httparse error in a head.
@@ -241,23 +232,23 @@ pub(crate) fn read_trailers(
         Scan::Complete(len) => len,
     };
     let section = buf.split_to(len).freeze();
-    let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers.min(HEADERS_CEILING)];
+    let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers];
     let fields = match httparse::parse_headers(&section, &mut slots) {
         Ok(httparse::Status::Complete((_, fields))) => fields,
         Ok(httparse::Status::Partial) | Err(_) => {
             return Err(ProtocolError::bad_request("invalid trailer field"))
         }
     };
-    let spans: Vec<Span> = fields
+    let mut spans = SpanList::default();
+    fields
         .iter()
         .filter(|f| {
             !NOT_IN_TRAILERS
                 .iter()
                 .any(|n| f.name.eq_ignore_ascii_case(n))
         })
-        .map(|f| Span::of(&section, f))
-        .collect();
-    Ok(Some(build_headers(&section, &spans)))
+        .for_each(|f| spans.push(span_of(&section, f)));
+    Ok(Some(Headers::parsed(section, spans)))
 }
 
 #[cfg(test)]

@@ -9,15 +9,43 @@ const fn is_tchar_const(b: u8) -> bool {
         | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
 }
 
-static TCHAR: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        table[i] = is_tchar_const(i as u8);
-        i += 1;
-    }
-    table
-};
+/// reg-name bytes: unreserved / pct-encoded / sub-delims (RFC 3986 §3.2.2).
+const fn is_reg_name_const(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.'
+                | b'_'
+                | b'~'
+                | b'%'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+        )
+}
+
+macro_rules! byte_table {
+    ($f:ident) => {{
+        let mut table = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            table[i] = $f(i as u8);
+            i += 1;
+        }
+        table
+    }};
+}
+
+static TCHAR: [bool; 256] = byte_table!(is_tchar_const);
+static REG_NAME: [bool; 256] = byte_table!(is_reg_name_const);
 
 /// Is `b` a token character (RFC 9110 §5.6.2)?
 #[inline]
@@ -86,7 +114,7 @@ pub(crate) fn list_elements(v: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// Is `v` a valid `Host` field value: `uri-host [ ":" port ]`, possibly
 /// empty (RFC 9112 §3.2, RFC 3986 §3.2.2)?
 pub(crate) fn is_host(v: &[u8]) -> bool {
-    let (host, port) = if let Some(rest) = v.strip_prefix(b"[") {
+    let (_host, port) = if let Some(rest) = v.strip_prefix(b"[") {
         // IP-literal: "[" ( IPv6address / IPvFuture ) "]"
         let Some(close) = rest.iter().position(|&b| b == b']') else {
             return false;
@@ -101,40 +129,15 @@ pub(crate) fn is_host(v: &[u8]) -> bool {
         }
         (&b""[..], &rest[close + 1..])
     } else {
-        match v.iter().position(|&b| b == b':') {
-            Some(colon) => (&v[..colon], &v[colon..]),
-            None => (v, &b""[..]),
-        }
+        // reg-name or IPv4address: one pass up to the port's colon.
+        let host_len = v.iter().take_while(|&&b| REG_NAME[b as usize]).count();
+        v.split_at(host_len)
     };
-    let port_ok = match port {
+    match port {
         [] => true,
         [b':', digits @ ..] => digits.iter().all(u8::is_ascii_digit),
         _ => false,
-    };
-    port_ok && host.iter().all(|&b| is_reg_name_byte(b))
-}
-
-/// reg-name: unreserved / pct-encoded / sub-delims (RFC 3986 §3.2.2).
-fn is_reg_name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'-' | b'.'
-                | b'_'
-                | b'~'
-                | b'%'
-                | b'!'
-                | b'$'
-                | b'&'
-                | b'\''
-                | b'('
-                | b')'
-                | b'*'
-                | b'+'
-                | b','
-                | b';'
-                | b'='
-        )
+    }
 }
 
 /// Writes `n` in decimal.

@@ -5,67 +5,56 @@ use std::fmt;
 
 use bytes::Bytes;
 
-use crate::grammar::{is_field_value, is_token, list_elements};
+use crate::grammar::list_elements;
 
-/// One field line: a name and a value, as sent or as given.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Field {
-    name: Bytes,
-    value: Bytes,
+/// Where a parsed field's name and value lie within the head's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Span {
+    name: (u32, u32),
+    value: (u32, u32),
 }
 
-impl Field {
-    /// The field name in its original case.
-    pub fn name(&self) -> &str {
-        // Parsed names are tokens; names given by callers are checked to be
-        // tokens before they are written, and a non-UTF-8 one reads as "".
-        std::str::from_utf8(&self.name).unwrap_or("")
-    }
-
-    /// The raw field name.
-    pub fn name_bytes(&self) -> &[u8] {
-        &self.name
-    }
-
-    /// The field value, trimmed of surrounding whitespace when parsed.
-    pub fn value(&self) -> &[u8] {
-        &self.value
-    }
-
-    /// The field value as a shared [`Bytes`] handle.
-    pub fn value_bytes(&self) -> &Bytes {
-        &self.value
-    }
-
-    /// Is the name `name`, ignoring ASCII case?
-    #[inline]
-    pub fn is(&self, name: &str) -> bool {
-        self.name.eq_ignore_ascii_case(name.as_bytes())
-    }
-
-    /// Are the name and value safe to serialize: a token name and a value
-    /// free of CR, LF, NUL and other controls (RFC 9112 §11.1)?
-    pub fn is_valid(&self) -> bool {
-        is_token(&self.name) && is_field_value(&self.value)
+impl Span {
+    pub(crate) fn new(name: (usize, usize), value: (usize, usize)) -> Span {
+        // Heads are bounded by `Limits::max_head`, far below 4 GiB.
+        let narrow = |(start, len): (usize, usize)| (start as u32, len as u32);
+        Span {
+            name: narrow(name),
+            value: narrow(value),
+        }
     }
 }
 
-impl fmt::Debug for Field {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {}",
-            String::from_utf8_lossy(&self.name),
-            String::from_utf8_lossy(&self.value)
-        )
+/// The spans of parsed fields, in order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SpanList(Vec<Span>);
+
+impl SpanList {
+    pub(crate) fn with_capacity(n: usize) -> SpanList {
+        SpanList(Vec::with_capacity(n))
+    }
+
+    pub(crate) fn push(&mut self, span: Span) {
+        self.0.push(span);
+    }
+
+    fn as_slice(&self) -> &[Span] {
+        &self.0
+    }
+
+    fn retain(&mut self, keep: impl FnMut(&Span) -> bool) {
+        self.0.retain(keep);
     }
 }
 
 /// An ordered list of header fields. Repeated names are kept as separate
 /// lines; lookups ignore ASCII case.
 ///
-/// Values given by callers are stored as they are and validated when a head
-/// is written, so a response can never be split by a CR or LF in a value.
+/// Parsed fields point into the head's bytes, so a parsed head shares one
+/// buffer with one reference count, not two per field. Fields given by
+/// callers come after the parsed ones; they are stored as they are and
+/// validated when a head is written, so a response can never be split by a
+/// CR or LF in a value.
 ///
 /// ```
 /// use lath_codec::Headers;
@@ -76,37 +65,56 @@ impl fmt::Debug for Field {
 /// assert_eq!(h.get("content-type"), Some(&b"text/plain"[..]));
 /// assert_eq!(h.get_all("SET-COOKIE").count(), 2);
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Headers {
-    fields: Vec<Field>,
+    source: Bytes,
+    parsed: SpanList,
+    given: Vec<(Bytes, Bytes)>,
 }
 
 impl Headers {
     /// An empty list.
     pub fn new() -> Headers {
-        Headers { fields: Vec::new() }
+        Headers::default()
     }
 
     /// An empty list with room for `n` fields.
     pub fn with_capacity(n: usize) -> Headers {
         Headers {
-            fields: Vec::with_capacity(n),
+            given: Vec::with_capacity(n),
+            ..Headers::default()
         }
+    }
+
+    /// Parsed fields that point into `source`.
+    pub(crate) fn parsed(source: Bytes, parsed: SpanList) -> Headers {
+        Headers {
+            source,
+            parsed,
+            given: Vec::new(),
+        }
+    }
+
+    fn part(&self, (start, len): (u32, u32)) -> &[u8] {
+        let start = start as usize;
+        &self.source[start..start + len as usize]
     }
 
     /// The number of field lines.
     pub fn len(&self) -> usize {
-        self.fields.len()
+        self.parsed.as_slice().len() + self.given.len()
     }
 
     /// Are there no fields?
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.len() == 0
     }
 
     /// The value of the first field named `name`.
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.fields.iter().find(|f| f.is(name)).map(Field::value)
+        self.iter_raw()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+            .map(|(_, v)| v)
     }
 
     /// The value of the first field named `name`, if it is UTF-8.
@@ -114,17 +122,37 @@ impl Headers {
         self.get(name).and_then(|v| std::str::from_utf8(v).ok())
     }
 
+    /// The value of the first field named `name` as a shared handle on the
+    /// read buffer: no copy.
+    pub fn get_bytes(&self, name: &str) -> Option<Bytes> {
+        let name = name.as_bytes();
+        let parsed = self
+            .parsed
+            .as_slice()
+            .iter()
+            .find(|span| self.part(span.name).eq_ignore_ascii_case(name))
+            .map(|span| {
+                let (start, len) = (span.value.0 as usize, span.value.1 as usize);
+                self.source.slice(start..start + len)
+            });
+        parsed.or_else(|| {
+            self.given
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+        })
+    }
+
     /// The values of every field named `name`, in order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.fields
-            .iter()
-            .filter(move |f| f.is(name))
-            .map(Field::value)
+        self.iter_raw()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+            .map(|(_, v)| v)
     }
 
     /// Is there a field named `name`?
     pub fn contains(&self, name: &str) -> bool {
-        self.fields.iter().any(|f| f.is(name))
+        self.get(name).is_some()
     }
 
     /// Does any field named `name` list `token` among its comma-separated
@@ -137,65 +165,112 @@ impl Headers {
 
     /// Adds a field line after the existing ones.
     pub fn append(&mut self, name: impl Into<Bytes>, value: impl Into<Bytes>) {
-        self.fields.push(Field {
-            name: name.into(),
-            value: value.into(),
-        });
+        self.given.push((name.into(), value.into()));
     }
 
-    /// Replaces every field named `name` with one line holding `value`.
+    /// Replaces every field named `name` with one line holding `value`,
+    /// placed last. (Only the order of lines of the same name carries
+    /// meaning, RFC 9110 §5.3.)
     pub fn insert(&mut self, name: impl Into<Bytes>, value: impl Into<Bytes>) {
         let name = name.into();
-        let value = value.into();
-        let mut kept = false;
-        self.fields.retain_mut(|f| {
-            if !f.name.eq_ignore_ascii_case(&name) {
-                return true;
-            }
-            if kept {
-                return false;
-            }
-            kept = true;
-            f.value = value.clone();
-            true
-        });
-        if !kept {
-            self.fields.push(Field { name, value });
-        }
+        self.remove_bytes(&name);
+        self.given.push((name, value.into()));
     }
 
     /// Removes every field named `name`; says whether there was one.
     pub fn remove(&mut self, name: &str) -> bool {
-        let before = self.fields.len();
-        self.fields.retain(|f| !f.is(name));
-        before != self.fields.len()
+        self.remove_bytes(name.as_bytes())
     }
 
-    /// The fields in order.
-    pub fn iter(&self) -> std::slice::Iter<'_, Field> {
-        self.fields.iter()
+    fn remove_bytes(&mut self, name: &[u8]) -> bool {
+        let before = self.len();
+        let source = &self.source;
+        self.parsed.retain(|span| {
+            let (start, len) = (span.name.0 as usize, span.name.1 as usize);
+            !source[start..start + len].eq_ignore_ascii_case(name)
+        });
+        self.given.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        before != self.len()
     }
 
-    pub(crate) fn push(&mut self, field: Field) {
-        self.fields.push(field);
+    /// The fields in order, as (name, value). Names are tokens once
+    /// validated; a name that is not UTF-8 reads as `""`.
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            headers: self,
+            parsed: self.parsed.as_slice().iter(),
+            given: self.given.iter(),
+        }
     }
 
-    pub(crate) fn field(name: Bytes, value: Bytes) -> Field {
-        Field { name, value }
+    /// The fields in order, names as bytes.
+    pub(crate) fn iter_raw(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        let parsed = self
+            .parsed
+            .as_slice()
+            .iter()
+            .map(|s| (self.part(s.name), self.part(s.value)));
+        let given = self.given.iter().map(|(n, v)| (&n[..], &v[..]));
+        parsed.chain(given)
+    }
+}
+
+/// An iterator over `(name, value)` pairs of [`Headers`].
+#[derive(Debug)]
+pub struct Iter<'a> {
+    headers: &'a Headers,
+    parsed: std::slice::Iter<'a, Span>,
+    given: std::slice::Iter<'a, (Bytes, Bytes)>,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a str, &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (name, value) = match self.parsed.next() {
+            Some(span) => (self.headers.part(span.name), self.headers.part(span.value)),
+            None => {
+                let (name, value) = self.given.next()?;
+                (&name[..], &value[..])
+            }
+        };
+        Some((std::str::from_utf8(name).unwrap_or(""), value))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.parsed.as_slice().len() + self.given.len();
+        (n, Some(n))
     }
 }
 
 impl<'a> IntoIterator for &'a Headers {
-    type Item = &'a Field;
-    type IntoIter = std::slice::Iter<'a, Field>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.fields.iter()
+    type Item = (&'a str, &'a [u8]);
+    type IntoIter = Iter<'a>;
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
     }
 }
 
+impl PartialEq for Headers {
+    /// Equal when the same lines stand in the same order, however stored.
+    fn eq(&self, other: &Headers) -> bool {
+        self.len() == other.len() && self.iter_raw().eq(other.iter_raw())
+    }
+}
+
+impl Eq for Headers {}
+
 impl fmt::Debug for Headers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(&self.fields).finish()
+        f.debug_list()
+            .entries(self.iter_raw().map(|(n, v)| {
+                format!(
+                    "{}: {}",
+                    String::from_utf8_lossy(n),
+                    String::from_utf8_lossy(v)
+                )
+            }))
+            .finish()
     }
 }
 
@@ -204,17 +279,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn insert_replaces_every_line_of_a_name_in_place() {
+    fn insert_replaces_every_line_of_a_name() {
         let mut h = Headers::new();
         h.append("A", "1");
         h.append("B", "2");
         h.append("a", "3");
         h.insert("A", "4");
-        let names: Vec<_> = h.iter().map(|f| (f.name(), f.value().to_vec())).collect();
-        assert_eq!(names, vec![("A", b"4".to_vec()), ("B", b"2".to_vec())]);
+        let fields: Vec<_> = h.iter().map(|(n, v)| (n, v.to_vec())).collect();
+        assert_eq!(fields, vec![("B", b"2".to_vec()), ("A", b"4".to_vec())]);
         assert!(h.remove("b"));
         assert!(!h.remove("b"));
         assert_eq!(h.len(), 1);
+    }
+
+    #[test]
+    fn parsed_and_given_fields_mix() {
+        let source = Bytes::from_static(b"Host: a\r\nX: 1\r\n");
+        let spans = [Span::new((0, 4), (6, 1)), Span::new((9, 1), (12, 1))];
+        let mut list = SpanList::default();
+        spans.into_iter().for_each(|s| list.push(s));
+        let mut h = Headers::parsed(source, list);
+        h.append("Y", "2");
+        assert_eq!(h.get("host"), Some(&b"a"[..]));
+        assert_eq!(h.get_bytes("x").unwrap(), "1");
+        h.insert("x", "3");
+        assert_eq!(h.get("X"), Some(&b"3"[..]));
+        let mut given = Headers::new();
+        given.append("Host", "a");
+        given.append("Y", "2");
+        given.append("x", "3");
+        assert_eq!(h, given);
+    }
+
+    #[test]
+    fn many_parsed_fields_spill_to_the_heap() {
+        let source = Bytes::from(b"a:1\n".repeat(40));
+        let mut list = SpanList::default();
+        for i in 0..40 {
+            list.push(Span::new((i * 4, 1), (i * 4 + 2, 1)));
+        }
+        let mut h = Headers::parsed(source, list);
+        assert_eq!(h.len(), 40);
+        assert_eq!(h.get_all("A").count(), 40);
+        assert!(h.remove("a"));
+        assert!(h.is_empty());
     }
 
     #[test]
@@ -224,14 +332,5 @@ mod tests {
         assert!(h.has_token("connection", "upgrade"));
         assert!(h.has_token("connection", "keep-alive"));
         assert!(!h.has_token("connection", "close"));
-    }
-
-    #[test]
-    fn validity() {
-        assert!(Headers::field("X-A".into(), "b c".into()).is_valid());
-        assert!(!Headers::field("X A".into(), "b".into()).is_valid());
-        assert!(!Headers::field("X".into(), "b\r\nEvil: 1".into()).is_valid());
-        assert!(!Headers::field("X".into(), "b\0".into()).is_valid());
-        assert!(!Headers::field("".into(), "b".into()).is_valid());
     }
 }

@@ -1,13 +1,15 @@
 //! Reading a request head: httparse tokenizes, this module judges
 //! (RFC 9112 §3, §5, §6; RFC 9110 §7.2, §10.1.1).
 
+use std::mem::MaybeUninit;
+
 use bytes::BytesMut;
 
-use crate::config::HEADERS_CEILING;
-use crate::fields::{build_headers, head_error, header_slots, offset_of, slice, HeadReader, Span};
+use crate::fields::{head_error, header_slots, offset_of, slice, HeadReader, STACK_SLOTS};
 use crate::grammar::{is_host, is_target_byte, is_tchar, is_token, list_elements, trim_ows};
 use crate::head::{absolute_form, RequestMeta};
-use crate::{BodySize, Limits, Method, ProtocolError, RequestHead, Status, Version};
+use crate::headers::{Span, SpanList};
+use crate::{BodySize, Headers, Limits, Method, ProtocolError, RequestHead, Status, Version};
 
 /// Reads request heads from the front of a buffer, one at a time.
 #[derive(Debug)]
@@ -48,10 +50,9 @@ impl RequestReader {
                 ));
             }
         }
-        self.head
-            .read(buf, limits, size_error, &mut |buf, end, spans| {
-                parse(buf, end, spans, limits)
-            })
+        self.head.read(buf, limits, size_error, &mut |buf, end| {
+            parse(buf, end, limits)
+        })
     }
 }
 
@@ -59,11 +60,11 @@ impl RequestReader {
 fn parse(
     buf: &mut BytesMut,
     end: usize,
-    spans: &mut Vec<Span>,
     limits: &Limits,
 ) -> Result<Option<RequestHead>, ProtocolError> {
-    let mut slots = header_slots();
-    let slots = &mut slots[..limits.max_headers.min(HEADERS_CEILING)];
+    let mut stack = [const { MaybeUninit::uninit() }; STACK_SLOTS];
+    let mut heap = Vec::new();
+    let slots = header_slots(limits.max_headers, &mut stack, &mut heap);
     let mut req = httparse::Request::new(&mut []);
     let parsed = httparse::ParserConfig::default().parse_request_with_uninit_headers(
         &mut req,
@@ -91,16 +92,15 @@ fn parse(
         .map_err(|_| ProtocolError::bad_request("invalid method"))?;
     check_target(&method, target.as_bytes(), limits)?;
     let target_span = offset_of(buf, target.as_bytes());
-    let meta = judge_fields(&method, version, req.headers)?;
+    let mut spans = SpanList::with_capacity(req.headers.len());
+    let meta = judge_fields(&method, version, req.headers, buf, &mut spans)?;
 
-    spans.clear();
-    spans.extend(req.headers.iter().map(|f| Span::of(buf, f)));
     let head = buf.split_to(len).freeze();
     Ok(Some(RequestHead {
         method,
         target: slice(&head, target_span),
         version,
-        headers: build_headers(&head, spans),
+        headers: Headers::parsed(head, spans),
         meta,
     }))
 }
@@ -175,16 +175,17 @@ fn check_target(method: &Method, target: &[u8], limits: &Limits) -> Result<(), P
     if !target.iter().all(|&b| is_target_byte(b)) {
         return Err(ProtocolError::bad_request("invalid byte in request target"));
     }
-    let text = std::str::from_utf8(target).unwrap_or("");
     let ok = if *method == Method::CONNECT {
         // authority-form: host ":" port, port required (§3.2.3).
-        matches!(text.rsplit_once(':'), Some((host, port)) if !host.is_empty() && !port.is_empty())
+        matches!(target.iter().rposition(|&b| b == b':'), Some(colon) if colon > 0 && colon + 1 < target.len())
             && is_host(target)
+    } else if target.first() == Some(&b'/') {
+        true
     } else if target == b"*" {
         // asterisk-form is for OPTIONS only (§3.2.4; our choice to reject).
         *method == Method::OPTIONS
     } else {
-        target.starts_with(b"/") || absolute_form(text).is_some()
+        absolute_form(std::str::from_utf8(target).unwrap_or("")).is_some()
     };
     if ok {
         Ok(())
@@ -277,11 +278,14 @@ impl Framing {
     }
 }
 
-/// Host, framing, connection and expectation fields, judged in one pass.
+/// Host, framing, connection and expectation fields, judged in the same
+/// pass that records where each field lies in `base`.
 fn judge_fields(
     method: &Method,
     version: Version,
     fields: &[httparse::Header<'_>],
+    base: &[u8],
+    spans: &mut SpanList,
 ) -> Result<RequestMeta, ProtocolError> {
     let mut hosts = 0usize;
     let mut host_ok = true;
@@ -294,6 +298,7 @@ fn judge_fields(
     for field in fields {
         let name = field.name.as_bytes();
         let value = trim_ows(field.value);
+        spans.push(Span::new(offset_of(base, name), offset_of(base, value)));
         // Dispatch on length first: most fields are none of these.
         match name.len() {
             2 if name.eq_ignore_ascii_case(b"te") => {

@@ -1,12 +1,14 @@
 //! Reading a response head, for the client role (RFC 9112 §4, §6.3).
 
+use std::mem::MaybeUninit;
+
 use bytes::BytesMut;
 
-use crate::config::HEADERS_CEILING;
-use crate::fields::{build_headers, head_error, header_slots, HeadReader, Span};
+use crate::fields::{head_error, header_slots, span_of, HeadReader, STACK_SLOTS};
 use crate::grammar::trim_ows;
+use crate::headers::SpanList;
 use crate::request::{ConnectionTokens, Framing};
-use crate::{Limits, ProtocolError, ResponseHead, Status, Version};
+use crate::{Headers, Limits, ProtocolError, ResponseHead, Status, Version};
 
 /// A parsed response head with what its fields say about framing.
 #[derive(Debug)]
@@ -42,10 +44,9 @@ impl ResponseReader {
         if buf.is_empty() && !self.head.in_progress() {
             return Ok(None);
         }
-        self.head
-            .read(buf, limits, too_large, &mut |buf, end, spans| {
-                parse(buf, end, spans, limits)
-            })
+        self.head.read(buf, limits, too_large, &mut |buf, end| {
+            parse(buf, end, limits)
+        })
     }
 }
 
@@ -56,11 +57,11 @@ fn too_large(_: &[u8], _: &Limits) -> ProtocolError {
 fn parse(
     buf: &mut BytesMut,
     end: usize,
-    spans: &mut Vec<Span>,
     limits: &Limits,
 ) -> Result<Option<ParsedResponse>, ProtocolError> {
-    let mut slots = header_slots();
-    let slots = &mut slots[..limits.max_headers.min(HEADERS_CEILING)];
+    let mut stack = [const { MaybeUninit::uninit() }; STACK_SLOTS];
+    let mut heap = Vec::new();
+    let slots = header_slots(limits.max_headers, &mut stack, &mut heap);
     let mut res = httparse::Response::new(&mut []);
     let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(
         &mut res,
@@ -112,8 +113,8 @@ fn parse(
         None
     };
 
-    spans.clear();
-    spans.extend(res.headers.iter().map(|f| Span::of(buf, f)));
+    let mut spans = SpanList::with_capacity(res.headers.len());
+    res.headers.iter().for_each(|f| spans.push(span_of(buf, f)));
     let bytes = buf.split_to(len).freeze();
     let reason = reason_span.map(|span| crate::fields::slice(&bytes, span));
     Ok(Some(ParsedResponse {
@@ -121,7 +122,7 @@ fn parse(
             status,
             reason,
             version,
-            headers: build_headers(&bytes, spans),
+            headers: Headers::parsed(bytes, spans),
         },
         content_length: framing.content_length,
         chunked,
