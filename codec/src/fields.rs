@@ -108,7 +108,8 @@ impl HeadReader {
     }
 
     /// One head from the front of `buf`, or `None` for "need more bytes".
-    /// `too_large` names the error for a head past `limits.max_head`.
+    /// `too_large` names the error for a head past `limits.max_head`, given
+    /// the first `max_head` bytes.
     pub(crate) fn read<T>(
         &mut self,
         buf: &mut BytesMut,
@@ -125,11 +126,13 @@ impl HeadReader {
                 return Ok(Some(head));
             }
         }
-        let len = match self.scanner.scan(buf) {
+        // Only the first `max_head` bytes are ever looked at, so what lies
+        // past the limit cannot change the verdict with how bytes arrive.
+        let window = &buf[..buf.len().min(limits.max_head)];
+        let len = match self.scanner.scan(window) {
             Scan::BareCr => return Err(ProtocolError::bad_request("bare cr in head")),
-            Scan::Partial if buf.len() > limits.max_head => return Err(too_large(buf, limits)),
+            Scan::Partial if buf.len() > limits.max_head => return Err(too_large(window, limits)),
             Scan::Partial => return Ok(None),
-            Scan::Complete(len) if len > limits.max_head => return Err(too_large(buf, limits)),
             Scan::Complete(len) => len,
         };
         let head = parse(buf, len)?;
@@ -224,11 +227,11 @@ pub(crate) fn read_trailers(
         Status::REQUEST_HEADER_FIELDS_TOO_LARGE,
         "trailer section too large",
     );
-    let len = match scanner.scan(buf) {
+    let window = &buf[..buf.len().min(limits.max_trailers)];
+    let len = match scanner.scan(window) {
         Scan::BareCr => return Err(ProtocolError::bad_request("bare cr in trailer section")),
         Scan::Partial if buf.len() > limits.max_trailers => return Err(TOO_LARGE),
         Scan::Partial => return Ok(None),
-        Scan::Complete(len) if len > limits.max_trailers => return Err(TOO_LARGE),
         Scan::Complete(len) => len,
     };
     let section = buf.split_to(len).freeze();

@@ -78,7 +78,7 @@ fn parse(
         Err(e) => return Err(head_error(e)),
     };
     if len > limits.max_head {
-        return Err(size_error(buf, limits));
+        return Err(size_error(&buf[..limits.max_head], limits));
     }
     let (Some(method), Some(target), Some(minor)) = (req.method, req.path, req.version) else {
         return Err(ProtocolError::bad_request("malformed head"));
@@ -117,6 +117,8 @@ fn skip_empty_lines(buf: &mut BytesMut) -> Result<(), ProtocolError> {
 }
 
 /// 414 when the request line is what made the head too large, else 431.
+/// `buf` is the first `max_head` bytes, so the answer does not depend on
+/// what arrived past the limit.
 fn size_error(buf: &[u8], limits: &Limits) -> ProtocolError {
     const URI_TOO_LONG: ProtocolError =
         ProtocolError::new(Status::URI_TOO_LONG, "request target too long");

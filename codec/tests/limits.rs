@@ -114,3 +114,30 @@ fn a_head_fed_byte_by_byte_is_scanned_in_linear_time() {
         1 << 20
     );
 }
+
+#[test]
+fn nothing_past_the_head_limit_changes_the_verdict() {
+    // Found by fuzzing: a bare CR past a small head limit gave 400 when the
+    // bytes came at once and 431 when split. Only the first `max_head`
+    // bytes count, however they arrive.
+    let config = with(|l| l.max_head = 64);
+    let mut input = b"POST /1 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:  /4 ".to_vec();
+    input.extend_from_slice(b"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r1\r\n\r\n");
+    let whole = run_with(config.clone(), &input, &[], true);
+    assert_eq!(
+        whole.error().unwrap().status(),
+        Status::REQUEST_HEADER_FIELDS_TOO_LARGE
+    );
+    for cut in 0..input.len() {
+        assert_eq!(
+            run_with(config.clone(), &input, &[cut], true),
+            whole,
+            "cut at {cut}"
+        );
+    }
+    // A first line longer than the limit is 414 whether or not its end came.
+    let long_line = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(100));
+    let whole = run_with(config.clone(), long_line.as_bytes(), &[], true);
+    assert_eq!(whole.error().unwrap().status(), Status::URI_TOO_LONG);
+    assert_eq!(run_bytewise(config, long_line.as_bytes(), true), whole);
+}

@@ -23,9 +23,10 @@ fuzz_target!(|data: &[u8]| {
         let _ = conn.write_end(None, &mut out);
     }
     let cut = rest.len() / 2;
-    for (i, piece) in [&rest[..cut], &rest[cut..]].iter().enumerate() {
+    let steps: [(&[u8], bool); 3] = [(&rest[..cut], false), (&rest[cut..], false), (b"", true)];
+    for (piece, eof) in steps {
         conn.feed(piece);
-        if i == 1 {
+        if eof {
             conn.feed_eof();
         }
         let mut rested = false;

@@ -43,10 +43,11 @@ fn run(config: Config, input: &[u8], cut: usize, answer_mode: u8) -> (Vec<Ev>, V
     let mut events: Vec<Ev> = Vec::new();
     let mut out = Vec::new();
     let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-    let pieces = [&input[..cut], &input[cut..]];
-    for (i, piece) in pieces.iter().enumerate() {
+    // EOF comes after every byte was pumped, as a socket would report it.
+    let steps: [(&[u8], bool); 3] = [(&input[..cut], false), (&input[cut..], false), (b"", true)];
+    for (piece, eof) in steps {
         conn.feed(piece);
-        if i == 1 {
+        if eof {
             conn.feed_eof();
         }
         // Every call either returns a waiting event or makes progress, so

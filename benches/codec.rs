@@ -1,6 +1,6 @@
 //! The codec beside bare httparse on the same bytes, in the same run.
 //!
-//! `cargo bench -p lath-codec --bench codec`
+//! `cargo bench --bench codec`
 //!
 //! Each group has a `httparse` baseline and a `lath` case; the ratio of
 //! their times is what the targets speak of (parse ≤ 1.5×, parse and
