@@ -148,9 +148,16 @@ impl HeadReader {
     }
 }
 
-/// Offset and length of `part`, which lies inside the buffer at `base`.
+/// Offset and length of `part` inside `base`; an empty span at 0 when
+/// `part` does not lie there (httparse returns a static `""` for a reason
+/// phrase that is not UTF-8).
 pub(crate) fn offset_of(base: &[u8], part: &[u8]) -> (usize, usize) {
-    (part.as_ptr() as usize - base.as_ptr() as usize, part.len())
+    let start = (part.as_ptr() as usize).wrapping_sub(base.as_ptr() as usize);
+    if start <= base.len() && part.len() <= base.len() - start {
+        (start, part.len())
+    } else {
+        (0, 0)
+    }
 }
 
 /// The span of a parsed field, its value trimmed of SP and HTAB only

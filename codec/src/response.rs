@@ -85,9 +85,15 @@ fn parse(
     } else {
         Version::Http11
     };
+    // The reason as sent, read from the status line itself: httparse drops
+    // a reason that is not UTF-8, but obs-text is allowed there (RFC 9112 §4).
+    let line_end = buf[..len].iter().position(|&b| b == b'\n').unwrap_or(0);
+    let line = buf[..line_end]
+        .strip_suffix(b"\r")
+        .unwrap_or(&buf[..line_end]);
     let reason_span = res
         .reason
-        .map(|r| crate::fields::offset_of(buf, r.as_bytes()));
+        .map(|_| (line.len().min(13), line.len().saturating_sub(13)));
 
     let mut framing = Framing::default();
     let mut connection = ConnectionTokens::default();

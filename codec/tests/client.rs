@@ -170,3 +170,21 @@ fn switching_protocols_hands_back_the_rest() {
     assert!(matches!(conn.next_event(), ClientEvent::Head(h) if h.status.code() == 101));
     assert_eq!(conn.take_upgraded().unwrap(), &b"hello"[..]);
 }
+
+#[test]
+fn a_reason_phrase_with_obs_text_is_kept_as_sent() {
+    // Found by fuzzing: httparse drops a non-UTF-8 reason, which once sent
+    // the codec's offsets astray.
+    let mut conn = client();
+    send(&mut conn, Method::GET, "/");
+    conn.feed(b"HTTP/1.1 200 caf\xe9 ok\r\nContent-Length: 2\r\n\r\nhi");
+    let ClientEvent::Head(res) = conn.next_event() else {
+        panic!()
+    };
+    assert_eq!(res.reason(), b"caf\xe9 ok");
+    assert_eq!(conn.next_event(), ClientEvent::Data("hi".into()));
+    let mut conn = client();
+    send(&mut conn, Method::GET, "/");
+    conn.feed(b"HTTP/1.1 200 \xed\xed:\r\n\r\nhi");
+    assert!(matches!(conn.next_event(), ClientEvent::Head(h) if h.reason() == b"\xed\xed:"));
+}

@@ -1,0 +1,132 @@
+//! The `App` trait, handlers, and layering.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::{Request, Respond, Response};
+
+/// An app: an async function of a request and a one-shot [`Respond`].
+///
+/// Every `async fn(Request, Respond)` and every closure of that shape is an
+/// app, and so are `Arc<dyn App>` and `Box<dyn App>`, so routers can hold
+/// mixed apps.
+///
+/// ```
+/// use lath_app::{App, Request, Respond};
+/// async fn hello(_req: Request, respond: Respond) {
+///     respond.send("Hello, World!");
+/// }
+/// fn takes_an_app(_: impl App) {}
+/// takes_an_app(hello);
+/// takes_an_app(|_req: Request, respond: Respond| async move { respond.send("hi") });
+/// ```
+#[async_trait]
+pub trait App: Send + Sync + 'static {
+    /// Handles one request; sends the response through `respond`.
+    async fn call(&self, req: Request, respond: Respond);
+}
+
+#[async_trait]
+impl<F, Fut> App for F
+where
+    F: Fn(Request, Respond) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    async fn call(&self, req: Request, respond: Respond) {
+        self(req, respond).await
+    }
+}
+
+#[async_trait]
+impl App for Arc<dyn App> {
+    async fn call(&self, req: Request, respond: Respond) {
+        (**self).call(req, respond).await
+    }
+}
+
+#[async_trait]
+impl App for Box<dyn App> {
+    async fn call(&self, req: Request, respond: Respond) {
+        (**self).call(req, respond).await
+    }
+}
+
+/// Chaining for apps: `app.wrap(layer)` where a layer is any function from
+/// app to app.
+///
+/// ```
+/// use lath_app::{App, AppExt, Request, Respond};
+/// fn shout<A: App>(app: A) -> impl App {
+///     let app = std::sync::Arc::new(app);
+///     move |req: Request, respond: Respond| {
+///         let app = app.clone();
+///         async move {
+///             let respond = respond.map(|res| res.with_header("X-Shout", "yes"));
+///             app.call(req, respond).await
+///         }
+///     }
+/// }
+/// let app = (|_req: Request, respond: Respond| async move { respond.send("hi") }).wrap(shout);
+/// # let _ = app;
+/// ```
+pub trait AppExt: App + Sized {
+    /// Applies `layer` to this app.
+    fn wrap<B, L>(self, layer: L) -> B
+    where
+        L: FnOnce(Self) -> B,
+    {
+        layer(self)
+    }
+
+    /// This app behind a `Box<dyn App>`.
+    fn boxed(self) -> Box<dyn App> {
+        Box::new(self)
+    }
+
+    /// This app behind an `Arc<dyn App>`.
+    fn shared(self) -> Arc<dyn App> {
+        Arc::new(self)
+    }
+}
+
+impl<A: App> AppExt for A {}
+
+/// An app made from a function that *returns* its response.
+#[derive(Debug, Clone)]
+pub struct Handler<F>(F);
+
+/// Turns a function returning anything that converts into a [`Response`]
+/// (including `Result<T, HttpError>`) into an app.
+///
+/// ```
+/// use lath_app::{handler, HttpError, Request};
+/// let app = handler(|req: Request| async move {
+///     match req.path() {
+///         "/" => Ok("home"),
+///         _ => Err(HttpError::not_found()),
+///     }
+/// });
+/// # let _ = app;
+/// ```
+pub fn handler<F, Fut, R>(f: F) -> Handler<F>
+where
+    F: Fn(Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+    R: Into<Response>,
+{
+    Handler(f)
+}
+
+#[async_trait]
+impl<F, Fut, R> App for Handler<F>
+where
+    F: Fn(Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+    R: Into<Response>,
+{
+    async fn call(&self, req: Request, respond: Respond) {
+        respond.send((self.0)(req).await.into());
+    }
+}

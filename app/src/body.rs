@@ -1,0 +1,263 @@
+//! Message bodies: empty, one piece of bytes, or a stream of pieces.
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures::channel::mpsc;
+use futures::stream::{BoxStream, Stream, StreamExt};
+use lath_codec::BodySize;
+
+/// Why a body stream failed: the peer went away, broke framing, stalled, or
+/// the producer of a response body gave up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyError {
+    message: String,
+}
+
+impl BodyError {
+    /// An error with a short lowercase message.
+    pub fn new(message: impl Into<String>) -> BodyError {
+        BodyError {
+            message: message.into(),
+        }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for BodyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for BodyError {}
+
+enum Kind {
+    Empty,
+    Full(Bytes),
+    Stream(BoxStream<'static, Result<Bytes, BodyError>>),
+}
+
+/// A request or response body.
+///
+/// Empty and full bodies know their size, so responses get a
+/// `Content-Length`; streams do not unless given one, and go out chunked.
+///
+/// ```
+/// use futures::StreamExt;
+/// use lath_app::Body;
+/// # futures::executor::block_on(async {
+/// let (mut sender, body) = Body::channel();
+/// sender.send("first ").await.unwrap();
+/// sender.send("second").await.unwrap();
+/// sender.finish();
+/// let pieces: Vec<_> = body.map(|piece| piece.unwrap()).collect().await;
+/// assert_eq!(pieces, ["first ", "second"]);
+/// # });
+/// ```
+pub struct Body {
+    kind: Kind,
+    size: BodySize,
+}
+
+impl Body {
+    /// No body.
+    pub fn empty() -> Body {
+        Body {
+            kind: Kind::Empty,
+            size: BodySize::EMPTY,
+        }
+    }
+
+    /// One piece of bytes.
+    pub fn full(bytes: impl Into<Bytes>) -> Body {
+        let bytes = bytes.into();
+        Body {
+            size: BodySize::Known(bytes.len() as u64),
+            kind: Kind::Full(bytes),
+        }
+    }
+
+    /// A stream of pieces whose total size is unknown (sent chunked).
+    pub fn stream<S>(stream: S) -> Body
+    where
+        S: Stream<Item = Result<Bytes, BodyError>> + Send + 'static,
+    {
+        Body {
+            kind: Kind::Stream(stream.boxed()),
+            size: BodySize::Unknown,
+        }
+    }
+
+    /// A stream of pieces that add up to exactly `len` bytes.
+    pub fn sized_stream<S>(len: u64, stream: S) -> Body
+    where
+        S: Stream<Item = Result<Bytes, BodyError>> + Send + 'static,
+    {
+        Body {
+            kind: Kind::Stream(stream.boxed()),
+            size: BodySize::Known(len),
+        }
+    }
+
+    /// A body fed through a channel, for pushing pieces as they come. The
+    /// body ends when [`BodySender::finish`] is called; a sender dropped
+    /// without finishing ends the body with an error, so a half-written
+    /// body is never mistaken for a whole one.
+    pub fn channel() -> (BodySender, Body) {
+        let (tx, rx) = mpsc::channel(4);
+        (BodySender { tx: Some(tx) }, Body::stream(rx))
+    }
+
+    /// The size, when known in advance.
+    pub fn size(&self) -> BodySize {
+        self.size
+    }
+
+    /// Is this a body with nothing in it, known in advance?
+    pub fn is_empty(&self) -> bool {
+        self.size == BodySize::EMPTY
+    }
+}
+
+impl Default for Body {
+    fn default() -> Body {
+        Body::empty()
+    }
+}
+
+impl Stream for Body {
+    type Item = Result<Bytes, BodyError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        match &mut self.kind {
+            Kind::Empty => Poll::Ready(None),
+            Kind::Full(_) => match std::mem::replace(&mut self.kind, Kind::Empty) {
+                Kind::Full(bytes) if !bytes.is_empty() => Poll::Ready(Some(Ok(bytes))),
+                _ => Poll::Ready(None),
+            },
+            Kind::Stream(stream) => stream.poll_next_unpin(cx),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.kind {
+            Kind::Empty => (0, Some(0)),
+            Kind::Full(_) => (1, Some(1)),
+            Kind::Stream(stream) => stream.size_hint(),
+        }
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match &self.kind {
+            Kind::Empty => "empty",
+            Kind::Full(_) => "full",
+            Kind::Stream(_) => "stream",
+        };
+        f.debug_struct("Body")
+            .field("kind", &kind)
+            .field("size", &self.size)
+            .finish()
+    }
+}
+
+macro_rules! full_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Body {
+            fn from(value: $t) -> Body {
+                Body::full(value)
+            }
+        }
+    )*};
+}
+
+full_from!(Bytes, Vec<u8>, String, &'static str, &'static [u8]);
+
+impl From<()> for Body {
+    fn from(_: ()) -> Body {
+        Body::empty()
+    }
+}
+
+/// The sending end of [`Body::channel`].
+#[derive(Debug)]
+pub struct BodySender {
+    tx: Option<mpsc::Sender<Result<Bytes, BodyError>>>,
+}
+
+impl BodySender {
+    /// Sends one piece, waiting while the connection is behind. Fails when
+    /// the receiving side is gone (the client left).
+    pub async fn send(&mut self, piece: impl Into<Bytes>) -> Result<(), BodyError> {
+        use futures::SinkExt;
+        let gone = || BodyError::new("body receiver gone");
+        let tx = self.tx.as_mut().ok_or_else(gone)?;
+        tx.send(Ok(piece.into())).await.map_err(|_| gone())
+    }
+
+    /// Ends the body normally.
+    pub fn finish(mut self) {
+        self.tx = None;
+    }
+
+    /// Ends the body with an error: the peer sees it cut short.
+    pub fn abort(mut self, error: BodyError) {
+        if let Some(mut tx) = self.tx.take() {
+            let _ = tx.try_send(Err(error));
+        }
+    }
+}
+
+impl Drop for BodySender {
+    fn drop(&mut self) {
+        if let Some(mut tx) = self.tx.take() {
+            let _ = tx.try_send(Err(BodyError::new("body sender dropped before finish")));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::executor::block_on;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(Body::empty().size(), BodySize::EMPTY);
+        assert_eq!(Body::from("abc").size(), BodySize::Known(3));
+        assert_eq!(
+            Body::stream(futures::stream::empty()).size(),
+            BodySize::Unknown
+        );
+    }
+
+    #[test]
+    fn full_yields_once_and_empty_never() {
+        block_on(async {
+            let mut body = Body::from("abc");
+            assert_eq!(body.next().await, Some(Ok(Bytes::from("abc"))));
+            assert_eq!(body.next().await, None);
+            assert_eq!(Body::from("").next().await, None);
+        });
+    }
+
+    #[test]
+    fn a_dropped_sender_is_an_error_not_an_end() {
+        block_on(async {
+            let (mut tx, body) = Body::channel();
+            tx.send("part").await.unwrap();
+            drop(tx);
+            let items: Vec<_> = body.collect().await;
+            assert_eq!(items.len(), 2);
+            assert!(items[1].is_err());
+        });
+    }
+}

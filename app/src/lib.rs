@@ -1,0 +1,48 @@
+//! The lath app protocol.
+//!
+//! An app is a plain `async fn(Request, Respond)`: it reads the request and
+//! sends one response through the one-shot [`Respond`]. A layer is a
+//! function that takes an app and returns an app — a logger, for one, wraps
+//! `respond` to see the status on the way out. Nothing here knows sockets
+//! or runtimes; `lath-net` drives apps over connections.
+//!
+//! # Contents
+//!
+//! - [`App`], [`AppExt::wrap`], [`handler`]: apps and layering.
+//! - [`Request`], [`Response`], [`Body`]: the messages.
+//! - [`Respond`]: the way out; [`HttpError`]: errors as values.
+//! - [`Extensions`]: typed values layers attach to requests.
+//! - [`Upgraded`]: the raw connection after `101 Switching Protocols`.
+//!
+//! ```
+//! use lath_app::{App, Request, Respond, Response};
+//! async fn hello(req: Request, respond: Respond) {
+//!     respond.send(Response::text(format!("Hello from {}", req.path())));
+//! }
+//! # fn check(_: impl App) {}
+//! # check(hello);
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
+
+mod app;
+mod body;
+mod error;
+mod extensions;
+mod request;
+mod respond;
+mod response;
+mod upgrade;
+
+pub use app::{handler, App, AppExt, Handler};
+pub use body::{Body, BodyError, BodySender};
+pub use error::HttpError;
+pub use extensions::Extensions;
+pub use request::{Request, RequestBuilder};
+pub use respond::{Respond, Responded};
+pub use response::{OnUpgrade, Response};
+pub use upgrade::{Io, Upgraded};
+
+pub use lath_codec::{Headers, Method, Status, Version};

@@ -1,0 +1,262 @@
+//! The request an app receives.
+
+use std::net::SocketAddr;
+
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use lath_codec::{BodySize, Headers, Method, RequestHead, Version};
+
+use crate::{Body, Extensions, HttpError};
+
+/// A request: its head, a body streamed from the connection, the peer's
+/// address, and typed extensions for what layers learn.
+///
+/// ```
+/// use lath_app::Request;
+/// let req = Request::builder("POST", "/items?sort=asc").header("Content-Type", "text/plain").body("hi");
+/// assert_eq!(req.path(), "/items");
+/// assert_eq!(req.query(), Some("sort=asc"));
+/// assert_eq!(req.header("content-type"), Some("text/plain"));
+/// ```
+#[derive(Debug)]
+pub struct Request {
+    head: RequestHead,
+    body: Body,
+    peer: Option<SocketAddr>,
+    extensions: Extensions,
+}
+
+impl Request {
+    /// A request from a parsed head and its body.
+    pub fn new(head: RequestHead, body: Body) -> Request {
+        Request {
+            head,
+            body,
+            peer: None,
+            extensions: Extensions::new(),
+        }
+    }
+
+    /// A request to build by hand, for tests: `method` and `target`, HTTP/1.1.
+    /// An unknown method token is kept; an invalid one becomes `GET`.
+    pub fn builder(method: &str, target: &str) -> RequestBuilder {
+        let method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
+        RequestBuilder {
+            head: RequestHead::new(method, Bytes::copy_from_slice(target.as_bytes())),
+        }
+    }
+
+    /// The method.
+    pub fn method(&self) -> &Method {
+        &self.head.method
+    }
+
+    /// The request-target as sent.
+    pub fn target(&self) -> &str {
+        self.head.target_str()
+    }
+
+    /// The path, without the query, still percent-encoded.
+    pub fn path(&self) -> &str {
+        self.head.path()
+    }
+
+    /// The query string after `?`, if any.
+    pub fn query(&self) -> Option<&str> {
+        self.head.query()
+    }
+
+    /// The protocol version.
+    pub fn version(&self) -> Version {
+        self.head.version
+    }
+
+    /// The header fields.
+    pub fn headers(&self) -> &Headers {
+        &self.head.headers
+    }
+
+    /// The header fields, to change them (for layers).
+    pub fn headers_mut(&mut self) -> &mut Headers {
+        &mut self.head.headers
+    }
+
+    /// The first value of header `name`, if it is UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.headers.get_str(name)
+    }
+
+    /// The head as parsed.
+    pub fn head(&self) -> &RequestHead {
+        &self.head
+    }
+
+    /// The peer's address, when the connection has one.
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.peer
+    }
+
+    /// Records the peer's address (drivers do this).
+    pub fn set_peer_addr(&mut self, peer: Option<SocketAddr>) {
+        self.peer = peer;
+    }
+
+    /// Typed values layers attached to this request.
+    pub fn extensions(&self) -> &Extensions {
+        &self.extensions
+    }
+
+    /// Typed values, to attach some.
+    pub fn extensions_mut(&mut self) -> &mut Extensions {
+        &mut self.extensions
+    }
+
+    /// The body, to read it as a stream.
+    pub fn body_mut(&mut self) -> &mut Body {
+        &mut self.body
+    }
+
+    /// Takes the body out, leaving an empty one.
+    pub fn take_body(&mut self) -> Body {
+        std::mem::take(&mut self.body)
+    }
+
+    /// Collects the whole body, refusing more than `limit` bytes with 413:
+    /// at once when `Content-Length` says so (without reading any of it),
+    /// otherwise as soon as the stream passes the limit.
+    pub async fn bytes(&mut self, limit: u64) -> Result<Bytes, HttpError> {
+        if let BodySize::Known(n) = self.body.size() {
+            if n > limit {
+                return Err(HttpError::too_large(limit));
+            }
+        }
+        // One piece is the common case: keep it without a copy.
+        let mut first: Option<Bytes> = None;
+        let mut joined = BytesMut::new();
+        let mut total = 0u64;
+        while let Some(piece) = self.body.next().await {
+            let piece = piece.map_err(|e| HttpError::bad_request(e.message().to_owned()))?;
+            total += piece.len() as u64;
+            if total > limit {
+                return Err(HttpError::too_large(limit));
+            }
+            match &first {
+                None => first = Some(piece),
+                Some(head) => {
+                    if joined.is_empty() {
+                        joined.extend_from_slice(head);
+                    }
+                    joined.extend_from_slice(&piece);
+                }
+            }
+        }
+        Ok(if joined.is_empty() {
+            first.unwrap_or_default()
+        } else {
+            joined.freeze()
+        })
+    }
+
+    /// Collects the body as text under `limit`, decoded by the charset of
+    /// `Content-Type` (UTF-8 when none is named; also US-ASCII and
+    /// ISO-8859-1). Invalid text is 400; an unknown charset is 415.
+    pub async fn text(&mut self, limit: u64) -> Result<String, HttpError> {
+        let charset = self
+            .header("content-type")
+            .and_then(|v| v.parse::<mime::Mime>().ok())
+            .and_then(|m| {
+                m.get_param(mime::CHARSET)
+                    .map(|c| c.as_str().to_ascii_lowercase())
+            });
+        let bytes = self.bytes(limit).await?;
+        decode_text(&bytes, charset.as_deref())
+    }
+}
+
+fn decode_text(bytes: &[u8], charset: Option<&str>) -> Result<String, HttpError> {
+    match charset {
+        None | Some("utf-8" | "utf8") => String::from_utf8(bytes.to_vec())
+            .map_err(|_| HttpError::bad_request("body is not valid utf-8")),
+        Some("us-ascii" | "ascii") if bytes.is_ascii() => {
+            Ok(bytes.iter().map(|&b| b as char).collect())
+        }
+        Some("us-ascii" | "ascii") => Err(HttpError::bad_request("body is not valid us-ascii")),
+        Some("iso-8859-1" | "latin1" | "latin-1") => Ok(bytes.iter().map(|&b| b as char).collect()),
+        Some(other) => Err(HttpError::unsupported_media_type(format!(
+            "unsupported charset {other}"
+        ))),
+    }
+}
+
+/// Builds a [`Request`] by hand, for tests and for apps calling apps.
+#[derive(Debug)]
+pub struct RequestBuilder {
+    head: RequestHead,
+}
+
+impl RequestBuilder {
+    /// Adds a header field.
+    pub fn header(mut self, name: &str, value: &str) -> RequestBuilder {
+        self.head.headers.append(
+            Bytes::copy_from_slice(name.as_bytes()),
+            Bytes::copy_from_slice(value.as_bytes()),
+        );
+        self
+    }
+
+    /// Finishes with this body.
+    pub fn body(self, body: impl Into<Body>) -> Request {
+        Request::new(self.head, body.into())
+    }
+
+    /// Finishes with no body.
+    pub fn build(self) -> Request {
+        self.body(Body::empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::executor::block_on;
+
+    #[test]
+    fn bytes_under_and_over_the_limit() {
+        block_on(async {
+            let mut req = Request::builder("POST", "/").body("hello");
+            assert_eq!(req.bytes(5).await.unwrap(), "hello");
+            let mut req = Request::builder("POST", "/").body("hello");
+            assert_eq!(req.bytes(4).await.unwrap_err().status().code(), 413);
+        });
+    }
+
+    #[test]
+    fn a_stream_past_the_limit_is_refused_as_soon_as_it_passes() {
+        block_on(async {
+            let pieces =
+                futures::stream::iter(vec![Ok(Bytes::from("abc")), Ok(Bytes::from("def"))])
+                    .chain(futures::stream::pending());
+            let mut req = Request::builder("POST", "/").body(crate::Body::stream(pieces));
+            // The stream never ends; passing the limit must not wait for it.
+            assert_eq!(req.bytes(4).await.unwrap_err().status().code(), 413);
+        });
+    }
+
+    #[test]
+    fn text_by_charset() {
+        block_on(async {
+            let mut req = Request::builder("POST", "/").body("héllo");
+            assert_eq!(req.text(100).await.unwrap(), "héllo");
+            let mut req = Request::builder("POST", "/")
+                .header("Content-Type", "text/plain; charset=ISO-8859-1")
+                .body(&b"caf\xe9"[..]);
+            assert_eq!(req.text(100).await.unwrap(), "café");
+            let mut req = Request::builder("POST", "/").body(&b"\xff\xfe"[..]);
+            assert_eq!(req.text(100).await.unwrap_err().status().code(), 400);
+            let mut req = Request::builder("POST", "/")
+                .header("Content-Type", "text/plain; charset=koi8-r")
+                .body("x");
+            assert_eq!(req.text(100).await.unwrap_err().status().code(), 415);
+        });
+    }
+}

@@ -1,0 +1,204 @@
+//! The response an app sends.
+
+use std::fmt;
+
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use lath_codec::{Headers, Status};
+
+use crate::{Body, HttpError, Upgraded};
+
+/// What runs on the raw connection after a `101 Switching Protocols`.
+pub type OnUpgrade = Box<dyn FnOnce(Upgraded) -> BoxFuture<'static, ()> + Send>;
+
+/// A response: status, headers and body.
+///
+/// ```
+/// use lath_app::Response;
+/// use lath_codec::Status;
+/// let res = Response::text("made").with_status(Status::CREATED).with_header("X-Id", "7");
+/// assert_eq!(res.status(), Status::CREATED);
+/// assert_eq!(res.headers().get_str("content-type"), Some("text/plain; charset=utf-8"));
+/// ```
+pub struct Response {
+    status: Status,
+    headers: Headers,
+    body: Body,
+    on_upgrade: Option<OnUpgrade>,
+}
+
+impl Response {
+    /// A response with this status, no headers and no body.
+    pub fn new(status: Status) -> Response {
+        Response {
+            status,
+            headers: Headers::new(),
+            body: Body::empty(),
+            on_upgrade: None,
+        }
+    }
+
+    /// 200 with a `text/plain; charset=utf-8` body.
+    pub fn text(text: impl Into<String>) -> Response {
+        Response::typed("text/plain; charset=utf-8", Body::from(text.into()))
+    }
+
+    /// 200 with a `text/html; charset=utf-8` body.
+    pub fn html(html: impl Into<String>) -> Response {
+        Response::typed("text/html; charset=utf-8", Body::from(html.into()))
+    }
+
+    /// 200 with an `application/octet-stream` body.
+    pub fn bytes(bytes: impl Into<Bytes>) -> Response {
+        Response::typed("application/octet-stream", Body::full(bytes))
+    }
+
+    /// 200 with this body and `Content-Type`.
+    pub fn typed(content_type: &'static str, body: impl Into<Body>) -> Response {
+        Response::new(Status::OK)
+            .with_header("Content-Type", content_type)
+            .with_body(body)
+    }
+
+    /// A status with its reason phrase as a plain-text body, such as
+    /// `404` → `Not Found`.
+    pub fn status_page(status: Status) -> Response {
+        Response::text(status.reason()).with_status(status)
+    }
+
+    /// `101 Switching Protocols` to `protocol`; `then` gets the raw
+    /// connection (with any bytes the client already sent) once the head
+    /// is out.
+    pub fn upgrade<F, Fut>(protocol: &str, then: F) -> Response
+    where
+        F: FnOnce(Upgraded) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let mut res = Response::new(Status::SWITCHING_PROTOCOLS)
+            .with_header("Connection", "upgrade")
+            .with_header("Upgrade", Bytes::copy_from_slice(protocol.as_bytes()));
+        res.on_upgrade = Some(Box::new(move |io| Box::pin(then(io))));
+        res
+    }
+
+    /// Replaces the status.
+    pub fn with_status(mut self, status: Status) -> Response {
+        self.status = status;
+        self
+    }
+
+    /// Adds a header field.
+    pub fn with_header(mut self, name: impl Into<Bytes>, value: impl Into<Bytes>) -> Response {
+        self.headers.append(name, value);
+        self
+    }
+
+    /// Replaces the body.
+    pub fn with_body(mut self, body: impl Into<Body>) -> Response {
+        self.body = body.into();
+        self
+    }
+
+    /// The status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// Sets the status.
+    pub fn set_status(&mut self, status: Status) {
+        self.status = status;
+    }
+
+    /// The header fields.
+    pub fn headers(&self) -> &Headers {
+        &self.headers
+    }
+
+    /// The header fields, to change them.
+    pub fn headers_mut(&mut self) -> &mut Headers {
+        &mut self.headers
+    }
+
+    /// The body.
+    pub fn body(&self) -> &Body {
+        &self.body
+    }
+
+    /// The body, to change or read it.
+    pub fn body_mut(&mut self) -> &mut Body {
+        &mut self.body
+    }
+
+    /// Takes the body out, leaving an empty one.
+    pub fn take_body(&mut self) -> Body {
+        std::mem::take(&mut self.body)
+    }
+
+    /// Takes what runs after a `101`, if this response switches protocols.
+    pub fn take_on_upgrade(&mut self) -> Option<OnUpgrade> {
+        self.on_upgrade.take()
+    }
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &self.body)
+            .field("upgrade", &self.on_upgrade.is_some())
+            .finish()
+    }
+}
+
+impl From<Status> for Response {
+    fn from(status: Status) -> Response {
+        Response::status_page(status)
+    }
+}
+
+impl From<&'static str> for Response {
+    fn from(text: &'static str) -> Response {
+        Response::typed("text/plain; charset=utf-8", Body::from(text))
+    }
+}
+
+impl From<String> for Response {
+    fn from(text: String) -> Response {
+        Response::text(text)
+    }
+}
+
+impl From<Vec<u8>> for Response {
+    fn from(bytes: Vec<u8>) -> Response {
+        Response::bytes(bytes)
+    }
+}
+
+impl From<Bytes> for Response {
+    fn from(bytes: Bytes) -> Response {
+        Response::bytes(bytes)
+    }
+}
+
+impl From<()> for Response {
+    /// `204 No Content`.
+    fn from(_: ()) -> Response {
+        Response::new(Status::NO_CONTENT)
+    }
+}
+
+impl<T: Into<Response>> From<(Status, T)> for Response {
+    fn from((status, body): (Status, T)) -> Response {
+        body.into().with_status(status)
+    }
+}
+
+impl<T: Into<Response>> From<Result<T, HttpError>> for Response {
+    fn from(result: Result<T, HttpError>) -> Response {
+        match result {
+            Ok(value) => value.into(),
+            Err(e) => e.into(),
+        }
+    }
+}
