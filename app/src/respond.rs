@@ -15,9 +15,10 @@ type Callback = Box<dyn FnOnce(Response) + Send>;
 /// Sends the response for one request, once.
 ///
 /// Anything that converts into a [`Response`] can be sent. A `Respond`
-/// dropped unsent answers `500 Internal Server Error`, so no request is
-/// left hanging. A layer sees responses on their way out by wrapping it,
-/// as creationix's `web` logger does:
+/// dropped unsent answers `500 Internal Server Error` with
+/// `Connection: close`, so no request is left hanging. A layer sees
+/// responses on their way out by wrapping it, as creationix's `web` logger
+/// does:
 ///
 /// ```
 /// use lath_app::{Respond, Response};
@@ -68,13 +69,18 @@ impl Respond {
     }
 }
 
+/// The answer of an app that never answered: it failed (often by
+/// panicking), so the connection it ran on is closed as well.
+fn unanswered() -> Response {
+    Response::text("internal server error\n")
+        .with_status(Status::INTERNAL_SERVER_ERROR)
+        .with_header("Connection", "close")
+}
+
 impl Drop for Respond {
     fn drop(&mut self) {
         if let Some(callback) = self.callback.take() {
-            callback(
-                Response::text("internal server error\n")
-                    .with_status(Status::INTERNAL_SERVER_ERROR),
-            );
+            callback(unanswered());
         }
     }
 }
@@ -97,11 +103,9 @@ impl Future for Responded {
     type Output = Response;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
-        Pin::new(&mut self.rx).poll(cx).map(|res| {
-            res.unwrap_or_else(|_| {
-                Response::text("internal server error\n").with_status(Status::INTERNAL_SERVER_ERROR)
-            })
-        })
+        Pin::new(&mut self.rx)
+            .poll(cx)
+            .map(|res| res.unwrap_or_else(|_| unanswered()))
     }
 }
 

@@ -15,7 +15,10 @@ pub struct ProtocolError {
 }
 
 impl ProtocolError {
-    pub(crate) const fn new(status: Status, reason: &'static str) -> ProtocolError {
+    /// An error to answer with `status` and a short lowercase `reason`
+    /// (drivers use it for their own verdicts, such as a 408 on a head
+    /// that took too long).
+    pub const fn new(status: Status, reason: &'static str) -> ProtocolError {
         ProtocolError { status, reason }
     }
 

@@ -277,6 +277,17 @@ impl ServerConn {
         }
     }
 
+    /// Makes the response in progress (or the next one) the last: it
+    /// carries `Connection: close` if its head is not out yet, and no
+    /// further request is read. For graceful shutdown and per-connection
+    /// request limits.
+    pub fn close_after_response(&mut self) {
+        self.exchange.keep_alive = false;
+        if matches!(self.read, Read::Head) && matches!(self.write, Write::Idle) {
+            self.close();
+        }
+    }
+
     /// Will the connection stay open after the exchange in progress?
     pub fn keep_alive(&self) -> bool {
         self.exchange.keep_alive

@@ -154,3 +154,22 @@ fn the_response_after_answering_is_ready_for_the_next_request() {
     assert_eq!(conn.next_event(), ServerEvent::NeedData);
     assert!(!conn.is_closed());
 }
+
+#[test]
+fn close_after_response_makes_this_response_the_last() {
+    let mut conn = ServerConn::default();
+    conn.feed(b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert!(matches!(conn.next_event(), ServerEvent::Head(_)));
+    conn.close_after_response();
+    let mut out = Vec::new();
+    answer(&mut conn, &mut out);
+    assert!(head_of(&out).contains("Connection: close"));
+    assert_eq!(conn.next_event(), ServerEvent::Closed);
+    let mut idle = ServerConn::default();
+    idle.close_after_response();
+    assert_eq!(
+        idle.next_event(),
+        ServerEvent::Closed,
+        "an idle connection closes at once"
+    );
+}

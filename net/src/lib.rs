@@ -1,0 +1,30 @@
+//! Drives the lath codec over byte streams.
+//!
+//! - [`serve`] and [`Server`]: TCP on async-std, one task per connection,
+//!   with timeouts, a connection limit and graceful shutdown.
+//! - [`serve_connection`]: any `AsyncRead + AsyncWrite` — TLS, Unix
+//!   sockets, in-memory pipes.
+//! - [`mem`]: an in-memory duplex pipe; [`Client`]: a test client that
+//!   talks to an app through the real codec over it, with no port bound.
+//!
+//! The runtime appears in one private module only; everything else is
+//! written against the futures-io traits. Worker threads follow async-std's
+//! `ASYNC_STD_THREAD_COUNT` (all cores by default).
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
+
+mod client;
+mod config;
+mod conn;
+pub mod mem;
+mod rt;
+mod server;
+mod shutdown;
+
+pub use client::{Client, TestRequest, TestResponse};
+pub use config::Config;
+pub use conn::serve_connection;
+pub use server::{serve, Server};
+pub use shutdown::ShutdownHandle;

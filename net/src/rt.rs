@@ -1,0 +1,29 @@
+//! The one place the runtime (async-std) appears: timers, tasks and TCP.
+//! Everything else in lath-net is written against futures-io traits, so
+//! another runtime is one more module like this one.
+
+use std::future::Future;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use futures::FutureExt;
+
+pub(crate) use async_std::net::TcpListener;
+
+/// A timer that fires after `duration`.
+pub(crate) fn sleep(duration: Duration) -> BoxFuture<'static, ()> {
+    async_std::task::sleep(duration).boxed()
+}
+
+/// Runs `future` as its own task.
+pub(crate) fn spawn<F>(future: F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    async_std::task::spawn(future);
+}
+
+/// Runs `future` to completion on the current thread, driving the runtime.
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    async_std::task::block_on(future)
+}

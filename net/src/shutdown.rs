@@ -1,0 +1,81 @@
+//! Graceful shutdown signals.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use futures::channel::oneshot;
+use futures::future::{FutureExt, Shared};
+
+/// Starts a graceful shutdown of the server it came from: stop accepting,
+/// let requests in flight finish (their responses carry
+/// `Connection: close`), close idle connections at once.
+#[derive(Debug, Clone)]
+pub struct ShutdownHandle {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    sender: Mutex<Option<oneshot::Sender<()>>>,
+    triggered: AtomicBool,
+}
+
+/// The receiving side, cloned into every connection.
+#[derive(Debug, Clone)]
+pub(crate) struct Shutdown {
+    inner: Arc<Inner>,
+    signal: Shared<oneshot::Receiver<()>>,
+}
+
+/// A connected handle and signal.
+pub(crate) fn channel() -> (ShutdownHandle, Shutdown) {
+    let (tx, rx) = oneshot::channel();
+    let inner = Arc::new(Inner {
+        sender: Mutex::new(Some(tx)),
+        triggered: AtomicBool::new(false),
+    });
+    (
+        ShutdownHandle {
+            inner: inner.clone(),
+        },
+        Shutdown {
+            inner,
+            signal: rx.shared(),
+        },
+    )
+}
+
+impl ShutdownHandle {
+    /// Begins the shutdown; later calls do nothing.
+    pub fn shutdown(&self) {
+        self.inner.triggered.store(true, Ordering::SeqCst);
+        let sender = self
+            .inner
+            .sender
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(tx) = sender {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl Shutdown {
+    /// A signal that never fires, for connections served on their own.
+    pub(crate) fn never() -> Shutdown {
+        let (handle, signal) = channel();
+        // Keep the sender alive forever so the signal never resolves.
+        std::mem::forget(handle);
+        signal
+    }
+
+    pub(crate) fn is_triggered(&self) -> bool {
+        self.inner.triggered.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once the shutdown begins.
+    pub(crate) async fn wait(&self) {
+        let _ = self.signal.clone().await;
+    }
+}
