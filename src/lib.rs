@@ -2,19 +2,38 @@
 //!
 //! An app is a plain async function of a request and a one-shot respond; a
 //! layer is a function from app to app. Under them sits [`codec`], a strict
-//! HTTP/1.1 state machine that knows bytes and rules but no sockets.
+//! HTTP/1.1 state machine that knows bytes and rules but no sockets, and
+//! [`net`] drives it over TCP or in-memory pipes.
 //!
 //! # Contents
 //!
-//! - [`codec`]: the sans-IO HTTP/1.1 codec (`lath-codec`), with its most
-//!   used names re-exported here.
+//! - [`codec`] (`lath-codec`): the sans-IO HTTP/1.1 codec.
+//! - [`app`] (`lath-app`): [`App`], [`Request`], [`Respond`], [`Response`],
+//!   [`Body`], [`HttpError`], [`handler`], [`AppExt::wrap`].
+//! - [`net`] (`lath-net`): [`serve`], [`Server`], and the test [`Client`].
+//!
+//! ```
+//! use lath::{Client, Request, Respond};
+//!
+//! async fn hello(_req: Request, respond: Respond) {
+//!     respond.send("Hello, World!");
+//! }
+//!
+//! let res = Client::new(hello).get("/").send_blocking().unwrap();
+//! assert_eq!(res.text(), "Hello, World!");
+//! ```
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
 
+pub use lath_app as app;
 pub use lath_codec as codec;
+pub use lath_net as net;
+
+pub use lath_app::{handler, App, AppExt, Body, HttpError, Request, Respond, Response};
 pub use lath_codec::{Headers, Method, Status, Version};
+pub use lath_net::{serve, Client, Server};
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -1,0 +1,74 @@
+//! The demo server: a few routes behind a logger layer.
+//!
+//! `cargo run --release --example demo` (port 8080, or `PORT`, or `--port N`)
+//!
+//! - `GET /` — a page linking the routes
+//! - `GET /hello` — `Hello, World!`
+//! - `GET /json` — `{"message":"Hello, World!"}`
+//! - `POST /echo` — streams the request body back with its Content-Type
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use lath::{App, AppExt, Body, Method, Request, Respond, Response, Status};
+
+const INDEX: &str = "<!doctype html>
+<title>lath demo</title>
+<h1>lath demo</h1>
+<ul>
+  <li><a href=\"/hello\">/hello</a> — Hello, World!</li>
+  <li><a href=\"/json\">/json</a> — a JSON message</li>
+  <li>POST /echo — streams your body back:
+    <form method=\"post\" action=\"/echo\" enctype=\"text/plain\"><input name=\"say\" value=\"hi\"><button>echo</button></form></li>
+</ul>
+";
+
+async fn routes(mut req: Request, respond: Respond) {
+    let res = match (req.method().clone(), req.path()) {
+        (Method::GET | Method::HEAD, "/") => Response::html(INDEX),
+        (Method::GET | Method::HEAD, "/hello") => Response::text("Hello, World!"),
+        (Method::GET | Method::HEAD, "/json") => {
+            Response::typed("application/json", r#"{"message":"Hello, World!"}"#)
+        }
+        (Method::POST, "/echo") => {
+            let content_type = req
+                .header("content-type")
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            // The body streams straight back: no buffering.
+            Response::new(Status::OK)
+                .with_header("Content-Type", content_type)
+                .with_body(Body::stream(req.take_body()))
+        }
+        (_, "/" | "/hello" | "/json" | "/echo") => {
+            Response::status_page(Status::METHOD_NOT_ALLOWED)
+        }
+        _ => Response::status_page(Status::NOT_FOUND),
+    };
+    respond.send(res);
+}
+
+/// One line per request — method, target, status, latency — written when
+/// the response goes out: the logger of creationix's `web`, as a layer
+/// that wraps `respond`.
+fn logger(app: impl App) -> impl App {
+    let app = Arc::new(app);
+    move |req: Request, respond: Respond| {
+        let app = app.clone();
+        async move {
+            let start = Instant::now();
+            let line = format!("{} {}", req.method(), req.target());
+            let respond = respond.map(move |res| {
+                eprintln!("{line} {} {:?}", res.status().code(), start.elapsed());
+                res
+            });
+            app.call(req, respond).await
+        }
+    }
+}
+
+fn main() {
+    support::run(support::port(8080), routes.wrap(logger));
+}

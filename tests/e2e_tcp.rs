@@ -1,0 +1,293 @@
+//! End to end over TCP on 127.0.0.1 with clients nobody here wrote: curl,
+//! Python's standard `http.client` (and a raw socket), and ureq.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use lath::net::{Config, ShutdownHandle};
+use lath::{Body, Method, Request, Respond, Response, Server, Status};
+
+async fn app(mut req: Request, respond: Respond) {
+    let res = match (req.method().clone(), req.path()) {
+        (Method::POST | Method::PUT, "/echo") => {
+            let content_type = req
+                .header("content-type")
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            Response::new(Status::OK)
+                .with_header("Content-Type", content_type)
+                .with_body(Body::stream(req.take_body()))
+        }
+        (Method::POST | Method::PUT, "/count") => match req.bytes(64 << 20).await {
+            Ok(body) => Response::text(format!("{} bytes", body.len())),
+            Err(e) => e.into(),
+        },
+        (_, "/slow") => {
+            async_std::task::sleep(Duration::from_millis(200)).await;
+            Response::text("slow done")
+        }
+        (_, path) => Response::text(format!("Hello from {path}")),
+    };
+    respond.send(res);
+}
+
+/// Starts a server on a free port; returns its address and a stop handle.
+fn start(
+    config: Config,
+) -> (
+    SocketAddr,
+    ShutdownHandle,
+    async_std::task::JoinHandle<std::io::Result<()>>,
+) {
+    async_std::task::block_on(async {
+        let server = Server::bind("127.0.0.1:0")
+            .await
+            .unwrap()
+            .with_config(config);
+        let addr = server.local_addr().unwrap();
+        let stop = server.shutdown_handle();
+        let running = async_std::task::spawn(server.serve(app));
+        (addr, stop, running)
+    })
+}
+
+fn curl(args: &[&str]) -> (String, String) {
+    let out = Command::new("curl")
+        .args(["-sS", "--max-time", "20"])
+        .args(args)
+        .output()
+        .expect("curl runs");
+    assert!(
+        out.status.success(),
+        "curl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn curl_reuses_one_connection_for_two_urls() {
+    let (addr, _stop, _running) = start(Config::default());
+    let (out, err) = curl(&[
+        "-v",
+        &format!("http://{addr}/a"),
+        &format!("http://{addr}/b"),
+    ]);
+    assert_eq!(out, "Hello from /aHello from /b");
+    assert!(
+        err.contains("Re-using existing connection") || err.contains("Reusing existing connection"),
+        "{err}"
+    );
+}
+
+#[test]
+fn curl_chunked_upload_from_stdin() {
+    let (addr, _stop, _running) = start(Config::default());
+    let mut child = Command::new("curl")
+        .args([
+            "-sS",
+            "--max-time",
+            "20",
+            "-T",
+            "-",
+            "-H",
+            "Content-Type: text/plain",
+            &format!("http://{addr}/echo"),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let body = "line\n".repeat(10_000);
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(body.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), body);
+}
+
+#[test]
+fn curl_expect_continue_on_a_large_body() {
+    let (addr, _stop, _running) = start(Config::default());
+    let path = std::env::temp_dir().join(format!("lath-e2e-{}.bin", std::process::id()));
+    std::fs::write(&path, vec![b'x'; 3 << 20]).unwrap();
+    let (out, err) = curl(&[
+        "-v",
+        "-H",
+        "Expect: 100-continue",
+        "--data-binary",
+        &format!("@{}", path.display()),
+        &format!("http://{addr}/count"),
+    ]);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(out, format!("{} bytes", 3 << 20));
+    assert!(err.contains("HTTP/1.1 100 Continue"), "{err}");
+}
+
+#[test]
+fn curl_http10() {
+    let (addr, _stop, _running) = start(Config::default());
+    let (out, err) = curl(&["-v", "--http1.0", &format!("http://{addr}/old")]);
+    assert_eq!(out, "Hello from /old");
+    assert!(err.contains("Connection: close"), "{err}");
+}
+
+const PYTHON_CLIENT: &str = r#"
+import http.client, sys
+host, port = sys.argv[1], int(sys.argv[2])
+conn = http.client.HTTPConnection(host, port, timeout=10)
+conn.request("GET", "/py")
+r = conn.getresponse()
+assert r.status == 200, r.status
+assert r.read() == b"Hello from /py"
+conn.request("POST", "/echo", body=b"from python", headers={"Content-Type": "text/x-py"})
+r = conn.getresponse()
+assert r.getheader("Content-Type") == "text/x-py"
+assert r.read() == b"from python"
+conn.request("HEAD", "/head")
+r = conn.getresponse()
+assert r.getheader("Content-Length") == "16", r.getheaders()
+assert r.read() == b""
+print("ok")
+"#;
+
+#[test]
+fn python_http_client() {
+    let (addr, _stop, _running) = start(Config::default());
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            PYTHON_CLIENT,
+            &addr.ip().to_string(),
+            &addr.port().to_string(),
+        ])
+        .output()
+        .expect("python3 runs");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "ok",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn ten_pipelined_requests_in_one_write() {
+    let (addr, _stop, _running) = start(Config::default());
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut batch = String::new();
+    for i in 0..10 {
+        let close = if i == 9 { "Connection: close\r\n" } else { "" };
+        batch.push_str(&format!("GET /{i} HTTP/1.1\r\nHost: a\r\n{close}\r\n"));
+    }
+    stream.write_all(batch.as_bytes()).unwrap();
+    let mut all = String::new();
+    stream.read_to_string(&mut all).unwrap();
+    let bodies: Vec<&str> = all
+        .split("HTTP/1.1 200 OK")
+        .skip(1)
+        .map(|r| r.rsplit("\r\n\r\n").next().unwrap())
+        .collect();
+    let want: Vec<String> = (0..10).map(|i| format!("Hello from /{i}")).collect();
+    assert_eq!(bodies, want);
+}
+
+#[test]
+fn ureq_client() {
+    let (addr, _stop, _running) = start(Config::default());
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(10))
+        .build();
+    let res = agent.get(&format!("http://{addr}/ureq")).call().unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.into_string().unwrap(), "Hello from /ureq");
+    let res = agent
+        .post(&format!("http://{addr}/echo"))
+        .set("Content-Type", "text/x-ureq")
+        .send_string("sent")
+        .unwrap();
+    assert_eq!(res.header("content-type"), Some("text/x-ureq"));
+    assert_eq!(res.into_string().unwrap(), "sent");
+}
+
+#[test]
+fn a_stalled_client_is_dropped_while_others_are_served() {
+    let mut config = Config::default();
+    config.head_timeout = Duration::from_millis(300);
+    let (addr, _stop, _running) = start(config);
+    let mut slow = TcpStream::connect(addr).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHo").unwrap();
+    for _ in 0..5 {
+        let (out, _) = curl(&[&format!("http://{addr}/fast")]);
+        assert_eq!(out, "Hello from /fast");
+    }
+    let mut answer = String::new();
+    slow.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+        "{answer}"
+    );
+}
+
+#[test]
+fn graceful_shutdown_fails_no_accepted_request() {
+    let (addr, stop, running) = start(Config::default());
+    let ok = Arc::new(AtomicUsize::new(0));
+    let clients: Vec<_> = (0..8)
+        .map(|_| {
+            let ok = ok.clone();
+            std::thread::spawn(move || {
+                let agent = ureq::AgentBuilder::new()
+                    .timeout(Duration::from_secs(10))
+                    .build();
+                let mut refused = 0;
+                for _ in 0..50 {
+                    match agent.get(&format!("http://{addr}/slow")).call() {
+                        Ok(res) => {
+                            assert_eq!(res.into_string().unwrap(), "slow done");
+                            ok.fetch_add(1, Ordering::SeqCst);
+                        }
+                        // After shutdown begins new connections are refused;
+                        // a request that was accepted must never fail.
+                        Err(ureq::Error::Transport(t))
+                            if t.kind() == ureq::ErrorKind::ConnectionFailed =>
+                        {
+                            refused += 1
+                        }
+                        Err(e) => panic!("an accepted request failed: {e}"),
+                    }
+                    if refused > 0 {
+                        break;
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(700));
+    stop.shutdown();
+    async_std::task::block_on(running).unwrap();
+    for c in clients {
+        c.join().unwrap();
+    }
+    assert!(
+        ok.load(Ordering::SeqCst) >= 8,
+        "requests were served before the shutdown"
+    );
+    assert!(TcpStream::connect(addr).is_err(), "the listener is closed");
+}
