@@ -1,6 +1,7 @@
 //! The demo server: a few routes behind a logger layer.
 //!
-//! `cargo run --release --example demo` (port 8080, or `PORT`, or `--port N`)
+//! `cargo run --release --example demo` (port 8080, or `PORT`, or `--port N`;
+//! `--quiet` turns the request log off, as the load benchmark does)
 //!
 //! - `GET /` — a page linking the routes
 //! - `GET /hello` — `Hello, World!`
@@ -70,5 +71,10 @@ fn logger(app: impl App) -> impl App {
 }
 
 fn main() {
-    support::run(support::port(8080), routes.wrap(logger));
+    let port = support::port(8080);
+    if std::env::args().any(|a| a == "--quiet") {
+        support::run(port, routes);
+    } else {
+        support::run(port, routes.wrap(logger));
+    }
 }

@@ -38,14 +38,15 @@ impl Response {
         }
     }
 
-    /// 200 with a `text/plain; charset=utf-8` body.
-    pub fn text(text: impl Into<String>) -> Response {
-        Response::typed("text/plain; charset=utf-8", Body::from(text.into()))
+    /// 200 with a `text/plain; charset=utf-8` body (a `&'static str` is
+    /// sent without a copy).
+    pub fn text(text: impl Into<Body>) -> Response {
+        Response::typed("text/plain; charset=utf-8", text)
     }
 
     /// 200 with a `text/html; charset=utf-8` body.
-    pub fn html(html: impl Into<String>) -> Response {
-        Response::typed("text/html; charset=utf-8", Body::from(html.into()))
+    pub fn html(html: impl Into<Body>) -> Response {
+        Response::typed("text/html; charset=utf-8", html)
     }
 
     /// 200 with an `application/octet-stream` body.
@@ -166,6 +167,12 @@ impl From<&'static str> for Response {
 impl From<String> for Response {
     fn from(text: String) -> Response {
         Response::text(text)
+    }
+}
+
+impl From<&'static [u8]> for Response {
+    fn from(bytes: &'static [u8]) -> Response {
+        Response::bytes(bytes)
     }
 }
 

@@ -16,7 +16,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use futures::future::{self, poll_fn, BoxFuture, Either, FutureExt};
+use futures::future::{self, poll_fn, BoxFuture, FutureExt};
 use futures::stream::{Stream, StreamExt};
 use lath_app::{App, Body, BodyError, Io, OnUpgrade, Request, Respond, Responded, Upgraded};
 use lath_codec::{
@@ -28,6 +28,11 @@ use crate::{rt, Config};
 
 /// Bytes read from the socket at a time.
 const READ_CHUNK: usize = 16 * 1024;
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Box<[u8]>> =
+        std::cell::RefCell::new(vec![0; READ_CHUNK].into_boxed_slice());
+}
 /// Output is flushed mid-body once this much is waiting.
 const FLUSH_AT: usize = 64 * 1024;
 
@@ -69,29 +74,33 @@ struct Wire<IO> {
     io: Option<IO>,
     codec: ServerConn,
     out: Vec<u8>,
-    scratch: Box<[u8]>,
     /// A protocol error met while the app read the body: its status is the
     /// truthful answer, whatever the app says.
     body_error: Option<ProtocolError>,
 }
 
 impl<IO: Io> Wire<IO> {
-    /// Reads what the socket has into the codec; EOF is fed as EOF.
+    /// Reads what the socket has into the codec; EOF is fed as EOF. The
+    /// read goes through one scratch buffer per thread, so an idle
+    /// connection holds no read buffer beyond the bytes it has buffered.
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let Some(io) = self.io.as_mut() else {
             return Poll::Ready(Ok(0));
         };
-        match Pin::new(io).poll_read(cx, &mut self.scratch) {
-            Poll::Ready(Ok(0)) => {
-                self.codec.feed_eof();
-                Poll::Ready(Ok(0))
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            match Pin::new(io).poll_read(cx, &mut scratch[..]) {
+                Poll::Ready(Ok(0)) => {
+                    self.codec.feed_eof();
+                    Poll::Ready(Ok(0))
+                }
+                Poll::Ready(Ok(n)) => {
+                    self.codec.feed(&scratch[..n]);
+                    Poll::Ready(Ok(n))
+                }
+                other => other,
             }
-            Poll::Ready(Ok(n)) => {
-                self.codec.feed(&self.scratch[..n]);
-                Poll::Ready(Ok(n))
-            }
-            other => other,
-        }
+        })
     }
 
     /// Writes out everything waiting, then flushes the stream.
@@ -135,10 +144,6 @@ impl<IO: Io> Shared<IO> {
     async fn flush(&self) -> io::Result<()> {
         poll_fn(|cx| self.lock().poll_flush_out(cx)).await
     }
-
-    async fn fill(&self) -> io::Result<usize> {
-        poll_fn(|cx| self.lock().poll_fill(cx)).await
-    }
 }
 
 /// How a response went out.
@@ -162,13 +167,19 @@ pub(crate) async fn drive<IO: Io>(
     let shared = Shared(Arc::new(Mutex::new(Wire {
         io: Some(io),
         codec: ServerConn::new(config.codec.clone()),
-        out: Vec::with_capacity(4096),
-        scratch: vec![0; READ_CHUNK].into_boxed_slice(),
+        out: Vec::new(),
         body_error: None,
     })));
     let mut served = 0usize;
+    let mut waits = Waits {
+        deadline: Deadline { armed: None },
+        stop: {
+            let shutdown = shutdown.clone();
+            async move { shutdown.wait().await }.boxed()
+        },
+    };
     loop {
-        let Some(head) = next_head(&shared, &config, &shutdown).await? else {
+        let Some(head) = next_head(&shared, &config, &mut waits).await? else {
             break;
         };
         served += 1;
@@ -182,7 +193,8 @@ pub(crate) async fn drive<IO: Io>(
         let mut req = Request::new(head, body);
         req.set_peer_addr(peer);
         let (respond, responded) = Respond::channel();
-        let run = AssertUnwindSafe(app.call(req, respond)).catch_unwind();
+        // Through `dyn App` directly: one boxed future per request.
+        let run = AssertUnwindSafe((*app).call(req, respond)).catch_unwind();
         let write = write_response(&shared, responded, &shutdown);
         let (ran, written) = future::join(run, write).await;
         match written? {
@@ -203,14 +215,62 @@ pub(crate) async fn drive<IO: Io>(
     Ok(())
 }
 
+/// What a connection waits on besides its socket, kept across requests so
+/// that waiting for the next request costs no timer set-up.
+struct Waits {
+    deadline: Deadline,
+    stop: BoxFuture<'static, ()>,
+}
+
+/// One timer per connection, re-armed lazily: when it fires before the
+/// current deadline (which moved later since), it is set for the rest.
+struct Deadline {
+    armed: Option<(Instant, BoxFuture<'static, ()>)>,
+}
+
+impl Deadline {
+    /// Ready once `deadline` has passed.
+    fn poll_until(&mut self, deadline: Instant, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            match &mut self.armed {
+                // Armed to fire no later than needed: wait for it.
+                Some((at, timer)) if *at <= deadline => {
+                    if timer.poll_unpin(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    let now = Instant::now();
+                    if now >= deadline {
+                        self.armed = None;
+                        return Poll::Ready(());
+                    }
+                    self.armed = Some((deadline, rt::sleep(deadline - now)));
+                }
+                // None yet, or armed too late for an earlier deadline.
+                _ => {
+                    let wait = deadline.saturating_duration_since(Instant::now());
+                    self.armed = Some((deadline, rt::sleep(wait)));
+                }
+            }
+        }
+    }
+}
+
+/// What ended a wait for bytes.
+enum Woke {
+    Read(io::Result<usize>),
+    Deadline,
+    Stop,
+}
+
 /// The next request head, or `None` when the connection is over. Waits at
 /// most `idle_timeout` for a first byte and `head_timeout` for the rest;
 /// a shutdown closes a connection with nothing in flight.
 async fn next_head<IO: Io>(
     shared: &Shared<IO>,
     config: &Config,
-    shutdown: &Shutdown,
+    waits: &mut Waits,
 ) -> io::Result<Option<RequestHead>> {
+    let idle_since = Instant::now();
     let mut head_started: Option<Instant> = None;
     loop {
         let partial = {
@@ -230,30 +290,36 @@ async fn next_head<IO: Io>(
             return Ok(None);
         };
         shared.flush().await?;
-        let wait = if partial {
-            let started = *head_started.get_or_insert_with(Instant::now);
-            config.head_timeout.saturating_sub(started.elapsed())
+        let deadline = if partial {
+            *head_started.get_or_insert_with(Instant::now) + config.head_timeout
         } else {
-            config.idle_timeout
+            idle_since + config.idle_timeout
         };
-        let stop = if partial {
-            future::pending().boxed()
-        } else {
-            shutdown.wait().boxed()
-        };
-        let read = Box::pin(shared.fill());
-        match future::select(read, future::select(rt::sleep(wait), stop)).await {
-            Either::Left((Ok(_), _)) => {}
+        let woke = poll_fn(|cx| {
+            if let Poll::Ready(read) = shared.lock().poll_fill(cx) {
+                return Poll::Ready(Woke::Read(read));
+            }
+            if !partial && waits.stop.poll_unpin(cx).is_ready() {
+                return Poll::Ready(Woke::Stop);
+            }
+            match waits.deadline.poll_until(deadline, cx) {
+                Poll::Ready(()) => Poll::Ready(Woke::Deadline),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await;
+        match woke {
+            Woke::Read(Ok(_)) => {}
             // The peer reset the connection: nothing to answer.
-            Either::Left((Err(_), _)) => return Ok(None),
-            Either::Right((Either::Left(_), _)) if partial => {
+            Woke::Read(Err(_)) | Woke::Stop => return Ok(None),
+            Woke::Deadline if partial => {
                 const SLOW: ProtocolError =
                     ProtocolError::new(Status::REQUEST_TIMEOUT, "request head timed out");
                 let _ = shared.lock().write_error(&SLOW);
                 shared.flush().await?;
                 return Ok(None);
             }
-            Either::Right(_) => return Ok(None),
+            Woke::Deadline => return Ok(None),
         }
     }
 }
