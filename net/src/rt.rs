@@ -23,6 +23,23 @@ where
     async_std::task::spawn(future);
 }
 
+/// Runs `future` as its own task; the returned future ends with it.
+pub(crate) fn spawn_joined<F>(future: F) -> BoxFuture<'static, ()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    async_std::task::spawn(future).boxed()
+}
+
+/// Worker threads the runtime runs: `ASYNC_STD_THREAD_COUNT`, else one
+/// per core (async-std's own rule).
+pub(crate) fn worker_threads() -> usize {
+    std::env::var("ASYNC_STD_THREAD_COUNT")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// Runs `future` to completion on the current thread, driving the runtime.
 pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     async_std::task::block_on(future)

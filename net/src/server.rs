@@ -3,9 +3,11 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::task::Poll;
+use std::time::Duration;
 
-use futures::future::{self, Either, FutureExt};
+use futures::future::{self, poll_fn, BoxFuture, Either, FutureExt};
+use futures::stream::{FuturesUnordered, StreamExt};
 use lath_app::App;
 
 use crate::shutdown::{self, Shutdown, ShutdownHandle};
@@ -80,9 +82,14 @@ impl Server {
         self.handle.clone()
     }
 
-    /// Serves `app`, one task per connection, until a shutdown completes:
-    /// accepting stops, idle connections close at once, requests in flight
-    /// finish within `shutdown_timeout`, and then this returns.
+    /// Serves `app` until a shutdown completes: accepting stops, idle
+    /// connections close at once, requests in flight finish within
+    /// `shutdown_timeout`, and then this returns.
+    ///
+    /// Each connection is its own task on the runtime's worker threads.
+    /// With one worker thread (`ASYNC_STD_THREAD_COUNT=1`) connections are
+    /// driven inside this future instead, on the thread that waits for I/O,
+    /// so no wake-up ever crosses threads.
     pub async fn serve(self, app: impl App) -> io::Result<()> {
         let Server {
             listener,
@@ -92,55 +99,69 @@ impl Server {
         } = self;
         let app: Arc<dyn App> = Arc::new(app);
         let config = Arc::new(config);
-        // One slot per open connection: when all are taken, accepting waits.
-        let (slots, freed) = async_std::channel::bounded::<()>(config.max_connections.max(1));
+        let local = rt::worker_threads() == 1;
+        let max = config.max_connections.max(1);
         let (force, forced) = shutdown::channel();
+        let mut connections: FuturesUnordered<BoxFuture<'static, ()>> = FuturesUnordered::new();
+        let mut incoming = listener.incoming();
+        let mut stop = {
+            let shutdown = shutdown.clone();
+            async move { shutdown.wait().await }.boxed()
+        };
+        let mut paused: Option<BoxFuture<'static, ()>> = None;
         loop {
-            let slot = Box::pin(slots.send(()));
-            match future::select(slot, shutdown.wait().boxed()).await {
-                Either::Left(_) => {}
-                Either::Right(_) => break,
-            }
-            let accepted =
-                match future::select(Box::pin(listener.accept()), shutdown.wait().boxed()).await {
-                    Either::Left((accepted, _)) => accepted,
-                    Either::Right(_) => {
-                        let _ = freed.try_recv();
-                        break;
+            let step = poll_fn(|cx| {
+                while let Poll::Ready(Some(())) = connections.poll_next_unpin(cx) {}
+                if stop.poll_unpin(cx).is_ready() {
+                    return Poll::Ready(None);
+                }
+                if let Some(pause) = paused.as_mut() {
+                    if pause.poll_unpin(cx).is_pending() {
+                        return Poll::Pending;
                     }
-                };
-            let (stream, peer) = match accepted {
-                Ok(pair) => pair,
-                Err(e) => {
-                    let _ = freed.try_recv();
+                    paused = None;
+                }
+                // At the connection limit, accept nothing until one closes.
+                if connections.len() >= max {
+                    return Poll::Pending;
+                }
+                incoming.poll_next_unpin(cx).map(Some)
+            })
+            .await;
+            let stream = match step {
+                None | Some(None) => break,
+                Some(Some(Ok(stream))) => stream,
+                Some(Some(Err(e))) => {
                     if is_resource_exhausted(&e) {
                         // Out of file descriptors or memory: pause accepting
-                        // until connections close, never crash.
-                        rt::sleep(Duration::from_millis(50)).await;
+                        // for a moment while connections close; never crash.
+                        paused = Some(rt::sleep(Duration::from_millis(50)));
                     }
                     continue;
                 }
             };
             let _ = stream.set_nodelay(true);
-            let (app, config, shutdown, forced, freed) = (
-                app.clone(),
-                config.clone(),
-                shutdown.clone(),
-                forced.clone(),
-                freed.clone(),
-            );
-            rt::spawn(async move {
-                let serving = conn::drive(stream, app, config, Some(peer), shutdown).boxed();
-                let _ = future::select(serving, forced.wait().boxed()).await;
-                let _ = freed.try_recv();
+            let peer = stream.peer_addr().ok();
+            let serving = conn::drive(stream, app.clone(), config.clone(), peer, shutdown.clone());
+            let forced = forced.clone();
+            let connection = async move {
+                let _ = future::select(serving.boxed(), async move { forced.wait().await }.boxed()).await;
+            };
+            connections.push(if local {
+                connection.boxed()
+            } else {
+                rt::spawn_joined(connection)
             });
         }
+        drop(incoming);
         drop(listener);
-        let deadline = Instant::now() + config.shutdown_timeout;
-        while !slots.is_empty() && Instant::now() < deadline {
-            rt::sleep(Duration::from_millis(10)).await;
+        let drained = async { while connections.next().await.is_some() {} };
+        let deadline = rt::sleep(config.shutdown_timeout);
+        if let Either::Right(((), drained)) = future::select(deadline, drained.boxed()).await {
+            // Past the deadline: close what is left.
+            force.shutdown();
+            drained.await;
         }
-        force.shutdown();
         Ok(())
     }
 }
