@@ -26,6 +26,10 @@ async fn app(mut req: Request, respond: Respond) {
             Ok(body) => Response::text(format!("{} bytes", body.len())),
             Err(e) => e.into(),
         },
+        (_, "/stall") => {
+            async_std::task::sleep(Duration::from_secs(30)).await;
+            Response::text("too late")
+        }
         (_, "/slow") => {
             async_std::task::sleep(Duration::from_millis(200)).await;
             Response::text("slow done")
@@ -290,4 +294,87 @@ fn graceful_shutdown_fails_no_accepted_request() {
         "requests were served before the shutdown"
     );
     assert!(TcpStream::connect(addr).is_err(), "the listener is closed");
+}
+
+#[test]
+fn the_connection_limit_waits_for_a_connection_to_close() {
+    let mut config = Config::default();
+    config.max_connections = 1;
+    let (addr, _stop, _running) = start(config);
+    let mut first = TcpStream::connect(addr).unwrap();
+    first
+        .write_all(b"GET /first HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    let mut buf = [0u8; 256];
+    let n = first.read(&mut buf).unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).ends_with("Hello from /first"));
+    // The second connection is left in the listen queue: no answer yet.
+    let mut second = TcpStream::connect(addr).unwrap();
+    second
+        .write_all(b"GET /second HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    second
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    assert!(
+        second.read(&mut buf).is_err(),
+        "not accepted while the first is open"
+    );
+    drop(first);
+    second
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut answer = String::new();
+    second.read_to_string(&mut answer).unwrap();
+    assert!(answer.ends_with("Hello from /second"), "{answer}");
+}
+
+#[test]
+fn shutdown_closes_idle_connections_at_once() {
+    let mut config = Config::default();
+    config.shutdown_timeout = Duration::from_secs(30);
+    let (addr, stop, running) = start(config);
+    let mut idle = TcpStream::connect(addr).unwrap();
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    let mut buf = [0u8; 256];
+    let _ = idle.read(&mut buf).unwrap();
+    let started = std::time::Instant::now();
+    stop.shutdown();
+    async_std::task::block_on(running).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "idle connections did not hold the shutdown"
+    );
+    idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    assert_eq!(
+        idle.read(&mut buf).unwrap(),
+        0,
+        "the idle connection was closed"
+    );
+}
+
+#[test]
+fn shutdown_force_closes_what_outlives_the_deadline() {
+    let mut config = Config::default();
+    config.shutdown_timeout = Duration::from_millis(300);
+    let (addr, stop, running) = start(config);
+    let mut stalled = TcpStream::connect(addr).unwrap();
+    stalled
+        .write_all(b"GET /stall HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let started = std::time::Instant::now();
+    stop.shutdown();
+    async_std::task::block_on(running).unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut rest = Vec::new();
+    let _ = stalled.read_to_end(&mut rest);
+    assert!(
+        rest.is_empty(),
+        "no response for a request cut off by the deadline"
+    );
 }

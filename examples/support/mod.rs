@@ -16,7 +16,7 @@ pub fn port(default: u16) -> u16 {
 /// Serves `app` on 127.0.0.1:`port` until Ctrl-C or SIGTERM, then shuts
 /// down gracefully.
 pub fn run(port: u16, app: impl lath::App) {
-    async_std::task::block_on(async {
+    lath::net::run(async {
         let server = lath::Server::bind(&format!("127.0.0.1:{port}"))
             .await
             .unwrap_or_else(|e| panic!("cannot listen on 127.0.0.1:{port}: {e}"));

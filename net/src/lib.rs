@@ -1,7 +1,8 @@
 //! Drives the lath codec over byte streams.
 //!
 //! - [`serve`] and [`Server`]: TCP on async-std, one task per connection,
-//!   with timeouts, a connection limit and graceful shutdown.
+//!   with timeouts, a connection limit and graceful shutdown; [`run`] blocks
+//!   the calling thread on a server future.
 //! - [`serve_connection`]: any `AsyncRead + AsyncWrite` — TLS, Unix
 //!   sockets, in-memory pipes.
 //! - [`mem`]: an in-memory duplex pipe; [`Client`]: a test client that
@@ -26,5 +27,5 @@ mod shutdown;
 pub use client::{Client, TestRequest, TestResponse};
 pub use config::Config;
 pub use conn::serve_connection;
-pub use server::{serve, Server};
+pub use server::{run, serve, Server};
 pub use shutdown::ShutdownHandle;

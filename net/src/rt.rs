@@ -44,3 +44,9 @@ pub(crate) fn worker_threads() -> usize {
 pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     async_std::task::block_on(future)
 }
+
+/// Runs `future` on the current thread, which also waits on the reactor
+/// itself: I/O events wake it directly, never through another thread.
+pub(crate) fn block_on_reactor<F: Future>(future: F) -> F::Output {
+    async_io::block_on(future)
+}

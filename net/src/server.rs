@@ -28,6 +28,23 @@ pub async fn serve(addr: &str, app: impl App) -> io::Result<()> {
     Server::bind(addr).await?.serve(app).await
 }
 
+/// Runs a server future (or any future) to completion on this thread.
+///
+/// The thread waits on the I/O reactor itself, so with one worker thread
+/// (`ASYNC_STD_THREAD_COUNT=1`), where connections are driven inside
+/// [`Server::serve`], a request never costs a wake-up across threads.
+///
+/// ```no_run
+/// use lath_app::{Request, Respond};
+/// async fn hello(_req: Request, respond: Respond) {
+///     respond.send("Hello, World!");
+/// }
+/// lath_net::run(lath_net::serve("127.0.0.1:8080", hello)).unwrap();
+/// ```
+pub fn run<F: std::future::Future>(future: F) -> F::Output {
+    rt::block_on_reactor(future)
+}
+
 /// A bound TCP listener with its settings, ready to serve an app.
 ///
 /// ```
@@ -145,7 +162,8 @@ impl Server {
             let serving = conn::drive(stream, app.clone(), config.clone(), peer, shutdown.clone());
             let forced = forced.clone();
             let connection = async move {
-                let _ = future::select(serving.boxed(), async move { forced.wait().await }.boxed()).await;
+                let _ = future::select(serving.boxed(), async move { forced.wait().await }.boxed())
+                    .await;
             };
             connections.push(if local {
                 connection.boxed()
@@ -157,7 +175,7 @@ impl Server {
         drop(listener);
         let drained = async { while connections.next().await.is_some() {} };
         let deadline = rt::sleep(config.shutdown_timeout);
-        if let Either::Right(((), drained)) = future::select(deadline, drained.boxed()).await {
+        if let Either::Left(((), drained)) = future::select(deadline, drained.boxed()).await {
             // Past the deadline: close what is left.
             force.shutdown();
             drained.await;

@@ -79,3 +79,33 @@ impl Shutdown {
         let _ = self.signal.clone().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::FutureExt;
+
+    #[test]
+    fn every_waiting_clone_is_woken() {
+        async_std::task::block_on(async {
+            let (handle, signal) = channel();
+            let waiters: Vec<_> = (0..3)
+                .map(|_| {
+                    let signal = signal.clone();
+                    async_std::task::spawn(async move {
+                        let stop = async move { signal.wait().await }.boxed();
+                        stop.await;
+                    })
+                })
+                .collect();
+            async_std::task::sleep(std::time::Duration::from_millis(50)).await;
+            handle.shutdown();
+            for w in waiters {
+                async_std::future::timeout(std::time::Duration::from_secs(2), w)
+                    .await
+                    .expect("woken");
+            }
+            assert!(signal.is_triggered());
+        });
+    }
+}
