@@ -34,6 +34,11 @@ async fn app(mut req: Request, respond: Respond) {
             async_std::task::sleep(Duration::from_millis(200)).await;
             Response::text("slow done")
         }
+        (_, "/peer") => Response::text(
+            req.peer_addr()
+                .map(|a| a.ip().to_string())
+                .unwrap_or_default(),
+        ),
         (_, path) => Response::text(format!("Hello from {path}")),
     };
     respond.send(res);
@@ -377,4 +382,29 @@ fn shutdown_force_closes_what_outlives_the_deadline() {
         rest.is_empty(),
         "no response for a request cut off by the deadline"
     );
+}
+
+#[test]
+fn the_peer_address_reaches_the_app() {
+    let (addr, _stop, _running) = start(Config::default());
+    let (out, _) = curl(&[&format!("http://{addr}/peer")]);
+    assert_eq!(out, "127.0.0.1");
+}
+
+#[test]
+fn a_half_closed_client_still_gets_its_response() {
+    let (addr, _stop, _running) = start(Config::default());
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+        .write_all(b"GET /half HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    // read_to_string returned: the server closed after answering.
+    assert!(answer.ends_with("Hello from /half"));
 }

@@ -242,6 +242,10 @@ pub(crate) fn read_trailers(
         Scan::Complete(len) => len,
     };
     let section = buf.split_to(len).freeze();
+    // Most chunked bodies end without trailers: nothing to parse.
+    if section.len() <= 2 {
+        return Ok(Some(Headers::new()));
+    }
     let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers];
     let fields = match httparse::parse_headers(&section, &mut slots) {
         Ok(httparse::Status::Complete((_, fields))) => fields,

@@ -372,3 +372,40 @@ async fn an_invalid_response_head_becomes_500() {
     assert_eq!(res.status, Status::INTERNAL_SERVER_ERROR);
     assert!(res.header("injected").is_none());
 }
+
+#[async_std::test]
+async fn boxed_and_shared_apps_mix_in_one_table() {
+    use lath_app::{handler, App, AppExt};
+    let apps: Vec<Box<dyn App>> = vec![
+        hello.boxed(),
+        handler(|_req: Request| async { "handled" }).boxed(),
+    ];
+    let shared: Vec<Arc<dyn App>> = vec![echo.shared()];
+    let table = Arc::new((apps, shared));
+    let app = move |req: Request, respond: Respond| {
+        let table = table.clone();
+        async move {
+            match req.path() {
+                "/0" => table.0[0].call(req, respond).await,
+                "/1" => table.0[1].call(req, respond).await,
+                _ => table.1[0].call(req, respond).await,
+            }
+        }
+    };
+    let client = Client::new(app);
+    assert_eq!(
+        client.get("/0").send().await.unwrap().text(),
+        "Hello, World!"
+    );
+    assert_eq!(client.get("/1").send().await.unwrap().text(), "handled");
+    assert_eq!(
+        client
+            .post("/2")
+            .body("mirror")
+            .send()
+            .await
+            .unwrap()
+            .text(),
+        "mirror"
+    );
+}
