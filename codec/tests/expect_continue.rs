@@ -2,8 +2,8 @@
 
 mod common;
 
-use common::now;
-use lath_codec::{BodySize, ResponseHead, ServerConn, ServerEvent, Status};
+use common::head;
+use lath_codec::{BodySize, ServerConn, ServerEvent, Status};
 
 fn conn_with(request: &[u8]) -> ServerConn {
     let mut conn = ServerConn::default();
@@ -30,13 +30,7 @@ fn it_is_reported_and_100_is_written_once_when_the_body_is_read() {
     assert_eq!(conn.next_event(), ServerEvent::Data("hello".into()));
     assert!(matches!(conn.next_event(), ServerEvent::End(_)));
     let mut out = Vec::new();
-    conn.write_head(
-        &ResponseHead::new(Status::OK),
-        BodySize::EMPTY,
-        now(),
-        &mut out,
-    )
-    .unwrap();
+    head(&mut conn, Status::OK, BodySize::EMPTY, &mut out).unwrap();
     conn.write_end(None, &mut out).unwrap();
     assert!(conn.keep_alive(), "the body was read, the connection stays");
 }
@@ -46,10 +40,10 @@ fn no_100_once_a_response_has_started() {
     let mut conn = conn_with(EXPECTING);
     assert!(matches!(conn.next_event(), ServerEvent::Head(_)));
     let mut out = Vec::new();
-    conn.write_head(
-        &ResponseHead::new(Status::CONTENT_TOO_LARGE),
+    head(
+        &mut conn,
+        Status::CONTENT_TOO_LARGE,
         BodySize::EMPTY,
-        now(),
         &mut out,
     )
     .unwrap();
@@ -62,13 +56,7 @@ fn answering_first_closes_because_the_body_may_never_come() {
     let mut conn = conn_with(EXPECTING);
     assert!(matches!(conn.next_event(), ServerEvent::Head(_)));
     let mut out = Vec::new();
-    conn.write_head(
-        &ResponseHead::new(Status::UNAUTHORIZED),
-        BodySize::EMPTY,
-        now(),
-        &mut out,
-    )
-    .unwrap();
+    head(&mut conn, Status::UNAUTHORIZED, BodySize::EMPTY, &mut out).unwrap();
     conn.write_end(None, &mut out).unwrap();
     assert!(String::from_utf8_lossy(&out).contains("Connection: close\r\n"));
     assert_eq!(conn.next_event(), ServerEvent::Closed);
@@ -102,13 +90,7 @@ fn an_app_written_100_counts_as_sent() {
     let mut conn = conn_with(EXPECTING);
     assert!(matches!(conn.next_event(), ServerEvent::Head(_)));
     let mut out = Vec::new();
-    conn.write_head(
-        &ResponseHead::new(Status::CONTINUE),
-        BodySize::EMPTY,
-        now(),
-        &mut out,
-    )
-    .unwrap();
+    head(&mut conn, Status::CONTINUE, BodySize::EMPTY, &mut out).unwrap();
     assert_eq!(out, b"HTTP/1.1 100 Continue\r\n\r\n");
     assert!(!conn.write_continue(&mut out));
 }

@@ -3,22 +3,18 @@
 
 mod common;
 
-use common::now;
+use common::{head, now};
 use lath_codec::{BodySize, ResponseHead, ServerConn, ServerEvent, Status, UsageError};
 
 fn conn_for(request: &str) -> ServerConn {
-    let mut conn = ServerConn::default();
-    conn.feed(request.as_bytes());
-    assert!(matches!(conn.next_event(), ServerEvent::Head(_)));
-    conn
+    common::conn_after(request.as_bytes())
 }
 
 /// Writes `status` with `body` to `request` and returns the bytes.
 fn respond(request: &str, status: Status, size: BodySize, body: &[u8]) -> String {
     let mut conn = conn_for(request);
     let mut out = Vec::new();
-    conn.write_head(&ResponseHead::new(status), size, now(), &mut out)
-        .unwrap();
+    head(&mut conn, status, size, &mut out).unwrap();
     conn.write_data(body, &mut out).unwrap();
     conn.write_end(None, &mut out).unwrap();
     String::from_utf8(out).unwrap()
@@ -53,13 +49,7 @@ fn no_content_has_no_framing_fields_and_no_body() {
     );
     let mut conn = conn_for(GET);
     let mut out = Vec::new();
-    conn.write_head(
-        &ResponseHead::new(Status::NO_CONTENT),
-        BodySize::Known(3),
-        now(),
-        &mut out,
-    )
-    .unwrap();
+    head(&mut conn, Status::NO_CONTENT, BodySize::Known(3), &mut out).unwrap();
     assert_eq!(
         conn.write_data(b"abc", &mut out),
         Err(UsageError::BodyNotAllowed)
@@ -165,13 +155,7 @@ fn app_content_length_must_match_the_body() {
 fn app_body_longer_than_declared_is_an_error_not_a_truncation() {
     let mut conn = conn_for(GET);
     let mut out = Vec::new();
-    conn.write_head(
-        &ResponseHead::new(Status::OK),
-        BodySize::Known(3),
-        now(),
-        &mut out,
-    )
-    .unwrap();
+    head(&mut conn, Status::OK, BodySize::Known(3), &mut out).unwrap();
     let before = out.len();
     assert_eq!(
         conn.write_data(b"abcd", &mut out),
@@ -184,13 +168,7 @@ fn app_body_longer_than_declared_is_an_error_not_a_truncation() {
 fn app_body_shorter_than_declared_is_an_error_and_closes() {
     let mut conn = conn_for(GET);
     let mut out = Vec::new();
-    conn.write_head(
-        &ResponseHead::new(Status::OK),
-        BodySize::Known(3),
-        now(),
-        &mut out,
-    )
-    .unwrap();
+    head(&mut conn, Status::OK, BodySize::Known(3), &mut out).unwrap();
     conn.write_data(b"ab", &mut out).unwrap();
     assert_eq!(
         conn.write_end(None, &mut out),
@@ -207,20 +185,9 @@ fn app_body_shorter_than_declared_is_an_error_and_closes() {
 fn two_responses_for_one_request_is_misuse() {
     let mut conn = conn_for(GET);
     let mut out = Vec::new();
-    conn.write_head(
-        &ResponseHead::new(Status::OK),
-        BodySize::EMPTY,
-        now(),
-        &mut out,
-    )
-    .unwrap();
+    head(&mut conn, Status::OK, BodySize::EMPTY, &mut out).unwrap();
     assert_eq!(
-        conn.write_head(
-            &ResponseHead::new(Status::OK),
-            BodySize::EMPTY,
-            now(),
-            &mut out
-        ),
+        head(&mut conn, Status::OK, BodySize::EMPTY, &mut out),
         Err(UsageError::UnexpectedHead)
     );
 }
@@ -230,12 +197,7 @@ fn writing_without_a_request_is_misuse() {
     let mut conn = ServerConn::default();
     let mut out = Vec::new();
     assert_eq!(
-        conn.write_head(
-            &ResponseHead::new(Status::OK),
-            BodySize::EMPTY,
-            now(),
-            &mut out
-        ),
+        head(&mut conn, Status::OK, BodySize::EMPTY, &mut out),
         Err(UsageError::UnexpectedHead)
     );
     assert_eq!(

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{now, run};
+use common::{head, now, run};
 use lath_codec::{BodySize, ResponseHead, ServerConn, ServerEvent, Status};
 
 #[test]
@@ -41,13 +41,7 @@ fn http10_conn(keep_alive: bool) -> ServerConn {
 fn unknown_length_body_to_http10_is_close_delimited() {
     let mut conn = http10_conn(true);
     let mut out = Vec::new();
-    conn.write_head(
-        &ResponseHead::new(Status::OK),
-        BodySize::Unknown,
-        now(),
-        &mut out,
-    )
-    .unwrap();
+    head(&mut conn, Status::OK, BodySize::Unknown, &mut out).unwrap();
     conn.write_data(b"streamed", &mut out).unwrap();
     conn.write_end(None, &mut out).unwrap();
     let text = String::from_utf8_lossy(&out);
@@ -65,21 +59,9 @@ fn unknown_length_body_to_http10_is_close_delimited() {
 fn no_1xx_to_http10() {
     let mut conn = http10_conn(false);
     let mut out = Vec::new();
-    conn.write_head(
-        &ResponseHead::new(Status::EARLY_HINTS),
-        BodySize::EMPTY,
-        now(),
-        &mut out,
-    )
-    .unwrap();
+    head(&mut conn, Status::EARLY_HINTS, BodySize::EMPTY, &mut out).unwrap();
     assert!(out.is_empty(), "1xx skipped for HTTP/1.0");
-    conn.write_head(
-        &ResponseHead::new(Status::OK),
-        BodySize::EMPTY,
-        now(),
-        &mut out,
-    )
-    .unwrap();
+    head(&mut conn, Status::OK, BodySize::EMPTY, &mut out).unwrap();
     assert!(out.starts_with(b"HTTP/1.1 200 OK\r\n"));
 }
 

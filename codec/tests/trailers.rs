@@ -2,8 +2,8 @@
 
 mod common;
 
-use common::{now, run};
-use lath_codec::{BodySize, Headers, ResponseHead, ServerConn, ServerEvent, Status};
+use common::{head, run};
+use lath_codec::{BodySize, Headers, ServerConn, ServerEvent, Status};
 
 const HEAD: &str = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
 
@@ -53,13 +53,7 @@ fn chunked_response(request: &[u8]) -> Vec<u8> {
     conn.feed(request);
     assert!(matches!(conn.next_event(), ServerEvent::Head(_)));
     let mut out = Vec::new();
-    conn.write_head(
-        &ResponseHead::new(Status::OK),
-        BodySize::Unknown,
-        now(),
-        &mut out,
-    )
-    .unwrap();
+    head(&mut conn, Status::OK, BodySize::Unknown, &mut out).unwrap();
     conn.write_data(b"data", &mut out).unwrap();
     let mut trailers = Headers::new();
     trailers.append("X-Checksum", "abc");
@@ -86,13 +80,7 @@ fn invalid_trailer_values_are_refused() {
     conn.feed(b"GET / HTTP/1.1\r\nHost: a\r\nTE: trailers\r\n\r\n");
     assert!(matches!(conn.next_event(), ServerEvent::Head(_)));
     let mut out = Vec::new();
-    conn.write_head(
-        &ResponseHead::new(Status::OK),
-        BodySize::Unknown,
-        now(),
-        &mut out,
-    )
-    .unwrap();
+    head(&mut conn, Status::OK, BodySize::Unknown, &mut out).unwrap();
     let mut trailers = Headers::new();
     trailers.append("X", "a\r\nInjected: 1");
     assert!(conn.write_end(Some(&trailers), &mut out).is_err());

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{answer, now};
+use common::{answer, head, now};
 use lath_codec::{BodySize, ResponseHead, ServerConn, ServerEvent, Status, UsageError};
 
 #[test]
@@ -62,13 +62,7 @@ fn connect_2xx_hands_off_without_framing_fields() {
     assert_eq!(req.authority(), Some("db:5432"));
     assert!(matches!(conn.next_event(), ServerEvent::End(_)));
     let mut out = Vec::new();
-    conn.write_head(
-        &ResponseHead::new(Status::OK),
-        BodySize::Known(10),
-        now(),
-        &mut out,
-    )
-    .unwrap();
+    head(&mut conn, Status::OK, BodySize::Known(10), &mut out).unwrap();
     let text = String::from_utf8_lossy(&out);
     assert!(
         !text.contains("Content-Length") && !text.contains("Transfer-Encoding"),
@@ -84,13 +78,7 @@ fn connect_refused_stays_http() {
     assert!(matches!(conn.next_event(), ServerEvent::Head(_)));
     assert!(matches!(conn.next_event(), ServerEvent::End(_)));
     let mut out = Vec::new();
-    conn.write_head(
-        &ResponseHead::new(Status::FORBIDDEN),
-        BodySize::EMPTY,
-        now(),
-        &mut out,
-    )
-    .unwrap();
+    head(&mut conn, Status::FORBIDDEN, BodySize::EMPTY, &mut out).unwrap();
     conn.write_end(None, &mut out).unwrap();
     assert!(!conn.is_upgraded());
     assert!(String::from_utf8_lossy(&out).contains("Content-Length: 0"));
@@ -102,10 +90,10 @@ fn a_101_nobody_asked_for_is_refused() {
     conn.feed(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
     assert!(matches!(conn.next_event(), ServerEvent::Head(_)));
     let mut out = Vec::new();
-    let result = conn.write_head(
-        &ResponseHead::new(Status::SWITCHING_PROTOCOLS),
+    let result = head(
+        &mut conn,
+        Status::SWITCHING_PROTOCOLS,
         BodySize::EMPTY,
-        now(),
         &mut out,
     );
     assert_eq!(result, Err(UsageError::UnexpectedUpgrade));

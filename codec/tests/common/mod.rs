@@ -132,6 +132,24 @@ fn pump(conn: &mut ServerConn, run: &mut Run) -> bool {
     }
 }
 
+/// A connection that has read the head of `request`.
+pub fn conn_after(request: &[u8]) -> ServerConn {
+    let mut conn = ServerConn::default();
+    conn.feed(request);
+    assert!(matches!(conn.next_event(), ServerEvent::Head(_)));
+    conn
+}
+
+/// Writes a bare head with `status` for a body of `size`.
+pub fn head(
+    conn: &mut ServerConn,
+    status: Status,
+    size: BodySize,
+    out: &mut Vec<u8>,
+) -> Result<(), lath_codec::UsageError> {
+    conn.write_head(&ResponseHead::new(status), size, now(), out)
+}
+
 /// Answers `200 ok`.
 pub fn answer(conn: &mut ServerConn, out: &mut Vec<u8>) {
     let mut head = ResponseHead::new(Status::OK);
