@@ -381,7 +381,13 @@ impl ServerConn {
                 return Err(UsageError::ConflictingFraming);
             }
         }
-        let mut keep_alive = x.keep_alive && !self.eof && !body_unsent;
+        // More unread body than we would drain: the connection will close
+        // after this response, so say so now (RFC 9112 §9.6).
+        let undrainable = matches!(
+            self.read,
+            Read::Body(Decoder::Length(remaining)) if remaining > self.config.limits.max_drain
+        );
+        let mut keep_alive = x.keep_alive && !self.eof && !body_unsent && !undrainable;
         if let Some(tokens) = &given.connection {
             keep_alive &= tokens.keep_alive(x.version);
         }

@@ -126,6 +126,10 @@ fn large_unread_body_closes_instead_of_draining() {
     assert!(matches!(conn.next_event(), ServerEvent::Head(_)));
     let mut out = Vec::new();
     respond_without_reading(&mut conn, &mut out);
+    assert!(
+        head_of(&out).contains("Connection: close"),
+        "the client is told"
+    );
     assert_eq!(conn.next_event(), ServerEvent::Closed);
     assert!(conn.is_closed());
 }

@@ -409,3 +409,21 @@ async fn boxed_and_shared_apps_mix_in_one_table() {
         "mirror"
     );
 }
+
+#[async_std::test]
+async fn an_unread_body_past_the_drain_limit_closes_and_says_so() {
+    let client = Client::new(hello);
+    let res = client
+        .post("/")
+        .body(vec![b'x'; 200_000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.text(), "Hello, World!");
+    assert_eq!(res.header("connection"), Some("close"));
+    // The client opens a fresh connection and carries on.
+    assert_eq!(
+        client.get("/").send().await.unwrap().text(),
+        "Hello, World!"
+    );
+}
