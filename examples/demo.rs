@@ -13,7 +13,8 @@ mod support;
 use std::sync::Arc;
 use std::time::Instant;
 
-use lath::{App, AppExt, Body, Method, Request, Respond, Response, Status};
+use lath::layers::Routes;
+use lath::{handler, App, AppExt, Body, Request, Respond, Response, Router, Status};
 
 const INDEX: &str = "<!doctype html>
 <title>lath demo</title>
@@ -26,29 +27,38 @@ const INDEX: &str = "<!doctype html>
 </ul>
 ";
 
-async fn routes(mut req: Request, respond: Respond) {
-    let res = match (req.method().clone(), req.path()) {
-        (Method::GET | Method::HEAD, "/") => Response::html(INDEX),
-        (Method::GET | Method::HEAD, "/hello") => Response::text("Hello, World!"),
-        (Method::GET | Method::HEAD, "/json") => {
-            Response::typed("application/json", r#"{"message":"Hello, World!"}"#)
-        }
-        (Method::POST, "/echo") => {
-            let content_type = req
-                .header("content-type")
-                .unwrap_or("application/octet-stream")
-                .to_owned();
-            // The body streams straight back: no buffering.
-            Response::new(Status::OK)
-                .with_header("Content-Type", content_type)
-                .with_body(Body::stream(req.take_body()))
-        }
-        (_, "/" | "/hello" | "/json" | "/echo") => {
-            Response::status_page(Status::METHOD_NOT_ALLOWED)
-        }
-        _ => Response::status_page(Status::NOT_FOUND),
-    };
-    respond.send(res);
+async fn echo(mut req: Request, respond: Respond) {
+    let content_type = req
+        .header("content-type")
+        .unwrap_or("application/octet-stream")
+        .to_owned();
+    // The body streams straight back: no buffering.
+    respond.send(
+        Response::new(Status::OK)
+            .with_header("Content-Type", content_type)
+            .with_body(Body::stream(req.take_body())),
+    );
+}
+
+fn routes() -> Routes {
+    Router::new()
+        .get(
+            "/",
+            handler(|_req: Request| async { Response::html(INDEX) }),
+        )
+        .get(
+            "/hello",
+            handler(|_req: Request| async { Response::text("Hello, World!") }),
+        )
+        .get(
+            "/json",
+            handler(|_req: Request| async {
+                Response::typed("application/json", r#"{"message":"Hello, World!"}"#)
+            }),
+        )
+        .post("/echo", echo)
+        .build()
+        .expect("valid routes")
 }
 
 /// One line per request — method, target, status, latency — written when
@@ -73,8 +83,8 @@ fn logger(app: impl App) -> impl App {
 fn main() {
     let port = support::port(8080);
     if std::env::args().any(|a| a == "--quiet") {
-        support::run(port, routes);
+        support::run(port, routes());
     } else {
-        support::run(port, routes.wrap(logger));
+        support::run(port, routes().wrap(logger));
     }
 }

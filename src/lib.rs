@@ -11,6 +11,7 @@
 //! - [`app`] (`lath-app`): [`App`], [`Request`], [`Respond`], [`Response`],
 //!   [`Body`], [`HttpError`], [`handler`], [`AppExt::wrap`].
 //! - [`net`] (`lath-net`): [`serve`], [`Server`], and the test [`Client`].
+//! - [`layers`] (`lath-layers`): [`Router`] and the layers around apps.
 //!
 //! ```
 //! use lath::{Client, Request, Respond};
@@ -29,10 +30,12 @@
 
 pub use lath_app as app;
 pub use lath_codec as codec;
+pub use lath_layers as layers;
 pub use lath_net as net;
 
 pub use lath_app::{handler, App, AppExt, Body, HttpError, Request, Respond, Response};
 pub use lath_codec::{Headers, Method, Status, Version};
+pub use lath_layers::Router;
 pub use lath_net::{serve, Client, Server};
 
 #[doc = include_str!("../README.md")]

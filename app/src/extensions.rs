@@ -62,3 +62,40 @@ impl fmt::Debug for Extensions {
             .finish()
     }
 }
+
+/// Path parameters a router matched, in pattern order, percent-decoded.
+/// Read them with [`crate::Request::param`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Params {
+    pairs: Vec<(String, String)>,
+}
+
+impl Params {
+    /// An empty set.
+    pub fn new() -> Params {
+        Params::default()
+    }
+
+    /// Adds `name` = `value`.
+    pub fn push(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.pairs.push((name.into(), value.into()));
+    }
+
+    /// The value of `name`, if the route had it.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every (name, value) pair in pattern order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// Are there none?
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+}

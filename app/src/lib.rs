@@ -39,7 +39,7 @@ mod upgrade;
 pub use app::{handler, App, AppExt, Handler};
 pub use body::{Body, BodyError, BodySender};
 pub use error::HttpError;
-pub use extensions::Extensions;
+pub use extensions::{Extensions, Params};
 pub use request::{Request, RequestBuilder};
 pub use respond::{Respond, Responded};
 pub use response::{OnUpgrade, Response};

@@ -101,6 +101,12 @@ impl Request {
         self.peer = peer;
     }
 
+    /// The path parameter `name` a router matched (`:name` or `*name`),
+    /// percent-decoded.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.extensions.get::<crate::Params>()?.get(name)
+    }
+
     /// Typed values layers attached to this request.
     pub fn extensions(&self) -> &Extensions {
         &self.extensions

@@ -1,0 +1,361 @@
+//! Routing by method and path pattern.
+//!
+//! Patterns are literal segments, `:name` for one segment and `*name` (or
+//! bare `*`) for the rest of the path. Priority does not depend on the
+//! order routes are added: a literal segment beats `:param`, which beats
+//! `*`, and a longer match beats a shorter one.
+//!
+//! ```
+//! use lath_app::{handler, Request};
+//! use lath_layers::Router;
+//! use lath_net::Client;
+//!
+//! let routes = Router::new()
+//!     .get("/users/:id", handler(|req: Request| async move {
+//!         format!("user {}", req.param("id").unwrap_or(""))
+//!     }))
+//!     .get("/files/*path", handler(|req: Request| async move {
+//!         format!("file {}", req.param("path").unwrap_or(""))
+//!     }))
+//!     .build()
+//!     .unwrap();
+//!
+//! let client = Client::new(routes);
+//! assert_eq!(client.get("/users/7").send_blocking().unwrap().text(), "user 7");
+//! assert_eq!(client.get("/files/a/b%20c.txt").send_blocking().unwrap().text(), "file a/b c.txt");
+//! assert_eq!(client.get("/nope").send_blocking().unwrap().status.code(), 404);
+//! ```
+
+mod pattern;
+mod tree;
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use lath_app::{App, HttpError, Method, Params, Request, Respond, Response, Status};
+
+pub use pattern::RouteError;
+use tree::{Endpoint, Handler, Node};
+
+/// A route as added, before the tree is built.
+struct Route {
+    method: Option<Method>,
+    pattern: String,
+    app: Arc<dyn App>,
+}
+
+/// Builds a routing table; [`Router::build`] checks every pattern and
+/// returns the app, [`Routes`].
+pub struct Router {
+    routes: Vec<Route>,
+    fallback: Option<Arc<dyn App>>,
+    trailing_slash: bool,
+}
+
+impl Default for Router {
+    fn default() -> Router {
+        Router::new()
+    }
+}
+
+impl fmt::Debug for Router {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let patterns: Vec<String> = self
+            .routes
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    r.method.as_ref().map_or("ANY", Method::as_str),
+                    r.pattern
+                )
+            })
+            .collect();
+        f.debug_struct("Router").field("routes", &patterns).finish()
+    }
+}
+
+impl Router {
+    /// No routes yet; unmatched paths answer 404.
+    pub fn new() -> Router {
+        Router {
+            routes: Vec::new(),
+            fallback: None,
+            trailing_slash: true,
+        }
+    }
+
+    /// Routes `method` requests for `pattern` to `app`.
+    pub fn route(mut self, method: Method, pattern: &str, app: impl App) -> Router {
+        self.routes.push(Route {
+            method: Some(method),
+            pattern: pattern.to_owned(),
+            app: Arc::new(app),
+        });
+        self
+    }
+
+    /// Routes requests of every method for `pattern` to `app`.
+    pub fn any(mut self, pattern: &str, app: impl App) -> Router {
+        self.routes.push(Route {
+            method: None,
+            pattern: pattern.to_owned(),
+            app: Arc::new(app),
+        });
+        self
+    }
+
+    /// `GET` (and `HEAD`, unless a `HEAD` route is added) for `pattern`.
+    pub fn get(self, pattern: &str, app: impl App) -> Router {
+        self.route(Method::GET, pattern, app)
+    }
+
+    /// `POST` for `pattern`.
+    pub fn post(self, pattern: &str, app: impl App) -> Router {
+        self.route(Method::POST, pattern, app)
+    }
+
+    /// `PUT` for `pattern`.
+    pub fn put(self, pattern: &str, app: impl App) -> Router {
+        self.route(Method::PUT, pattern, app)
+    }
+
+    /// `PATCH` for `pattern`.
+    pub fn patch(self, pattern: &str, app: impl App) -> Router {
+        self.route(Method::PATCH, pattern, app)
+    }
+
+    /// `DELETE` for `pattern`.
+    pub fn delete(self, pattern: &str, app: impl App) -> Router {
+        self.route(Method::DELETE, pattern, app)
+    }
+
+    /// `OPTIONS` for `pattern`.
+    pub fn options(self, pattern: &str, app: impl App) -> Router {
+        self.route(Method::OPTIONS, pattern, app)
+    }
+
+    /// `HEAD` for `pattern`.
+    pub fn head(self, pattern: &str, app: impl App) -> Router {
+        self.route(Method::HEAD, pattern, app)
+    }
+
+    /// Mounts every route of `sub` under `prefix`. Branches nest to any
+    /// depth; layers `sub` applied with [`Router::layer`] run only for its
+    /// routes.
+    pub fn branch(mut self, prefix: &str, sub: Router) -> Router {
+        for route in sub.routes {
+            self.routes.push(Route {
+                pattern: pattern::join(prefix, &route.pattern),
+                ..route
+            });
+        }
+        self
+    }
+
+    /// Wraps every route added so far in `layer`, so it runs only for them
+    /// (route groups): add a branch's routes, then its layers.
+    pub fn layer<L, B>(mut self, layer: L) -> Router
+    where
+        L: Fn(Arc<dyn App>) -> B,
+        B: App,
+    {
+        for route in &mut self.routes {
+            route.app = Arc::new(layer(route.app.clone()));
+        }
+        self
+    }
+
+    /// The app for requests no route matches (default: 404).
+    pub fn fallback(mut self, app: impl App) -> Router {
+        self.fallback = Some(Arc::new(app));
+        self
+    }
+
+    /// Whether `/a/` matches a route for `/a` (default: yes).
+    pub fn trailing_slash(mut self, ignore: bool) -> Router {
+        self.trailing_slash = ignore;
+        self
+    }
+
+    /// Checks every pattern and builds the table. Fails on the first
+    /// invalid or duplicate route, naming its pattern.
+    pub fn build(self) -> Result<Routes, RouteError> {
+        let mut root = Node::default();
+        for route in self.routes {
+            let segments = pattern::parse(&route.pattern)?;
+            let names = segments
+                .iter()
+                .filter_map(|s| match s {
+                    pattern::Segment::Param(n) | pattern::Segment::Wildcard(n) => Some(n.clone()),
+                    pattern::Segment::Literal(_) => None,
+                })
+                .collect();
+            root.insert(
+                &segments,
+                Handler {
+                    method: route.method,
+                    app: route.app,
+                    pattern: route.pattern.into(),
+                    names,
+                },
+            )?;
+        }
+        Ok(Routes {
+            root,
+            fallback: self.fallback,
+            trailing_slash: self.trailing_slash,
+        })
+    }
+}
+
+/// What a lookup found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found<'a> {
+    /// A route, its pattern and decoded parameters.
+    Route {
+        /// The pattern as added.
+        pattern: &'a str,
+        /// The parameters, percent-decoded.
+        params: Params,
+    },
+    /// The path exists under other methods: 405 with this `Allow`.
+    NotAllowed {
+        /// The `Allow` value.
+        allow: String,
+    },
+    /// `OPTIONS` without its own route: 204 with this `Allow`.
+    Options {
+        /// The `Allow` value.
+        allow: String,
+    },
+    /// No route for the path.
+    NotFound,
+    /// A parameter holds a malformed percent escape or invalid UTF-8.
+    BadParam,
+}
+
+/// A built routing table; an [`App`].
+pub struct Routes {
+    root: Node,
+    fallback: Option<Arc<dyn App>>,
+    trailing_slash: bool,
+}
+
+impl fmt::Debug for Routes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Routes").finish_non_exhaustive()
+    }
+}
+
+impl Routes {
+    /// Looks up `method` and `path` (still percent-encoded).
+    pub fn find(&self, method: &Method, path: &str) -> Found<'_> {
+        match self.lookup(method, path) {
+            Lookup::Route(handler, captured) => match decode_params(&handler.names, &captured) {
+                Some(params) => Found::Route {
+                    pattern: &handler.pattern,
+                    params,
+                },
+                None => Found::BadParam,
+            },
+            Lookup::NotAllowed(endpoint) if *method == Method::OPTIONS => Found::Options {
+                allow: endpoint.allow(),
+            },
+            Lookup::NotAllowed(endpoint) => Found::NotAllowed {
+                allow: endpoint.allow(),
+            },
+            Lookup::NotFound => Found::NotFound,
+        }
+    }
+
+    fn lookup<'a, 'p>(&'a self, method: &Method, path: &'p str) -> Lookup<'a, 'p> {
+        let mut path = path.strip_prefix('/').unwrap_or(path);
+        if self.trailing_slash {
+            path = path.strip_suffix('/').unwrap_or(path);
+        }
+        // Each segment with the rest of the path from it, for wildcards.
+        let mut segments: Vec<(&str, &str)> = Vec::new();
+        if !path.is_empty() {
+            let mut start = 0;
+            for segment in path.split('/') {
+                segments.push((segment, &path[start..]));
+                start += segment.len() + 1;
+            }
+        }
+        let mut found: Option<(&Handler, Vec<&str>)> = None;
+        let mut first_path_match: Option<&Endpoint> = None;
+        self.root
+            .search(&segments, &mut Vec::new(), &mut |endpoint, captured| {
+                first_path_match.get_or_insert(endpoint);
+                match endpoint.handler(method) {
+                    Some(handler) => {
+                        found = Some((handler, captured.to_vec()));
+                        true
+                    }
+                    None => false,
+                }
+            });
+        match (found, first_path_match) {
+            (Some((handler, captured)), _) => Lookup::Route(handler, captured),
+            (None, Some(endpoint)) => Lookup::NotAllowed(endpoint),
+            (None, None) => Lookup::NotFound,
+        }
+    }
+}
+
+enum Lookup<'a, 'p> {
+    Route(&'a Handler, Vec<&'p str>),
+    NotAllowed(&'a Endpoint),
+    NotFound,
+}
+
+/// Percent-decodes each captured value; `None` on a malformed escape or
+/// invalid UTF-8.
+fn decode_params(names: &[String], values: &[&str]) -> Option<Params> {
+    let mut params = Params::new();
+    for (name, value) in names.iter().zip(values) {
+        let bytes = value.as_bytes();
+        let well_formed = bytes.iter().enumerate().all(|(i, &b)| {
+            b != b'%'
+                || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                    && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+        });
+        if !well_formed {
+            return None;
+        }
+        let decoded = percent_encoding::percent_decode(bytes).decode_utf8().ok()?;
+        params.push(name.clone(), decoded.into_owned());
+    }
+    Some(params)
+}
+
+#[async_trait]
+impl App for Routes {
+    async fn call(&self, mut req: Request, respond: Respond) {
+        let method = req.method().clone();
+        match self.lookup(&method, req.path()) {
+            Lookup::Route(handler, captured) => match decode_params(&handler.names, &captured) {
+                Some(params) => {
+                    let app = handler.app.clone();
+                    req.extensions_mut().insert(params);
+                    app.call(req, respond).await
+                }
+                None => respond.send(HttpError::bad_request("malformed percent escape in path")),
+            },
+            // RFC 9110 §9.3.7: OPTIONS without its own route lists the methods.
+            Lookup::NotAllowed(endpoint) if method == Method::OPTIONS => respond
+                .send(Response::new(Status::NO_CONTENT).with_header("Allow", endpoint.allow())),
+            // RFC 9110 §15.5.6: 405 carries Allow.
+            Lookup::NotAllowed(endpoint) => respond.send(
+                Response::status_page(Status::METHOD_NOT_ALLOWED)
+                    .with_header("Allow", endpoint.allow()),
+            ),
+            Lookup::NotFound => match &self.fallback {
+                Some(fallback) => fallback.call(req, respond).await,
+                None => respond.send(HttpError::not_found()),
+            },
+        }
+    }
+}

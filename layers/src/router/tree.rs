@@ -1,0 +1,147 @@
+//! The route tree: one node per path segment, searched in priority order —
+//! literal, then `:param`, then `*` — with backtracking, so priority never
+//! depends on the order routes were added and lookup cost follows the
+//! path's depth, not the number of routes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use lath_app::{App, Method};
+
+use super::pattern::{RouteError, Segment};
+
+/// One app registered at an endpoint.
+pub(crate) struct Handler {
+    /// `None` for `any`.
+    pub(crate) method: Option<Method>,
+    pub(crate) app: Arc<dyn App>,
+    pub(crate) pattern: Arc<str>,
+    /// Parameter names, in the order their values are captured.
+    pub(crate) names: Vec<String>,
+}
+
+/// Where routes end.
+#[derive(Default)]
+pub(crate) struct Endpoint {
+    pub(crate) handlers: Vec<Handler>,
+}
+
+impl Endpoint {
+    /// The handler for `method`: its own, else `GET`'s for `HEAD`, else `any`.
+    pub(crate) fn handler(&self, method: &Method) -> Option<&Handler> {
+        let exact = |m: &Method| self.handlers.iter().find(|h| h.method.as_ref() == Some(m));
+        exact(method)
+            .or_else(|| {
+                (*method == Method::HEAD)
+                    .then(|| exact(&Method::GET))
+                    .flatten()
+            })
+            .or_else(|| self.handlers.iter().find(|h| h.method.is_none()))
+    }
+
+    /// The `Allow` value: the methods registered here, with `HEAD` after
+    /// `GET` when `GET` serves it.
+    pub(crate) fn allow(&self) -> String {
+        let mut methods: Vec<&str> = Vec::new();
+        for handler in &self.handlers {
+            let Some(method) = &handler.method else {
+                continue;
+            };
+            methods.push(method.as_str());
+            let serves_head = *method == Method::GET
+                && !self.handlers.iter().any(|h| h.method == Some(Method::HEAD));
+            if serves_head {
+                methods.push("HEAD");
+            }
+        }
+        methods.join(", ")
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Node {
+    literal: HashMap<String, Node>,
+    param: Option<Box<Node>>,
+    wildcard: Option<Endpoint>,
+    endpoint: Option<Endpoint>,
+}
+
+impl Node {
+    /// Adds a handler at the end of `segments`.
+    pub(crate) fn insert(
+        &mut self,
+        segments: &[Segment],
+        handler: Handler,
+    ) -> Result<(), RouteError> {
+        let endpoint = match segments.split_first() {
+            None => self.endpoint.get_or_insert_with(Endpoint::default),
+            Some((Segment::Literal(lit), rest)) => {
+                return self
+                    .literal
+                    .entry(lit.clone())
+                    .or_default()
+                    .insert(rest, handler)
+            }
+            Some((Segment::Param(_), rest)) => {
+                return self
+                    .param
+                    .get_or_insert_with(Box::default)
+                    .insert(rest, handler)
+            }
+            Some((Segment::Wildcard(_), _)) => self.wildcard.get_or_insert_with(Endpoint::default),
+        };
+        if endpoint.handlers.iter().any(|h| h.method == handler.method) {
+            return Err(RouteError::new(&handler.pattern, "duplicate route"));
+        }
+        endpoint.handlers.push(handler);
+        Ok(())
+    }
+
+    /// Visits every endpoint that matches `segments` in priority order,
+    /// with the captured values (`rest` is the path from each segment on,
+    /// for wildcards), until `visit` says stop.
+    pub(crate) fn search<'a, 'p>(
+        &'a self,
+        segments: &[(&'p str, &'p str)],
+        captured: &mut Vec<&'p str>,
+        visit: &mut dyn FnMut(&'a Endpoint, &[&'p str]) -> bool,
+    ) -> bool {
+        let Some(((segment, rest), tail)) = segments.split_first() else {
+            if let Some(endpoint) = &self.endpoint {
+                if visit(endpoint, captured) {
+                    return true;
+                }
+            }
+            // `/x/*` also matches `/x/` and `/x` with an empty rest.
+            if let Some(endpoint) = &self.wildcard {
+                captured.push("");
+                let stop = visit(endpoint, captured);
+                captured.pop();
+                return stop;
+            }
+            return false;
+        };
+        if let Some(child) = self.literal.get(*segment) {
+            if child.search(tail, captured, visit) {
+                return true;
+            }
+        }
+        if let Some(child) = &self.param {
+            if !segment.is_empty() {
+                captured.push(segment);
+                let stop = child.search(tail, captured, visit);
+                captured.pop();
+                if stop {
+                    return true;
+                }
+            }
+        }
+        if let Some(endpoint) = &self.wildcard {
+            captured.push(rest);
+            let stop = visit(endpoint, captured);
+            captured.pop();
+            return stop;
+        }
+        false
+    }
+}
