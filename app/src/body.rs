@@ -14,6 +14,7 @@ use lath_codec::BodySize;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BodyError {
     message: String,
+    status: Option<lath_codec::Status>,
 }
 
 impl BodyError {
@@ -21,12 +22,27 @@ impl BodyError {
     pub fn new(message: impl Into<String>) -> BodyError {
         BodyError {
             message: message.into(),
+            status: None,
+        }
+    }
+
+    /// The body passed a limit of `limit` bytes: the answer is 413.
+    pub fn too_large(limit: u64) -> BodyError {
+        BodyError {
+            message: format!("body larger than {limit} bytes"),
+            status: Some(lath_codec::Status::CONTENT_TOO_LARGE),
         }
     }
 
     /// The message.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// The status this failure calls for, when it names one (413 for a
+    /// limit); otherwise the body was malformed or cut short (400).
+    pub fn status(&self) -> Option<lath_codec::Status> {
+        self.status
     }
 }
 

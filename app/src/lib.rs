@@ -45,4 +45,4 @@ pub use respond::{Respond, Responded};
 pub use response::{OnUpgrade, Response};
 pub use upgrade::{Io, Upgraded};
 
-pub use lath_codec::{Headers, Method, Status, Version};
+pub use lath_codec::{BodySize, Headers, Method, Status, Version};

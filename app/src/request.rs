@@ -141,7 +141,10 @@ impl Request {
         let mut joined = BytesMut::new();
         let mut total = 0u64;
         while let Some(piece) = self.body.next().await {
-            let piece = piece.map_err(|e| HttpError::bad_request(e.message().to_owned()))?;
+            let piece = piece.map_err(|e| match e.status() {
+                Some(status) => HttpError::new(status, e.message().to_owned()),
+                None => HttpError::bad_request(e.message().to_owned()),
+            })?;
             total += piece.len() as u64;
             if total > limit {
                 return Err(HttpError::too_large(limit));

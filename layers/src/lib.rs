@@ -6,11 +6,24 @@
 //! - [`router`]: [`Router`] — routes by method and path pattern
 //!   (`/users/:id`, `/files/*path`), nested branches with their own layers,
 //!   404/405/`HEAD`/`OPTIONS` handled.
+//! - [`recover`]: panics become 500s.
+//! - [`timeout`]: a time limit; the app's work is dropped when it passes.
+//! - [`limit_body`]: 413 for request bodies over a size.
+//! - [`state`]: shared values reachable from every request.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
 
+mod limit;
+mod recover;
 pub mod router;
+mod slot;
+mod state;
+mod timeout;
 
+pub use limit::{limit_body, LimitBody};
+pub use recover::{recover, Recover};
 pub use router::{Found, RouteError, Router, Routes};
+pub use state::{state, state_of, State};
+pub use timeout::{timeout, Timeout};

@@ -275,19 +275,37 @@ impl Routes {
         if self.trailing_slash {
             path = path.strip_suffix('/').unwrap_or(path);
         }
-        // Each segment with the rest of the path from it, for wildcards.
-        let mut segments: Vec<(&str, &str)> = Vec::new();
+        // Each segment with the rest of the path from it, for wildcards;
+        // on the stack for paths of up to 16 segments.
+        let mut stack = [("", ""); 16];
+        let mut heap = Vec::new();
+        let mut count = 0;
         if !path.is_empty() {
             let mut start = 0;
             for segment in path.split('/') {
-                segments.push((segment, &path[start..]));
+                let entry = (segment, &path[start..]);
+                match stack.get_mut(count) {
+                    Some(slot) => *slot = entry,
+                    None => {
+                        if heap.is_empty() {
+                            heap.extend_from_slice(&stack);
+                        }
+                        heap.push(entry);
+                    }
+                }
+                count += 1;
                 start += segment.len() + 1;
             }
         }
+        let segments = if heap.is_empty() {
+            &stack[..count]
+        } else {
+            &heap[..]
+        };
         let mut found: Option<(&Handler, Vec<&str>)> = None;
         let mut first_path_match: Option<&Endpoint> = None;
         self.root
-            .search(&segments, &mut Vec::new(), &mut |endpoint, captured| {
+            .search(segments, &mut Vec::new(), &mut |endpoint, captured| {
                 first_path_match.get_or_insert(endpoint);
                 match endpoint.handler(method) {
                     Some(handler) => {
@@ -339,7 +357,9 @@ impl App for Routes {
             Lookup::Route(handler, captured) => match decode_params(&handler.names, &captured) {
                 Some(params) => {
                     let app = handler.app.clone();
-                    req.extensions_mut().insert(params);
+                    if !params.is_empty() {
+                        req.extensions_mut().insert(params);
+                    }
                     app.call(req, respond).await
                 }
                 None => respond.send(HttpError::bad_request("malformed percent escape in path")),

@@ -1,0 +1,57 @@
+//! A limit on request bodies.
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use lath_app::{App, Body, BodyError, BodySize, HttpError, Request, Respond};
+
+/// Refuses request bodies over `max` bytes with `413 Content Too Large`:
+/// at once when `Content-Length` says so, without calling the app; a
+/// chunked body fails the app's read as soon as it passes the limit (and
+/// the body helpers answer 413).
+///
+/// ```
+/// use lath_app::{handler, Request};
+/// use lath_layers::limit_body;
+/// use lath_net::Client;
+///
+/// let app = limit_body(4, handler(|mut req: Request| async move {
+///     req.bytes(1 << 20).await.map(|b| format!("{} bytes", b.len()))
+/// }));
+/// let client = Client::new(app);
+/// assert_eq!(client.post("/").body("1234").send_blocking().unwrap().text(), "4 bytes");
+/// assert_eq!(client.post("/").body("12345").send_blocking().unwrap().status.code(), 413);
+/// ```
+pub fn limit_body<A: App>(max: u64, app: A) -> LimitBody<A> {
+    LimitBody { max, app }
+}
+
+/// The app returned by [`limit_body`].
+#[derive(Debug)]
+pub struct LimitBody<A> {
+    max: u64,
+    app: A,
+}
+
+#[async_trait]
+impl<A: App> App for LimitBody<A> {
+    async fn call(&self, mut req: Request, respond: Respond) {
+        let max = self.max;
+        match req.body_mut().size() {
+            BodySize::Known(n) if n > max => return respond.send(HttpError::too_large(max)),
+            BodySize::Known(_) => {}
+            BodySize::Unknown => {
+                let mut seen = 0u64;
+                let limited = req.take_body().map(move |piece| {
+                    let piece = piece?;
+                    seen += piece.len() as u64;
+                    if seen > max {
+                        return Err(BodyError::too_large(max));
+                    }
+                    Ok(piece)
+                });
+                *req.body_mut() = Body::stream(limited);
+            }
+        }
+        self.app.call(req, respond).await
+    }
+}

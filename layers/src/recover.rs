@@ -1,0 +1,84 @@
+//! Panics become 500s.
+
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
+
+use async_trait::async_trait;
+use futures::FutureExt;
+use lath_app::{App, Request, Respond, Response, Status};
+
+use crate::slot::Slot;
+
+/// Answers a panic in `app` with `500 Internal Server Error` — while
+/// nothing has been sent; once a response has started, the connection
+/// closes instead. The panic is written to stderr with the request line;
+/// its message reaches the client only in debug mode.
+///
+/// ```
+/// use lath_app::{AppExt, Request, Respond};
+/// use lath_layers::recover;
+/// use lath_net::Client;
+///
+/// async fn buggy(_req: Request, respond: Respond) {
+///     panic!("bug");
+/// #   respond.send("unreachable");
+/// }
+/// let app = buggy.wrap(recover);
+/// let res = Client::new(app).get("/").send_blocking().unwrap();
+/// assert_eq!(res.status.code(), 500);
+/// assert_eq!(res.text(), "Internal Server Error");
+/// ```
+pub fn recover<A: App>(app: A) -> Recover<A> {
+    Recover { app, debug: false }
+}
+
+/// The app returned by [`recover`].
+#[derive(Debug)]
+pub struct Recover<A> {
+    app: A,
+    debug: bool,
+}
+
+impl<A> Recover<A> {
+    /// In debug mode the panic message is the body of the 500.
+    pub fn debug(mut self, on: bool) -> Recover<A> {
+        self.debug = on;
+        self
+    }
+}
+
+/// The message of a panic payload, when it has one.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("panic")
+}
+
+#[async_trait]
+impl<A: App> App for Recover<A> {
+    async fn call(&self, req: Request, respond: Respond) {
+        let line = format!("{} {}", req.method(), req.target());
+        let slot = Slot::new(respond);
+        let ran = AssertUnwindSafe(self.app.call(req, slot.respond()))
+            .catch_unwind()
+            .await;
+        if let Err(payload) = ran {
+            let message = panic_message(&*payload);
+            eprintln!("panic while serving {line}: {message}");
+            let body = if self.debug {
+                message.to_owned()
+            } else {
+                "Internal Server Error".to_owned()
+            };
+            // Nothing sent yet: a 500, and the connection closes after it
+            // since the app's state is in doubt.
+            slot.send(
+                Response::text(body)
+                    .with_status(Status::INTERNAL_SERVER_ERROR)
+                    .with_header("Connection", "close"),
+            );
+        }
+    }
+}

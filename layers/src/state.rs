@@ -1,0 +1,47 @@
+//! Shared state reachable from every request.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use lath_app::{App, Request, Respond};
+
+/// Makes `value` reachable from every request through [`state_of`]: a
+/// database pool, a configuration, a cache.
+///
+/// ```
+/// use lath_app::{handler, Request};
+/// use lath_layers::{state, state_of};
+/// use lath_net::Client;
+///
+/// struct Greeting(&'static str);
+/// let app = state(Greeting("hi"), handler(|req: Request| async move {
+///     state_of::<Greeting>(&req).map_or("none", |g| g.0)
+/// }));
+/// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().text(), "hi");
+/// ```
+pub fn state<T: Send + Sync + 'static, A: App>(value: T, app: A) -> State<T, A> {
+    State {
+        value: Arc::new(value),
+        app,
+    }
+}
+
+/// The app returned by [`state`].
+#[derive(Debug)]
+pub struct State<T, A> {
+    value: Arc<T>,
+    app: A,
+}
+
+/// The state of type `T` a [`state`] layer put on this request.
+pub fn state_of<T: Send + Sync + 'static>(req: &Request) -> Option<&T> {
+    req.extensions().get::<Arc<T>>().map(|value| &**value)
+}
+
+#[async_trait]
+impl<T: Send + Sync + 'static, A: App> App for State<T, A> {
+    async fn call(&self, mut req: Request, respond: Respond) {
+        req.extensions_mut().insert(self.value.clone());
+        self.app.call(req, respond).await
+    }
+}

@@ -1,0 +1,68 @@
+//! A time limit on an app.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::future::{self, Either, FutureExt};
+use lath_app::{App, HttpError, Request, Respond, Status};
+
+use crate::slot::Slot;
+
+/// Answers `503 Service Unavailable` when `app` has not responded within
+/// `duration`, and drops the app's future so its work stops. A response
+/// that already started is cut off and its connection closed.
+///
+/// ```
+/// use std::time::Duration;
+/// use lath_app::{Request, Respond};
+/// use lath_layers::timeout;
+/// use lath_net::Client;
+///
+/// let slow = |_req: Request, respond: Respond| async move {
+///     async_std::task::sleep(Duration::from_secs(10)).await;
+///     respond.send("too late");
+/// };
+/// let app = timeout(Duration::from_millis(50), slow);
+/// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().status.code(), 503);
+/// ```
+pub fn timeout<A: App>(duration: Duration, app: A) -> Timeout<A> {
+    Timeout {
+        app,
+        duration,
+        status: Status::SERVICE_UNAVAILABLE,
+    }
+}
+
+/// The app returned by [`timeout`].
+#[derive(Debug)]
+pub struct Timeout<A> {
+    app: A,
+    duration: Duration,
+    status: Status,
+}
+
+impl<A> Timeout<A> {
+    /// Answers with `status` instead of 503 (504 is the other common one).
+    pub fn status(mut self, status: Status) -> Timeout<A> {
+        self.status = status;
+        self
+    }
+}
+
+#[async_trait]
+impl<A: App> App for Timeout<A> {
+    async fn call(&self, req: Request, respond: Respond) {
+        let slot = Slot::new(respond);
+        let run = self.app.call(req, slot.respond());
+        let timer = async_std::task::sleep(self.duration).boxed();
+        if let Either::Right(((), run)) = future::select(run, timer).await {
+            // Take the way out first, so the app's dropped `Respond` finds
+            // nobody to answer, then drop the app's future: its work stops.
+            let outer = slot.take();
+            drop(run);
+            if let Some(outer) = outer {
+                outer.send(HttpError::new(self.status, "request timed out"));
+            }
+        }
+    }
+}
