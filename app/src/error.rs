@@ -44,14 +44,21 @@ impl HttpError {
         HttpError::new(status, status.reason())
     }
 
+    /// An error with any code from 400 to 999; other codes become 500.
+    pub fn code(code: u16, message: impl Into<Cow<'static, str>>) -> HttpError {
+        let status = Status::new(code).unwrap_or(Status::INTERNAL_SERVER_ERROR);
+        HttpError::new(status, message)
+    }
+
     /// 400 with this message.
     pub fn bad_request(message: impl Into<Cow<'static, str>>) -> HttpError {
         HttpError::new(Status::BAD_REQUEST, message)
     }
 
-    /// 404 Not Found.
-    pub fn not_found() -> HttpError {
-        HttpError::from_status(Status::NOT_FOUND)
+    /// Replaces the public message.
+    pub fn with_message(mut self, message: impl Into<Cow<'static, str>>) -> HttpError {
+        self.message = message.into();
+        self
     }
 
     /// 413 with a message naming the limit.
@@ -71,7 +78,54 @@ impl HttpError {
     pub fn internal() -> HttpError {
         HttpError::from_status(Status::INTERNAL_SERVER_ERROR)
     }
+}
 
+/// One constructor per standard 4xx and 5xx status, with the reason phrase
+/// as the message (replace it with [`HttpError::with_message`]).
+macro_rules! by_status {
+    ($($name:ident => $status:ident,)*) => {
+        impl HttpError {
+            $(
+                #[doc = concat!("`", stringify!($status), "`, its reason phrase as the message.")]
+                pub fn $name() -> HttpError {
+                    HttpError::from_status(Status::$status)
+                }
+            )*
+        }
+    };
+}
+
+by_status! {
+    unauthorized => UNAUTHORIZED,
+    payment_required => PAYMENT_REQUIRED,
+    forbidden => FORBIDDEN,
+    not_found => NOT_FOUND,
+    method_not_allowed => METHOD_NOT_ALLOWED,
+    not_acceptable => NOT_ACCEPTABLE,
+    proxy_authentication_required => PROXY_AUTHENTICATION_REQUIRED,
+    request_timeout => REQUEST_TIMEOUT,
+    conflict => CONFLICT,
+    gone => GONE,
+    length_required => LENGTH_REQUIRED,
+    precondition_failed => PRECONDITION_FAILED,
+    content_too_large => CONTENT_TOO_LARGE,
+    uri_too_long => URI_TOO_LONG,
+    range_not_satisfiable => RANGE_NOT_SATISFIABLE,
+    expectation_failed => EXPECTATION_FAILED,
+    misdirected_request => MISDIRECTED_REQUEST,
+    unprocessable_content => UNPROCESSABLE_CONTENT,
+    upgrade_required => UPGRADE_REQUIRED,
+    precondition_required => PRECONDITION_REQUIRED,
+    too_many_requests => TOO_MANY_REQUESTS,
+    request_header_fields_too_large => REQUEST_HEADER_FIELDS_TOO_LARGE,
+    not_implemented => NOT_IMPLEMENTED,
+    bad_gateway => BAD_GATEWAY,
+    service_unavailable => SERVICE_UNAVAILABLE,
+    gateway_timeout => GATEWAY_TIMEOUT,
+    http_version_not_supported => HTTP_VERSION_NOT_SUPPORTED,
+}
+
+impl HttpError {
     /// Adds a private detail for logs; it is never sent to the client.
     pub fn with_detail(mut self, detail: impl Into<String>) -> HttpError {
         self.detail = Some(detail.into());
@@ -106,5 +160,32 @@ impl From<HttpError> for Response {
     /// The status with the message as a plain-text body.
     fn from(e: HttpError) -> Response {
         Response::text(e.message.into_owned()).with_status(e.status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constructors_statuses_and_messages() {
+        assert_eq!(HttpError::unauthorized().status().code(), 401);
+        assert_eq!(
+            HttpError::too_many_requests().message(),
+            "Too Many Requests"
+        );
+        assert_eq!(HttpError::gateway_timeout().status().code(), 504);
+        assert_eq!(HttpError::code(499, "client closed").status().code(), 499);
+        assert_eq!(HttpError::code(200, "not an error").status().code(), 500);
+        assert_eq!(HttpError::code(42, "nonsense").status().code(), 500);
+        let e = HttpError::forbidden()
+            .with_message("no")
+            .with_detail("user 7 lacks admin");
+        assert_eq!(
+            (e.message(), e.detail()),
+            ("no", Some("user 7 lacks admin"))
+        );
+        let res = Response::from(e);
+        assert_eq!(res.status().code(), 403);
     }
 }

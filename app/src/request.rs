@@ -15,7 +15,7 @@ use crate::{Body, Extensions, HttpError};
 /// use lath_app::Request;
 /// let req = Request::builder("POST", "/items?sort=asc").header("Content-Type", "text/plain").body("hi");
 /// assert_eq!(req.path(), "/items");
-/// assert_eq!(req.query(), Some("sort=asc"));
+/// assert_eq!(req.query_string(), Some("sort=asc"));
 /// assert_eq!(req.header("content-type"), Some("text/plain"));
 /// ```
 #[derive(Debug)]
@@ -61,8 +61,9 @@ impl Request {
         self.head.path()
     }
 
-    /// The query string after `?`, if any.
-    pub fn query(&self) -> Option<&str> {
+    /// The raw query string after `?`, if any, still percent-encoded
+    /// (`lath_layers::RequestExt::query` parses it).
+    pub fn query_string(&self) -> Option<&str> {
         self.head.query()
     }
 

@@ -10,20 +10,26 @@
 //! - [`timeout`]: a time limit; the app's work is dropped when it passes.
 //! - [`limit_body`]: 413 for request bodies over a size.
 //! - [`state`]: shared values reachable from every request.
+//! - [`RequestExt`]: query, cookies, host, client address, `accepts`, `is`;
+//!   [`trusted_proxies`] for addresses behind a proxy.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
 
 mod limit;
+mod proxy;
 mod recover;
+mod request;
 pub mod router;
 mod slot;
 mod state;
 mod timeout;
 
 pub use limit::{limit_body, LimitBody};
+pub use proxy::{trusted_proxies, TrustedProxies};
 pub use recover::{recover, Recover};
+pub use request::{ClientIp, Query, RequestExt};
 pub use router::{Found, RouteError, Router, Routes};
 pub use state::{state, state_of, State};
 pub use timeout::{timeout, Timeout};

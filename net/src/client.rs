@@ -25,7 +25,7 @@ const PIPE_CAPACITY: usize = 256 * 1024;
 /// use lath_net::Client;
 ///
 /// async fn hello(req: Request, respond: Respond) {
-///     respond.send(format!("Hello, {}!", req.query().unwrap_or("World")));
+///     respond.send(format!("Hello, {}!", req.query_string().unwrap_or("World")));
 /// }
 ///
 /// // In a plain #[test]:

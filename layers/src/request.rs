@@ -1,0 +1,237 @@
+//! Everyday request helpers: query, cookies, host, client address, content
+//! negotiation.
+
+use std::net::IpAddr;
+
+use lath_app::Request;
+
+/// A parsed query string: every pair in order, decoded. Repeated keys, and
+/// keys written `key[]`, read as arrays through [`Query::get_all`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query {
+    pairs: Vec<(String, String)>,
+}
+
+impl Query {
+    /// Parses `raw` (`a=1&b=2`); malformed escapes are kept as sent.
+    pub fn parse(raw: &str) -> Query {
+        let pairs = form_urlencoded::parse(raw.as_bytes())
+            .map(|(k, v)| {
+                let key = k.strip_suffix("[]").unwrap_or(&k).to_owned();
+                (key, v.into_owned())
+            })
+            .collect();
+        Query { pairs }
+    }
+
+    /// The first value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `key`, in order (`a=1&a=2`, `a[]=1&a[]=2`).
+    pub fn get_all(&self, key: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The distinct keys, in order of first appearance.
+    pub fn keys(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = Vec::new();
+        for (k, _) in &self.pairs {
+            if !keys.contains(&k.as_str()) {
+                keys.push(k);
+            }
+        }
+        keys
+    }
+
+    /// Every (key, value) pair in order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+/// The client's address as judged by [`trusted_proxies`](crate::trusted_proxies),
+/// attached to the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+/// Helpers on [`Request`]. Malformed input never panics: a bad cookie pair
+/// or Accept element is skipped.
+pub trait RequestExt {
+    /// The parsed query string.
+    fn query(&self) -> Query;
+    /// The value of cookie `name`.
+    fn cookie(&self, name: &str) -> Option<String>;
+    /// Every well-formed cookie, in order.
+    fn cookies(&self) -> Vec<(String, String)>;
+    /// The host the request is for, with its port: the target's authority
+    /// or `Host`.
+    fn host(&self) -> Option<&str>;
+    /// [`RequestExt::host`] without the port.
+    fn hostname(&self) -> Option<&str>;
+    /// The client's address: the peer, or what a trusted proxy said.
+    fn ip(&self) -> Option<IpAddr>;
+    /// Of the `offered` types (`"json"`, `"html"`, `"text/csv"`, …), the one
+    /// the client prefers by `Accept` and its q-values; the first when
+    /// there is no `Accept`; `None` when it accepts none of them.
+    fn accepts<'a>(&self, offered: &[&'a str]) -> Option<&'a str>;
+    /// Is the request body of type `kind` (`"json"`, `"text/*"`, …)?
+    fn is(&self, kind: &str) -> bool;
+}
+
+/// The media type a short name stands for.
+pub(crate) fn expand(kind: &str) -> &str {
+    match kind {
+        "json" => "application/json",
+        "html" => "text/html",
+        "text" | "txt" => "text/plain",
+        "xml" => "application/xml",
+        "form" | "urlencoded" => "application/x-www-form-urlencoded",
+        "multipart" => "multipart/form-data",
+        "css" => "text/css",
+        "js" | "javascript" => "text/javascript",
+        "csv" => "text/csv",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "svg" => "image/svg+xml",
+        "pdf" => "application/pdf",
+        "bin" | "octet-stream" => "application/octet-stream",
+        other => other,
+    }
+}
+
+/// How well `range` (from Accept) matches `ty`: 3 exact, 2 `type/*`,
+/// 1 `*/*`, 0 no match.
+fn specificity(range: &str, ty: &str) -> u8 {
+    let (rt, rs) = range.split_once('/').unwrap_or((range, ""));
+    let (t, s) = ty.split_once('/').unwrap_or((ty, ""));
+    match (rt, rs) {
+        ("*", "*") => 1,
+        (rt, "*") if rt.eq_ignore_ascii_case(t) => 2,
+        (rt, rs) if rt.eq_ignore_ascii_case(t) && rs.eq_ignore_ascii_case(s) => 3,
+        _ => 0,
+    }
+}
+
+impl RequestExt for Request {
+    fn query(&self) -> Query {
+        Query::parse(self.query_string().unwrap_or(""))
+    }
+
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies()
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+
+    fn cookies(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for header in self.headers().get_all("cookie") {
+            let Ok(header) = std::str::from_utf8(header) else {
+                continue;
+            };
+            for pair in header.split(';') {
+                let Some((name, value)) = pair.split_once('=') else {
+                    continue;
+                };
+                let name = name.trim();
+                // RFC 6265 §4.1.1: a token name; an optionally quoted value.
+                if name.is_empty()
+                    || !name
+                        .bytes()
+                        .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
+                {
+                    continue;
+                }
+                let value = value.trim();
+                let value = value
+                    .strip_prefix('"')
+                    .and_then(|v| v.strip_suffix('"'))
+                    .unwrap_or(value);
+                out.push((name.to_owned(), value.to_owned()));
+            }
+        }
+        out
+    }
+
+    fn host(&self) -> Option<&str> {
+        self.head().authority().filter(|h| !h.is_empty())
+    }
+
+    fn hostname(&self) -> Option<&str> {
+        let host = self.host()?;
+        if let Some(rest) = host.strip_prefix('[') {
+            return rest.split(']').next();
+        }
+        Some(host.rsplit_once(':').map_or(host, |(name, _)| name))
+    }
+
+    fn ip(&self) -> Option<IpAddr> {
+        match self.extensions().get::<ClientIp>() {
+            Some(ClientIp(ip)) => Some(*ip),
+            None => self.peer_addr().map(|a| a.ip()),
+        }
+    }
+
+    fn accepts<'a>(&self, offered: &[&'a str]) -> Option<&'a str> {
+        let accept: Vec<&str> = self
+            .headers()
+            .get_all("accept")
+            .filter_map(|v| std::str::from_utf8(v).ok())
+            .collect();
+        if accept.is_empty() {
+            return offered.first().copied();
+        }
+        // Each element: a media range and its q-value (default 1).
+        let ranges: Vec<(&str, f32)> = accept
+            .iter()
+            .flat_map(|v| v.split(','))
+            .filter_map(|element| {
+                let mut parts = element.split(';').map(str::trim);
+                let range = parts.next().filter(|r| r.contains('/'))?;
+                let q = parts
+                    .filter_map(|p| p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")))
+                    .find_map(|q| q.parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                Some((range, q.clamp(0.0, 1.0)))
+            })
+            .collect();
+        let mut best: Option<(&'a str, f32)> = None;
+        for &kind in offered {
+            let ty = expand(kind);
+            // The most specific range that matches decides the q-value.
+            let q = ranges
+                .iter()
+                .filter(|(range, _)| specificity(range, ty) > 0)
+                .max_by_key(|(range, _)| specificity(range, ty))
+                .map_or(0.0, |(_, q)| *q);
+            if q > 0.0 && best.is_none_or(|(_, b)| q > b) {
+                best = Some((kind, q));
+            }
+        }
+        best.map(|(kind, _)| kind)
+    }
+
+    fn is(&self, kind: &str) -> bool {
+        let Some(content_type) = self.header("content-type") else {
+            return false;
+        };
+        let Ok(mime) = content_type.parse::<mime::Mime>() else {
+            return false;
+        };
+        let ty = expand(kind);
+        let essence = mime.essence_str();
+        specificity(ty, essence) > 0
+            || (kind == "json" && mime.suffix().is_some_and(|s| s == mime::JSON))
+    }
+}
