@@ -164,7 +164,7 @@ fn forwarded_addresses_count_only_from_trusted_proxies() {
     );
 }
 
-fn futures_executor<F: std::future::Future>(f: F) -> F::Output {
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
     async_std::task::block_on(f)
 }
 
