@@ -82,6 +82,95 @@ impl Response {
         res
     }
 
+    /// 200 with this body and no `Content-Type` at all.
+    pub fn raw(body: impl Into<Body>) -> Response {
+        Response::new(Status::OK).with_body(body)
+    }
+
+    /// A status with its reason phrase as the body (`404` → `Not Found`);
+    /// any code from 100 to 999.
+    pub fn send_status(code: u16) -> Response {
+        Response::status_page(Status::new(code).unwrap_or(Status::INTERNAL_SERVER_ERROR))
+    }
+
+    /// `302 Found` to `location`.
+    pub fn redirect(location: &str) -> Response {
+        Response::redirect_with(Status::FOUND, location)
+    }
+
+    /// A redirect with any 3xx `status` (a status outside 3xx becomes 302).
+    pub fn redirect_with(status: Status, location: &str) -> Response {
+        let status = if status.is_redirection() {
+            status
+        } else {
+            Status::FOUND
+        };
+        Response::new(status).location(location)
+    }
+
+    /// Sets `Location`.
+    pub fn location(self, location: &str) -> Response {
+        self.set("Location", Bytes::copy_from_slice(location.as_bytes()))
+    }
+
+    /// Sets `Content-Type` from a short name (`"json"`, `"html"`, `"png"`,
+    /// a file extension) or a full media type.
+    pub fn type_(self, kind: &str) -> Response {
+        let media = match kind.trim_start_matches('.') {
+            "json" => "application/json",
+            "html" | "htm" => "text/html; charset=utf-8",
+            "text" | "txt" => "text/plain; charset=utf-8",
+            "css" => "text/css; charset=utf-8",
+            "js" | "mjs" => "text/javascript; charset=utf-8",
+            "xml" => "application/xml",
+            "csv" => "text/csv; charset=utf-8",
+            "svg" => "image/svg+xml",
+            "png" => "image/png",
+            "jpg" | "jpeg" => "image/jpeg",
+            "gif" => "image/gif",
+            "webp" => "image/webp",
+            "ico" => "image/x-icon",
+            "pdf" => "application/pdf",
+            "wasm" => "application/wasm",
+            "bin" => "application/octet-stream",
+            other if other.contains('/') => other,
+            _ => "application/octet-stream",
+        };
+        self.set("Content-Type", Bytes::copy_from_slice(media.as_bytes()))
+    }
+
+    /// Sets header `name`, replacing every line of it.
+    pub fn set(mut self, name: &str, value: impl Into<Bytes>) -> Response {
+        self.headers
+            .insert(Bytes::copy_from_slice(name.as_bytes()), value);
+        self
+    }
+
+    /// Adds a line of header `name` after any others.
+    pub fn append(mut self, name: &str, value: impl Into<Bytes>) -> Response {
+        self.headers
+            .append(Bytes::copy_from_slice(name.as_bytes()), value);
+        self
+    }
+
+    /// The first value of header `name`, if it is UTF-8.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.headers.get_str(name)
+    }
+
+    /// Adds `field` to `Vary` unless it is already listed (any case).
+    pub fn vary(mut self, field: &str) -> Response {
+        if self.headers.has_token("vary", field) || self.headers.has_token("vary", "*") {
+            return self;
+        }
+        let value = match self.headers.get_str("vary") {
+            Some(existing) if !existing.trim().is_empty() => format!("{existing}, {field}"),
+            _ => field.to_owned(),
+        };
+        self.headers.insert("Vary", value);
+        self
+    }
+
     /// Replaces the status.
     pub fn with_status(mut self, status: Status) -> Response {
         self.status = status;
@@ -207,5 +296,63 @@ impl<T: Into<Response>> From<Result<T, HttpError>> for Response {
             Ok(value) => value.into(),
             Err(e) => e.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helpers() {
+        let res = Response::redirect("/there");
+        assert_eq!(
+            (res.status().code(), res.get("location")),
+            (302, Some("/there"))
+        );
+        assert_eq!(
+            Response::redirect_with(Status::MOVED_PERMANENTLY, "/x")
+                .status()
+                .code(),
+            301
+        );
+        assert_eq!(
+            Response::redirect_with(Status::OK, "/x").status().code(),
+            302
+        );
+        assert_eq!(Response::raw("x").get("content-type"), None);
+        assert_eq!(
+            Response::raw("x").type_("json").get("content-type"),
+            Some("application/json")
+        );
+        assert_eq!(
+            Response::raw("x").type_(".png").get("content-type"),
+            Some("image/png")
+        );
+        assert_eq!(
+            Response::raw("x").type_("text/csv").get("content-type"),
+            Some("text/csv")
+        );
+        assert_eq!(Response::send_status(404).status().code(), 404);
+        let res = Response::text("x")
+            .set("X-A", "1")
+            .set("x-a", "2")
+            .append("X-B", "1")
+            .append("X-B", "2");
+        assert_eq!(res.headers().get_all("x-a").count(), 1);
+        assert_eq!(res.get("x-a"), Some("2"));
+        assert_eq!(res.headers().get_all("x-b").count(), 2);
+    }
+
+    #[test]
+    fn vary_appends_without_duplicates() {
+        let res = Response::text("x")
+            .vary("Accept")
+            .vary("accept")
+            .vary("Origin")
+            .vary("ACCEPT");
+        assert_eq!(res.get("vary"), Some("Accept, Origin"));
+        let star = Response::text("x").vary("*").vary("Accept");
+        assert_eq!(star.get("vary"), Some("*"));
     }
 }

@@ -12,6 +12,8 @@
 //! - [`state`]: shared values reachable from every request.
 //! - [`RequestExt`]: query, cookies, host, client address, `accepts`, `is`;
 //!   [`trusted_proxies`] for addresses behind a proxy.
+//! - [`ResponseExt`] and [`Cookie`]: `Set-Cookie` with every attribute;
+//!   [`json`] and [`back`] responses.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -21,6 +23,7 @@ mod limit;
 mod proxy;
 mod recover;
 mod request;
+mod response;
 pub mod router;
 mod slot;
 mod state;
@@ -30,6 +33,7 @@ pub use limit::{limit_body, LimitBody};
 pub use proxy::{trusted_proxies, TrustedProxies};
 pub use recover::{recover, Recover};
 pub use request::{ClientIp, Query, RequestExt};
+pub use response::{back, json, Cookie, ResponseExt, SameSite};
 pub use router::{Found, RouteError, Router, Routes};
 pub use state::{state, state_of, State};
 pub use timeout::{timeout, Timeout};

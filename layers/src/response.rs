@@ -1,0 +1,269 @@
+//! Response helpers that need more than `lath-app` knows: cookies, JSON,
+//! redirects back.
+
+use std::time::{Duration, SystemTime};
+
+use lath_app::{HttpError, Request, Response};
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+
+/// `SameSite` (RFC 6265bis §4.1.2.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SameSite {
+    /// Only same-site requests carry it.
+    Strict,
+    /// Top-level navigations from other sites carry it too.
+    Lax,
+    /// Every request carries it (browsers require `Secure` with it).
+    None,
+}
+
+/// A `Set-Cookie` to send, with its attributes.
+///
+/// ```
+/// use std::time::Duration;
+/// use lath_app::Response;
+/// use lath_layers::{Cookie, ResponseExt, SameSite};
+/// let res = Response::text("hi").cookie(
+///     Cookie::new("visits", "3").path("/").max_age(Duration::from_secs(3600)).http_only(true).same_site(SameSite::Lax),
+/// );
+/// assert_eq!(res.get("set-cookie"), Some("visits=3; Path=/; Max-Age=3600; HttpOnly; SameSite=Lax"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cookie {
+    name: String,
+    value: String,
+    domain: Option<String>,
+    path: Option<String>,
+    expires: Option<SystemTime>,
+    max_age: Option<Duration>,
+    http_only: bool,
+    secure: bool,
+    same_site: Option<SameSite>,
+}
+
+/// Bytes a cookie value may not hold as they are (RFC 6265 §4.1.1
+/// cookie-octet): they are percent-encoded, so no value can inject
+/// attributes or split the header.
+const NOT_COOKIE_OCTET: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b',')
+    .add(b';')
+    .add(b'\\')
+    .add(b'%');
+
+/// Bytes a cookie name may not hold (a token, RFC 9110 §5.6.2).
+const NOT_TOKEN: &AsciiSet = &NOT_COOKIE_OCTET
+    .add(b'(')
+    .add(b')')
+    .add(b'<')
+    .add(b'>')
+    .add(b'@')
+    .add(b':')
+    .add(b'/')
+    .add(b'[')
+    .add(b']')
+    .add(b'?')
+    .add(b'=')
+    .add(b'{')
+    .add(b'}');
+
+impl Cookie {
+    /// A session cookie `name=value`.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Cookie {
+        Cookie {
+            name: name.into(),
+            value: value.into(),
+            domain: None,
+            path: None,
+            expires: None,
+            max_age: None,
+            http_only: false,
+            secure: false,
+            same_site: None,
+        }
+    }
+
+    /// A cookie that clears `name` (empty, `Max-Age=0`, expired in 1970).
+    /// Give it the same `path` and `domain` the cookie was set with.
+    pub fn removal(name: impl Into<String>) -> Cookie {
+        Cookie::new(name, "")
+            .max_age(Duration::ZERO)
+            .expires(SystemTime::UNIX_EPOCH)
+    }
+
+    /// `Domain`.
+    pub fn domain(mut self, domain: impl Into<String>) -> Cookie {
+        self.domain = Some(domain.into());
+        self
+    }
+
+    /// `Path`.
+    pub fn path(mut self, path: impl Into<String>) -> Cookie {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// `Expires`.
+    pub fn expires(mut self, at: SystemTime) -> Cookie {
+        self.expires = Some(at);
+        self
+    }
+
+    /// `Max-Age`, in whole seconds.
+    pub fn max_age(mut self, age: Duration) -> Cookie {
+        self.max_age = Some(age);
+        self
+    }
+
+    /// `HttpOnly`: scripts cannot read it.
+    pub fn http_only(mut self, on: bool) -> Cookie {
+        self.http_only = on;
+        self
+    }
+
+    /// `Secure`: sent over HTTPS only.
+    pub fn secure(mut self, on: bool) -> Cookie {
+        self.secure = on;
+        self
+    }
+
+    /// `SameSite`.
+    pub fn same_site(mut self, same_site: SameSite) -> Cookie {
+        self.same_site = Some(same_site);
+        self
+    }
+
+    /// The `Set-Cookie` value.
+    pub fn to_header(&self) -> String {
+        // Attribute values are held to the value alphabet as well, so none
+        // can end the attribute early.
+        let attr = |v: &str| utf8_percent_encode(v, NOT_COOKIE_OCTET).to_string();
+        let mut out = format!(
+            "{}={}",
+            utf8_percent_encode(&self.name, NOT_TOKEN),
+            utf8_percent_encode(&self.value, NOT_COOKIE_OCTET)
+        );
+        if let Some(domain) = &self.domain {
+            out.push_str(&format!("; Domain={}", attr(domain)));
+        }
+        if let Some(path) = &self.path {
+            out.push_str(&format!("; Path={}", attr(path)));
+        }
+        if let Some(expires) = self.expires {
+            out.push_str(&format!("; Expires={}", httpdate::fmt_http_date(expires)));
+        }
+        if let Some(age) = self.max_age {
+            out.push_str(&format!("; Max-Age={}", age.as_secs()));
+        }
+        if self.http_only {
+            out.push_str("; HttpOnly");
+        }
+        if self.secure {
+            out.push_str("; Secure");
+        }
+        match self.same_site {
+            Some(SameSite::Strict) => out.push_str("; SameSite=Strict"),
+            Some(SameSite::Lax) => out.push_str("; SameSite=Lax"),
+            Some(SameSite::None) => out.push_str("; SameSite=None"),
+            None => {}
+        }
+        out
+    }
+}
+
+/// Response helpers from `lath-layers`.
+pub trait ResponseExt {
+    /// Adds a `Set-Cookie`.
+    fn cookie(self, cookie: Cookie) -> Response;
+    /// Adds a `Set-Cookie` that clears `name` set on `path`.
+    fn clear_cookie(self, name: &str, path: &str) -> Response;
+}
+
+impl ResponseExt for Response {
+    fn cookie(self, cookie: Cookie) -> Response {
+        self.append("Set-Cookie", cookie.to_header())
+    }
+
+    fn clear_cookie(self, name: &str, path: &str) -> Response {
+        self.cookie(Cookie::removal(name).path(path))
+    }
+}
+
+/// `value` as `application/json`; 500 if it cannot be serialized.
+///
+/// ```
+/// let res = lath_layers::json(&serde_json::json!({"message": "Hello, World!"}));
+/// assert_eq!(res.get("content-type"), Some("application/json"));
+/// ```
+pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => Response::typed("application/json", body),
+        Err(e) => HttpError::internal().with_detail(e.to_string()).into(),
+    }
+}
+
+/// `302` back to the page the request came from (`Referer`), else `/`.
+pub fn back(req: &Request) -> Response {
+    Response::redirect(
+        req.header("referer")
+            .filter(|r| !r.is_empty())
+            .unwrap_or("/"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_attribute() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
+        let cookie = Cookie::new("id", "a1")
+            .domain("example.org")
+            .path("/app")
+            .expires(at)
+            .max_age(Duration::from_secs(60))
+            .http_only(true)
+            .secure(true)
+            .same_site(SameSite::Strict);
+        assert_eq!(
+            cookie.to_header(),
+            "id=a1; Domain=example.org; Path=/app; Expires=Sun, 06 Nov 1994 08:49:37 GMT; \
+             Max-Age=60; HttpOnly; Secure; SameSite=Strict"
+        );
+    }
+
+    #[test]
+    fn clearing() {
+        let res = Response::text("bye").clear_cookie("session", "/");
+        assert_eq!(
+            res.get("set-cookie"),
+            Some("session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0")
+        );
+    }
+
+    #[test]
+    fn values_cannot_inject_attributes() {
+        let header = Cookie::new("a;b", "x; Domain=evil\r\n")
+            .path("/; Secure")
+            .to_header();
+        assert_eq!(header, "a%3Bb=x%3B%20Domain=evil%0D%0A; Path=/%3B%20Secure");
+        let res = Response::text("x")
+            .cookie(Cookie::new("a", "1"))
+            .cookie(Cookie::new("b", "2"));
+        assert_eq!(res.headers().get_all("set-cookie").count(), 2);
+    }
+
+    #[test]
+    fn back_goes_to_the_referer_or_home() {
+        let from = Request::builder("GET", "/x")
+            .header("Referer", "/from")
+            .build();
+        assert_eq!(back(&from).get("location"), Some("/from"));
+        assert_eq!(
+            back(&Request::builder("GET", "/x").build()).get("location"),
+            Some("/")
+        );
+    }
+}
