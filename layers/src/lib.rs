@@ -6,6 +6,8 @@
 //! - [`router`]: [`Router`] — routes by method and path pattern
 //!   (`/users/:id`, `/files/*path`), nested branches with their own layers,
 //!   404/405/`HEAD`/`OPTIONS` handled.
+//! - [`logger`]: one line per completed response (Common or combined
+//!   format, plus latency).
 //! - [`recover`]: panics become 500s.
 //! - [`timeout`]: a time limit; the app's work is dropped when it passes.
 //! - [`limit_body`]: 413 for request bodies over a size.
@@ -20,6 +22,7 @@
 #![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
 
 mod limit;
+mod logger;
 mod proxy;
 mod recover;
 mod request;
@@ -30,6 +33,7 @@ mod state;
 mod timeout;
 
 pub use limit::{limit_body, LimitBody};
+pub use logger::{logger, Format, Logger};
 pub use proxy::{trusted_proxies, TrustedProxies};
 pub use recover::{recover, Recover};
 pub use request::{ClientIp, Query, RequestExt};

@@ -177,3 +177,92 @@ fn state_is_shared_by_every_request() {
     assert_eq!(client.get("/").send_blocking().unwrap().text(), "visit 1");
     assert_eq!(client.get("/").send_blocking().unwrap().text(), "visit 2");
 }
+
+/// A writer the test can read back.
+#[derive(Clone, Default)]
+struct Lines(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Lines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Lines {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+#[test]
+fn logger_writes_common_log_format_with_latency() {
+    use lath_layers::{logger, Format};
+    let lines = Lines::default();
+    let app = logger(handler(|_req: Request| async { "Hello, World!" })).to(lines.clone());
+    let client = Client::new(app);
+    client.get("/hello?x=1").send_blocking().unwrap();
+    client
+        .get("/gone")
+        .header("Accept", "*/*")
+        .send_blocking()
+        .unwrap();
+    let text = lines.text();
+    let first = text.lines().next().unwrap();
+    // - - - [22/Nov/2026:04:15:27 +0000] "GET /hello?x=1 HTTP/1.1" 200 13 0.123ms
+    assert!(first.starts_with("- - - ["), "{first}");
+    assert!(
+        first.contains("] \"GET /hello?x=1 HTTP/1.1\" 200 13 "),
+        "{first}"
+    );
+    assert!(first.ends_with("ms"), "{first}");
+    assert_eq!(text.lines().count(), 2);
+
+    let lines = Lines::default();
+    let app = logger(handler(|_req: Request| async {
+        (Status::NOT_FOUND, "nope")
+    }))
+    .format(Format::Combined)
+    .to(lines.clone());
+    Client::new(app)
+        .get("/x")
+        .header("Referer", "/from")
+        .header("User-Agent", "tester/1")
+        .send_blocking()
+        .unwrap();
+    assert!(
+        lines.text().contains("\" 404 4 \"/from\" \"tester/1\" "),
+        "{}",
+        lines.text()
+    );
+}
+
+#[test]
+fn logger_writes_when_the_response_has_gone_out() {
+    use lath_layers::logger;
+    let lines = Lines::default();
+    let probe = lines.clone();
+    let app = logger(move |_req: Request, respond: Respond| {
+        let probe = probe.clone();
+        async move {
+            let (mut tx, body) = Body::channel();
+            respond.send(Response::new(Status::OK).with_body(body));
+            tx.send("part one ").await.unwrap();
+            // The response is still going out: nothing is logged yet.
+            assert!(probe.text().is_empty());
+            tx.send("part two").await.unwrap();
+            tx.finish();
+        }
+    })
+    .to(lines.clone());
+    let res = Client::new(app).get("/stream").send_blocking().unwrap();
+    assert_eq!(res.text(), "part one part two");
+    assert!(
+        lines.text().contains("\"GET /stream HTTP/1.1\" 200 17 "),
+        "{}",
+        lines.text()
+    );
+}

@@ -1,0 +1,217 @@
+//! One line per completed response.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Instant, SystemTime};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::Stream;
+use lath_app::{App, Body, BodyError, BodySize, Request, Respond};
+
+use crate::RequestExt;
+
+/// The line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `host ident user [date] "request line" status bytes latency`.
+    Common,
+    /// Common, then `"referer" "user-agent"`, then latency.
+    Combined,
+}
+
+type Sink = Arc<Mutex<Box<dyn Write + Send>>>;
+
+/// Logs every request in Common Log Format, plus its latency, to stderr —
+/// written when the response has gone out, so the byte count and latency
+/// are the real ones (a response cut short logs what was sent).
+///
+/// ```
+/// use lath_app::{AppExt, Request, Respond};
+/// use lath_layers::logger;
+/// async fn hello(_req: Request, respond: Respond) {
+///     respond.send("Hello, World!");
+/// }
+/// let app = hello.wrap(logger);
+/// # let _ = app;
+/// ```
+pub fn logger<A: App>(app: A) -> Logger<A> {
+    Logger {
+        app,
+        format: Format::Common,
+        sink: Arc::new(Mutex::new(Box::new(std::io::stderr()))),
+    }
+}
+
+/// The app returned by [`logger`].
+pub struct Logger<A> {
+    app: A,
+    format: Format,
+    sink: Sink,
+}
+
+impl<A> std::fmt::Debug for Logger<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Logger")
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A> Logger<A> {
+    /// Uses `format`.
+    pub fn format(mut self, format: Format) -> Logger<A> {
+        self.format = format;
+        self
+    }
+
+    /// Writes lines to `writer` instead of stderr.
+    pub fn to(mut self, writer: impl Write + Send + 'static) -> Logger<A> {
+        self.sink = Arc::new(Mutex::new(Box::new(writer)));
+        self
+    }
+}
+
+#[async_trait]
+impl<A: App> App for Logger<A> {
+    async fn call(&self, req: Request, respond: Respond) {
+        let start = Instant::now();
+        let mut line = String::new();
+        let _ = write!(
+            line,
+            "{} - - [{}] \"{} {} {}\"",
+            req.ip().map_or("-".to_owned(), |ip| ip.to_string()),
+            clf_date(SystemTime::now()),
+            req.method(),
+            req.target(),
+            req.version(),
+        );
+        let extra = match self.format {
+            Format::Common => String::new(),
+            Format::Combined => format!(
+                " \"{}\" \"{}\"",
+                req.header("referer").unwrap_or("-"),
+                req.header("user-agent").unwrap_or("-")
+            ),
+        };
+        let sink = self.sink.clone();
+        let respond = respond.map(move |mut res| {
+            let body = res.take_body();
+            let size = body.size();
+            let counted = Counted {
+                body,
+                sent: 0,
+                line: Some(format!("{line} {}", res.status().code())),
+                extra,
+                start,
+                sink,
+            };
+            let body = match size {
+                BodySize::Known(n) => Body::sized_stream(n, counted),
+                BodySize::Unknown => Body::stream(counted),
+            };
+            res.with_body(body)
+        });
+        self.app.call(req, respond).await
+    }
+}
+
+/// The response body, counted; logs its line when it ends or is dropped.
+struct Counted {
+    body: Body,
+    sent: u64,
+    line: Option<String>,
+    extra: String,
+    start: Instant,
+    sink: Sink,
+}
+
+impl Counted {
+    fn log(&mut self) {
+        let Some(line) = self.line.take() else { return };
+        let bytes = if self.sent == 0 {
+            "-".to_owned()
+        } else {
+            self.sent.to_string()
+        };
+        let latency = self.start.elapsed().as_secs_f64() * 1000.0;
+        let full = format!("{line} {bytes}{} {latency:.3}ms\n", self.extra);
+        let mut sink = self
+            .sink
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _ = sink.write_all(full.as_bytes());
+    }
+}
+
+impl Stream for Counted {
+    type Item = Result<Bytes, BodyError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let polled = Pin::new(&mut self.body).poll_next(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(piece))) => self.sent += piece.len() as u64,
+            Poll::Ready(_) => self.log(),
+            Poll::Pending => {}
+        }
+        polled
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.log();
+    }
+}
+
+/// `10/Oct/2000:13:55:36 +0000`, in UTC.
+fn clf_date(now: SystemTime) -> String {
+    let secs = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (year, month, day) = civil_from_days(days as i64);
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{day:02}/{}/{year}:{:02}:{:02}:{:02} +0000",
+        MONTHS[(month - 1) as usize],
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Year, month (1–12) and day of a count of days since 1970-01-01
+/// (Howard Hinnant's civil-from-days).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn dates() {
+        let at = |secs| clf_date(SystemTime::UNIX_EPOCH + Duration::from_secs(secs));
+        assert_eq!(at(0), "01/Jan/1970:00:00:00 +0000");
+        assert_eq!(at(971_182_536), "10/Oct/2000:12:55:36 +0000");
+        assert_eq!(at(951_782_400), "29/Feb/2000:00:00:00 +0000");
+        assert_eq!(at(1_763_786_127), "22/Nov/2025:04:35:27 +0000");
+    }
+}
