@@ -159,7 +159,9 @@ impl std::error::Error for HttpError {}
 impl From<HttpError> for Response {
     /// The status with the message as a plain-text body.
     fn from(e: HttpError) -> Response {
-        Response::text(e.message.into_owned()).with_status(e.status)
+        let mut res = Response::text(e.message.to_string()).with_status(e.status);
+        res.set_error(e);
+        res
     }
 }
 

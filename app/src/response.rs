@@ -25,6 +25,7 @@ pub struct Response {
     headers: Headers,
     body: Body,
     on_upgrade: Option<OnUpgrade>,
+    error: Option<HttpError>,
 }
 
 impl Response {
@@ -35,6 +36,7 @@ impl Response {
             headers: Headers::new(),
             body: Body::empty(),
             on_upgrade: None,
+            error: None,
         }
     }
 
@@ -222,6 +224,16 @@ impl Response {
     /// Takes the body out, leaving an empty one.
     pub fn take_body(&mut self) -> Body {
         std::mem::take(&mut self.body)
+    }
+
+    pub(crate) fn set_error(&mut self, error: HttpError) {
+        self.error = Some(error);
+    }
+
+    /// The error this response was made from, if any: error layers render
+    /// it again for the client (as JSON, say).
+    pub fn error(&self) -> Option<&HttpError> {
+        self.error.as_ref()
     }
 
     /// Takes what runs after a `101`, if this response switches protocols.

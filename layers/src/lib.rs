@@ -8,6 +8,8 @@
 //!   404/405/`HEAD`/`OPTIONS` handled.
 //! - [`logger`]: one line per completed response (Common or combined
 //!   format, plus latency).
+//! - [`errors`]: errors rendered as JSON or text by `Accept`; [`Json`]
+//!   responses from serde values.
 //! - [`recover`]: panics become 500s.
 //! - [`timeout`]: a time limit; the app's work is dropped when it passes.
 //! - [`limit_body`]: 413 for request bodies over a size.
@@ -21,6 +23,7 @@
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
 
+mod errors;
 mod limit;
 mod logger;
 mod proxy;
@@ -32,6 +35,7 @@ mod slot;
 mod state;
 mod timeout;
 
+pub use errors::{errors, ErrorFormat, Errors, Json};
 pub use limit::{limit_body, LimitBody};
 pub use logger::{logger, Format, Logger};
 pub use proxy::{trusted_proxies, TrustedProxies};

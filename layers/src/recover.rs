@@ -5,7 +5,7 @@ use std::panic::AssertUnwindSafe;
 
 use async_trait::async_trait;
 use futures::FutureExt;
-use lath_app::{App, Request, Respond, Response, Status};
+use lath_app::{App, HttpError, Request, Respond, Response};
 
 use crate::slot::Slot;
 
@@ -19,9 +19,8 @@ use crate::slot::Slot;
 /// use lath_layers::recover;
 /// use lath_net::Client;
 ///
-/// async fn buggy(_req: Request, respond: Respond) {
+/// async fn buggy(_req: Request, _respond: Respond) {
 ///     panic!("bug");
-/// #   respond.send("unreachable");
 /// }
 /// let app = buggy.wrap(recover);
 /// let res = Client::new(app).get("/").send_blocking().unwrap();
@@ -67,18 +66,15 @@ impl<A: App> App for Recover<A> {
         if let Err(payload) = ran {
             let message = panic_message(&*payload);
             eprintln!("panic while serving {line}: {message}");
-            let body = if self.debug {
-                message.to_owned()
+            let error = if self.debug {
+                HttpError::internal().with_message(message.to_owned())
             } else {
-                "Internal Server Error".to_owned()
+                HttpError::internal()
             };
-            // Nothing sent yet: a 500, and the connection closes after it
-            // since the app's state is in doubt.
-            slot.send(
-                Response::text(body)
-                    .with_status(Status::INTERNAL_SERVER_ERROR)
-                    .with_header("Connection", "close"),
-            );
+            // Nothing sent yet: a 500 (an error value, so an error layer
+            // renders it), and the connection closes after it since the
+            // app's state is in doubt.
+            slot.send(Response::from(error).with_header("Connection", "close"));
         }
     }
 }

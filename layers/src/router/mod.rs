@@ -369,7 +369,7 @@ impl App for Routes {
                 .send(Response::new(Status::NO_CONTENT).with_header("Allow", endpoint.allow())),
             // RFC 9110 §15.5.6: 405 carries Allow.
             Lookup::NotAllowed(endpoint) => respond.send(
-                Response::status_page(Status::METHOD_NOT_ALLOWED)
+                Response::from(HttpError::method_not_allowed())
                     .with_header("Allow", endpoint.allow()),
             ),
             Lookup::NotFound => match &self.fallback {

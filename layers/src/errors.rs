@@ -1,0 +1,144 @@
+//! Errors rendered for the client that asked.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use lath_app::{App, HttpError, Request, Respond, Response};
+
+use crate::RequestExt;
+
+/// How the client wants errors: by its `Accept`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorFormat {
+    /// `application/json`.
+    Json,
+    /// `text/plain`.
+    Text,
+}
+
+type Renderer = Arc<dyn Fn(&HttpError, ErrorFormat) -> Response + Send + Sync>;
+
+/// Renders every [`HttpError`] the app answers with by the client's
+/// `Accept`: `{"error":{"status":404,"message":"Not Found"}}` when it
+/// prefers JSON, plain text otherwise. 5xx messages become the generic
+/// reason phrase unless debug mode is on; private details are written to
+/// stderr, never sent. Headers of the error response (such as `Allow`) are
+/// kept.
+///
+/// ```
+/// use lath_app::{handler, HttpError, Request};
+/// use lath_layers::errors;
+/// use lath_net::Client;
+///
+/// let app = errors(handler(|_req: Request| async { Err::<&str, _>(HttpError::not_found()) }));
+/// let res = Client::new(app).get("/").header("Accept", "application/json").send_blocking().unwrap();
+/// assert_eq!(res.text(), r#"{"error":{"message":"Not Found","status":404}}"#);
+/// ```
+pub fn errors<A: App>(app: A) -> Errors<A> {
+    Errors {
+        app,
+        debug: false,
+        render: Arc::new(render),
+    }
+}
+
+/// The app returned by [`errors`].
+pub struct Errors<A> {
+    app: A,
+    debug: bool,
+    render: Renderer,
+}
+
+impl<A> std::fmt::Debug for Errors<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Errors")
+            .field("debug", &self.debug)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A> Errors<A> {
+    /// In debug mode 5xx messages are sent as the app wrote them.
+    pub fn debug(mut self, on: bool) -> Errors<A> {
+        self.debug = on;
+        self
+    }
+
+    /// Replaces the renderer (kequapp's errorHandler).
+    pub fn render(
+        mut self,
+        f: impl Fn(&HttpError, ErrorFormat) -> Response + Send + Sync + 'static,
+    ) -> Errors<A> {
+        self.render = Arc::new(f);
+        self
+    }
+}
+
+/// The default rendering.
+fn render(error: &HttpError, format: ErrorFormat) -> Response {
+    let res = match format {
+        ErrorFormat::Json => crate::json(&serde_json::json!({
+            "error": { "status": error.status().code(), "message": error.message() }
+        })),
+        ErrorFormat::Text => Response::text(error.message().to_owned()),
+    };
+    res.with_status(error.status())
+}
+
+#[async_trait]
+impl<A: App> App for Errors<A> {
+    async fn call(&self, req: Request, respond: Respond) {
+        let format = match req.accepts(&["text", "json"]) {
+            Some("json") => ErrorFormat::Json,
+            _ => ErrorFormat::Text,
+        };
+        let line = format!("{} {}", req.method(), req.target());
+        let (debug, render) = (self.debug, self.render.clone());
+        let respond = respond.map(move |res| {
+            let Some(error) = res.error() else { return res };
+            if let Some(detail) = error.detail() {
+                eprintln!(
+                    "{line}: {} {}: {detail}",
+                    error.status().code(),
+                    error.message()
+                );
+            }
+            let shown = if error.status().code() >= 500 && !debug {
+                HttpError::from_status(error.status())
+            } else {
+                HttpError::new(error.status(), error.message().to_owned())
+            };
+            let mut rendered = render(&shown, format);
+            for (name, value) in res.headers() {
+                let framing = ["content-type", "content-length"]
+                    .iter()
+                    .any(|n| name.eq_ignore_ascii_case(n));
+                if !framing {
+                    rendered.headers_mut().append(
+                        bytes::Bytes::copy_from_slice(name.as_bytes()),
+                        bytes::Bytes::copy_from_slice(value),
+                    );
+                }
+            }
+            rendered
+        });
+        self.app.call(req, respond).await
+    }
+}
+
+/// A value sent as JSON: handlers may return `Json(value)`.
+///
+/// ```
+/// use lath_app::{handler, Request};
+/// use lath_layers::Json;
+/// let app = handler(|req: Request| async move { Json(serde_json::json!({"path": req.path()})) });
+/// # let _ = app;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Json<T>(pub T);
+
+impl<T: serde::Serialize> From<Json<T>> for Response {
+    fn from(Json(value): Json<T>) -> Response {
+        crate::json(&value)
+    }
+}
