@@ -5,6 +5,7 @@
 //!
 //! `cargo run --release --example conformance -- --port 8080`
 
+#[path = "support/mod.rs"]
 mod support;
 
 use lath::{Method, Request, Respond, Response};

@@ -3,6 +3,7 @@
 //!
 //! `cargo run --release --example hello -- --port 3000`
 
+#[path = "support/mod.rs"]
 mod support;
 
 use lath::{Request, Respond};

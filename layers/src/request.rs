@@ -10,18 +10,27 @@ use lath_app::Request;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Query {
     pairs: Vec<(String, String)>,
+    /// Keys written `key[]`: arrays even with one value.
+    arrayed: Vec<String>,
 }
 
 impl Query {
     /// Parses `raw` (`a=1&b=2`); malformed escapes are kept as sent.
     pub fn parse(raw: &str) -> Query {
+        let mut arrayed = Vec::new();
         let pairs = form_urlencoded::parse(raw.as_bytes())
             .map(|(k, v)| {
-                let key = k.strip_suffix("[]").unwrap_or(&k).to_owned();
+                let key = match k.strip_suffix("[]") {
+                    Some(key) => {
+                        arrayed.push(key.to_owned());
+                        key.to_owned()
+                    }
+                    None => k.into_owned(),
+                };
                 (key, v.into_owned())
             })
             .collect();
-        Query { pairs }
+        Query { pairs, arrayed }
     }
 
     /// The first value of `key`.
@@ -50,6 +59,24 @@ impl Query {
             }
         }
         keys
+    }
+
+    /// The query as a JSON object: one string per key, an array for a key
+    /// given more than once or written `key[]`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut object = serde_json::Map::new();
+        for key in self.keys() {
+            let values = self.get_all(key);
+            let arrayed = values.len() > 1 || self.arrayed.iter().any(|k| k == key);
+            let value = match (arrayed, values.as_slice()) {
+                (false, [one]) => serde_json::Value::from(*one),
+                _ => serde_json::Value::from(
+                    values.iter().map(|v| v.to_string()).collect::<Vec<_>>(),
+                ),
+            };
+            object.insert(key.to_owned(), value);
+        }
+        serde_json::Value::Object(object)
     }
 
     /// Every (key, value) pair in order.

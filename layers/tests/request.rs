@@ -31,6 +31,10 @@ fn query_pairs_and_arrays() {
     assert_eq!(q.get("plus"), Some("a b"));
     assert_eq!(q.keys(), vec!["a", "b", "c", "flag", "bad", "plus"]);
     assert_eq!(req(&[]).query().get("x"), Some("1"));
+    assert_eq!(
+        Query::parse("a=1&a=2&b=x&c[]=only").to_json().to_string(),
+        r#"{"a":["1","2"],"b":"x","c":["only"]}"#
+    );
 }
 
 #[test]

@@ -1,0 +1,170 @@
+//! The demo's app, apart from its `main` so tests can drive it through the
+//! in-memory client.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lath::layers::{
+    back, errors, recover, timeout, Cookie, Json, RequestExt, ResponseExt, Router, Routes,
+};
+use lath::{handler, App, AppExt, Body, HttpError, Request, Respond, Response, Status};
+
+const INDEX: &str = "<!doctype html>
+<title>lath demo</title>
+<h1>lath demo</h1>
+<ul>
+  <li><a href=\"/hello\">/hello</a> — Hello, World!</li>
+  <li><a href=\"/json\">/json</a> — a JSON message</li>
+  <li><a href=\"/user/42\">/user/42</a> — a route parameter</li>
+  <li><a href=\"/test/change/for/it\">/test/change/for/it</a> — nested branches</li>
+  <li><a href=\"/heartbeat\">/heartbeat</a>, <a href=\"/heartbeat2\">/heartbeat2</a> (redirects),
+      <a href=\"/heartbeat3\">/heartbeat3</a> (redirects to a 404)</li>
+  <li><a href=\"/exception\">/exception</a> — a handler that panics: 500</li>
+  <li><a href=\"/timeout\">/timeout</a> — a slow handler under a 1 s limit: 503</li>
+  <li><a href=\"/admin/dashboard\">/admin/dashboard</a> — needs <code>Authorization: mike</code></li>
+  <li><a href=\"/query?a=1&amp;a=2&amp;b=x\">/query?a=1&amp;a=2&amp;b=x</a> — the query as JSON</li>
+  <li><a href=\"/visits\">/visits</a> — a cookie that counts</li>
+  <li><a href=\"/back\">/back</a> — back where you came from</li>
+  <li>POST /echo — streams your body back:
+    <form method=\"post\" action=\"/echo\" enctype=\"text/plain\"><input name=\"say\" value=\"hi\"><button>echo</button></form></li>
+</ul>
+";
+
+async fn echo(mut req: Request, respond: Respond) {
+    let content_type = req
+        .header("content-type")
+        .unwrap_or("application/octet-stream")
+        .to_owned();
+    // The body streams straight back: no buffering.
+    respond.send(
+        Response::new(Status::OK)
+            .with_header("Content-Type", content_type)
+            .with_body(Body::stream(req.take_body())),
+    );
+}
+
+async fn exception(_req: Request, _respond: Respond) {
+    panic!("this handler always fails");
+}
+
+async fn slow(_req: Request, respond: Respond) {
+    async_std::task::sleep(Duration::from_secs(10)).await;
+    respond.send("finished (too late)");
+}
+
+/// The admin branch's guard (kequapp's example): `Authorization: mike`.
+fn require_mike(app: Arc<dyn App>) -> impl App {
+    move |req: Request, respond: Respond| {
+        let app = app.clone();
+        async move {
+            match req.header("authorization") {
+                Some("mike") => app.call(req, respond).await,
+                _ => respond.send(
+                    Response::from(Json(serde_json::json!({
+                        "error": {"status": 401, "message": "Unauthorized"}
+                    })))
+                    .with_status(Status::UNAUTHORIZED),
+                ),
+            }
+        }
+    }
+}
+
+fn visits(req: &Request) -> Response {
+    let count = req
+        .cookie("visits")
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0)
+        + 1;
+    Response::text(format!("visits: {count}")).cookie(
+        Cookie::new("visits", count.to_string())
+            .path("/")
+            .http_only(true),
+    )
+}
+
+/// The demo's routes.
+pub fn routes() -> Routes {
+    let text = |body: &'static str| handler(move |_req: Request| async move { body });
+    let it = Router::new().get("/it", text("Here we go"));
+    let admin = Router::new()
+        .get(
+            "/dashboard",
+            handler(|req: Request| async move {
+                format!("Hello admin {}!", req.header("authorization").unwrap_or(""))
+            }),
+        )
+        .layer(require_mike);
+    Router::new()
+        .get(
+            "/",
+            handler(|_req: Request| async { Response::html(INDEX) }),
+        )
+        .get("/hello", text("Hello, World!"))
+        .get(
+            "/json",
+            handler(|_req: Request| async {
+                Json(serde_json::json!({"message": "Hello, World!"}))
+            }),
+        )
+        .post("/echo", echo)
+        .get(
+            "/user/:id",
+            handler(|req: Request| async move { Json(serde_json::json!({"id": req.param("id")})) }),
+        )
+        .branch(
+            "/test",
+            Router::new().branch("/change", Router::new().branch("/for", it)),
+        )
+        .get("/heartbeat", text("ok"))
+        .get(
+            "/heartbeat2",
+            handler(|_req: Request| async { Response::redirect("/heartbeat") }),
+        )
+        .get(
+            "/heartbeat3",
+            handler(|_req: Request| async { Response::redirect("/heartbeat999") }),
+        )
+        .get("/exception", exception)
+        .get("/timeout", timeout(Duration::from_secs(1), slow))
+        .branch("/admin", admin)
+        .get(
+            "/query",
+            handler(|req: Request| async move { Json(req.query().to_json()) }),
+        )
+        .get(
+            "/visits",
+            handler(|req: Request| async move { visits(&req) }),
+        )
+        .get("/back", handler(|req: Request| async move { back(&req) }))
+        .fallback(handler(|_req: Request| async { HttpError::not_found() }))
+        .build()
+        .expect("valid routes")
+}
+
+/// The demo app: routes behind recover and errors (debug mode shows panic
+/// and 5xx messages).
+pub fn app(debug: bool) -> impl App {
+    recover(routes())
+        .debug(debug)
+        .wrap(|app| errors(app).debug(debug))
+}
+
+/// One line per request — method, target, status, latency — written when
+/// the response goes out: the logger of creationix's `web`, as a layer
+/// that wraps `respond`.
+pub fn logger(app: impl App) -> impl App {
+    let app = Arc::new(app);
+    move |req: Request, respond: Respond| {
+        let app = app.clone();
+        async move {
+            let start = Instant::now();
+            let line = format!("{} {}", req.method(), req.target());
+            let respond = respond.map(move |res| {
+                eprintln!("{line} {} {:?}", res.status().code(), start.elapsed());
+                res
+            });
+            app.call(req, respond).await
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! The demo server.
+//!
+//! `cargo run --release --example demo` (port 8080, or `PORT`, or `--port N`;
+//! `--debug` shows panic and 5xx messages; `--quiet` turns the request log
+//! off, as the load benchmark does). `GET /` lists the routes.
+
+mod app;
+#[path = "../support/mod.rs"]
+mod support;
+
+use lath::AppExt;
+
+fn main() {
+    let port = support::port(8080);
+    let debug = std::env::args().any(|a| a == "--debug");
+    if std::env::args().any(|a| a == "--quiet") {
+        support::run(port, app::app(debug));
+    } else {
+        support::run(port, app::app(debug).wrap(app::logger));
+    }
+}
