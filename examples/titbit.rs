@@ -1,0 +1,55 @@
+//! titbit: route groups with group-scoped middleware, body parsing and a
+//! body limit per group, shared services.
+//!
+//! `cargo run --example titbit -- --port 3000`, then
+//! `curl -X POST --data 'hello' -H 'X-Key: secret' localhost:3000/api/notes`.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use lath::layers::{limit_body, state, state_of, Router};
+use lath::{handler, App, AppExt, HttpError, Request, Respond};
+
+struct Notes(AtomicUsize);
+
+/// The `/api` group's middleware: a key, checked for this group only.
+fn api_key(app: Arc<dyn App>) -> impl App {
+    move |req: Request, respond: Respond| {
+        let app = app.clone();
+        async move {
+            if req.header("x-key") == Some("secret") {
+                app.call(req, respond).await
+            } else {
+                respond.send(HttpError::forbidden().with_message("missing X-Key"))
+            }
+        }
+    }
+}
+
+fn main() {
+    let api = Router::new()
+        .post(
+            "/notes",
+            handler(|mut req: Request| async move {
+                let text = req.text(1024).await?;
+                let notes = state_of::<Notes>(&req).expect("notes service");
+                let n = notes.0.fetch_add(1, Ordering::SeqCst) + 1;
+                Ok::<_, HttpError>(format!("note {n}: {text}\n"))
+            }),
+        )
+        // Group-scoped: a body limit and the key check run only under /api.
+        .layer(|app| limit_body(1024, app))
+        .layer(api_key);
+    let routes = Router::new()
+        .get("/", handler(|_req: Request| async { "public\n" }))
+        .branch("/api", api)
+        .build()
+        .expect("valid routes");
+    support::run(
+        support::port(3000),
+        routes.wrap(|app| state(Notes(AtomicUsize::new(0)), app)),
+    );
+}

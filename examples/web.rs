@@ -1,0 +1,53 @@
+//! creationix's `web`: an app is a function of a request and `respond`; a
+//! layer wraps `respond` to see what goes out — here a logger and a layer
+//! that adds a header to every response.
+//!
+//! `cargo run --example web -- --port 3000`
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use lath::{App, AppExt, Request, Respond};
+
+async fn app(req: Request, respond: Respond) {
+    respond.send(format!("Hello from {}\n", req.path()));
+}
+
+/// Logs method, path, status and latency when the response is sent.
+fn logger(app: impl App) -> impl App {
+    let app = Arc::new(app);
+    move |req: Request, respond: Respond| {
+        let app = app.clone();
+        async move {
+            let start = Instant::now();
+            let line = format!("{} {}", req.method(), req.path());
+            let respond = respond.map(move |res| {
+                eprintln!("{line} {} {:?}", res.status().code(), start.elapsed());
+                res
+            });
+            app.call(req, respond).await
+        }
+    }
+}
+
+/// Adds `X-Powered-By` on the way out.
+fn powered_by(app: impl App) -> impl App {
+    let app = Arc::new(app);
+    move |req: Request, respond: Respond| {
+        let app = app.clone();
+        async move {
+            app.call(
+                req,
+                respond.map(|res| res.with_header("X-Powered-By", "lath")),
+            )
+            .await
+        }
+    }
+}
+
+fn main() {
+    support::run(support::port(3000), app.wrap(powered_by).wrap(logger));
+}
