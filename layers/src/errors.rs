@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use lath_app::{App, HttpError, Request, Respond, Response};
 
-use crate::RequestExt;
+use crate::request::negotiate;
 
 /// How the client wants errors: by its `Accept`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,17 +88,24 @@ fn render(error: &HttpError, format: ErrorFormat) -> Response {
 #[async_trait]
 impl<A: App> App for Errors<A> {
     async fn call(&self, req: Request, respond: Respond) {
-        let format = match req.accepts(&["text", "json"]) {
-            Some("json") => ErrorFormat::Json,
-            _ => ErrorFormat::Text,
-        };
-        let line = format!("{} {}", req.method(), req.target());
+        // Cheap handles only: the work happens if an error comes back.
+        let accept = req.headers().get_bytes("accept");
+        let (method, target) = (req.method().clone(), req.head().target.clone());
         let (debug, render) = (self.debug, self.render.clone());
         let respond = respond.map(move |res| {
             let Some(error) = res.error() else { return res };
+            let accept: Vec<&str> = accept
+                .iter()
+                .filter_map(|a| std::str::from_utf8(a).ok())
+                .collect();
+            let format = match negotiate(&accept, &["text", "json"]) {
+                Some("json") => ErrorFormat::Json,
+                _ => ErrorFormat::Text,
+            };
             if let Some(detail) = error.detail() {
+                let target = String::from_utf8_lossy(&target);
                 eprintln!(
-                    "{line}: {} {}: {detail}",
+                    "{method} {target}: {} {}: {detail}",
                     error.status().code(),
                     error.message()
                 );

@@ -58,14 +58,15 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
 #[async_trait]
 impl<A: App> App for Recover<A> {
     async fn call(&self, req: Request, respond: Respond) {
-        let line = format!("{} {}", req.method(), req.target());
+        let (method, target) = (req.method().clone(), req.head().target.clone());
         let slot = Slot::new(respond);
         let ran = AssertUnwindSafe(self.app.call(req, slot.respond()))
             .catch_unwind()
             .await;
         if let Err(payload) = ran {
             let message = panic_message(&*payload);
-            eprintln!("panic while serving {line}: {message}");
+            let target = String::from_utf8_lossy(&target);
+            eprintln!("panic while serving {method} {target}: {message}");
             let error = if self.debug {
                 HttpError::internal().with_message(message.to_owned())
             } else {

@@ -95,6 +95,10 @@ pub struct ClientIp(pub IpAddr);
 pub trait RequestExt {
     /// The parsed query string.
     fn query(&self) -> Query;
+    /// The query string as a `T` (serde): numbers and booleans are parsed
+    /// from text, repeated keys and `key[]` fill sequences, a missing key
+    /// is `None`. A query that does not fit is 400, naming the field.
+    fn query_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, lath_app::HttpError>;
     /// The value of cookie `name`.
     fn cookie(&self, name: &str) -> Option<String>;
     /// Every well-formed cookie, in order.
@@ -149,9 +153,51 @@ fn specificity(range: &str, ty: &str) -> u8 {
     }
 }
 
+/// Of the `offered` types, the one the `accept` field values prefer by
+/// q-value; the first when there is no `Accept`.
+pub(crate) fn negotiate<'a>(accept: &[&str], offered: &[&'a str]) -> Option<&'a str> {
+    if accept.is_empty() {
+        return offered.first().copied();
+    }
+    // Each element: a media range and its q-value (default 1).
+    let ranges: Vec<(&str, f32)> = accept
+        .iter()
+        .flat_map(|v| v.split(','))
+        .filter_map(|element| {
+            let mut parts = element.split(';').map(str::trim);
+            let range = parts.next().filter(|r| r.contains('/'))?;
+            let q = parts
+                .filter_map(|p| p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")))
+                .find_map(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            Some((range, q.clamp(0.0, 1.0)))
+        })
+        .collect();
+    let mut best: Option<(&'a str, f32)> = None;
+    for &kind in offered {
+        let ty = expand(kind);
+        // The most specific range that matches decides the q-value.
+        let q = ranges
+            .iter()
+            .filter(|(range, _)| specificity(range, ty) > 0)
+            .max_by_key(|(range, _)| specificity(range, ty))
+            .map_or(0.0, |(_, q)| *q);
+        if q > 0.0 && best.is_none_or(|(_, b)| q > b) {
+            best = Some((kind, q));
+        }
+    }
+    best.map(|(kind, _)| kind)
+}
+
 impl RequestExt for Request {
     fn query(&self) -> Query {
         Query::parse(self.query_string().unwrap_or(""))
+    }
+
+    fn query_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, lath_app::HttpError> {
+        let query = self.query();
+        crate::query_de::from_query(&query)
+            .map_err(|e| lath_app::HttpError::bad_request(format!("invalid query: {e}")))
     }
 
     fn cookie(&self, name: &str) -> Option<String> {
@@ -216,37 +262,7 @@ impl RequestExt for Request {
             .get_all("accept")
             .filter_map(|v| std::str::from_utf8(v).ok())
             .collect();
-        if accept.is_empty() {
-            return offered.first().copied();
-        }
-        // Each element: a media range and its q-value (default 1).
-        let ranges: Vec<(&str, f32)> = accept
-            .iter()
-            .flat_map(|v| v.split(','))
-            .filter_map(|element| {
-                let mut parts = element.split(';').map(str::trim);
-                let range = parts.next().filter(|r| r.contains('/'))?;
-                let q = parts
-                    .filter_map(|p| p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")))
-                    .find_map(|q| q.parse::<f32>().ok())
-                    .unwrap_or(1.0);
-                Some((range, q.clamp(0.0, 1.0)))
-            })
-            .collect();
-        let mut best: Option<(&'a str, f32)> = None;
-        for &kind in offered {
-            let ty = expand(kind);
-            // The most specific range that matches decides the q-value.
-            let q = ranges
-                .iter()
-                .filter(|(range, _)| specificity(range, ty) > 0)
-                .max_by_key(|(range, _)| specificity(range, ty))
-                .map_or(0.0, |(_, q)| *q);
-            if q > 0.0 && best.is_none_or(|(_, b)| q > b) {
-                best = Some((kind, q));
-            }
-        }
-        best.map(|(kind, _)| kind)
+        negotiate(&accept, offered)
     }
 
     fn is(&self, kind: &str) -> bool {

@@ -181,3 +181,51 @@ async fn req_body(res: &mut lath_app::Response) -> String {
     }
     String::from_utf8(out).unwrap()
 }
+
+#[test]
+fn query_as_a_typed_struct() {
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Search {
+        q: String,
+        page: u32,
+        exact: bool,
+        tags: Vec<String>,
+        limit: Option<u8>,
+    }
+    let r = Request::builder("GET", "/s?q=rust+web&page=2&exact=1&tags=a&tags=b").build();
+    assert_eq!(
+        r.query_as::<Search>().unwrap(),
+        Search {
+            q: "rust web".into(),
+            page: 2,
+            exact: true,
+            tags: vec!["a".into(), "b".into()],
+            limit: None
+        }
+    );
+    let one_tag = Request::builder("GET", "/s?q=x&page=1&exact=0&tags[]=only&limit=5").build();
+    let s = one_tag.query_as::<Search>().unwrap();
+    assert_eq!((s.tags, s.limit), (vec!["only".to_owned()], Some(5)));
+    for bad in [
+        "/s?q=x&page=two&exact=1&tags=a",
+        "/s?page=1&exact=1&tags=a",
+        "/s?q=x&page=1&exact=maybe&tags=a",
+    ] {
+        let err = Request::builder("GET", bad)
+            .build()
+            .query_as::<Search>()
+            .unwrap_err();
+        assert_eq!(err.status().code(), 400, "{bad}");
+        assert!(
+            err.message().starts_with("invalid query"),
+            "{}",
+            err.message()
+        );
+    }
+    let bad_page = Request::builder("GET", "/s?q=x&page=two&exact=1&tags=a").build();
+    assert!(bad_page
+        .query_as::<Search>()
+        .unwrap_err()
+        .message()
+        .contains("page"));
+}
