@@ -8,6 +8,8 @@
 //!   404/405/`HEAD`/`OPTIONS` handled.
 //! - [`logger`]: one line per completed response (Common or combined
 //!   format, plus latency).
+//! - [`BodyExt`]: JSON and urlencoded bodies, typed (serde) or
+//!   [`Normalize`]d, under a size limit.
 //! - [`errors`]: errors rendered as JSON or text by `Accept`; [`Json`]
 //!   responses from serde values.
 //! - [`recover`]: panics become 500s.
@@ -23,6 +25,7 @@
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
 
+mod body;
 mod errors;
 mod limit;
 mod logger;
@@ -36,6 +39,7 @@ mod slot;
 mod state;
 mod timeout;
 
+pub use body::{BodyExt, BodyLimit, Normalize, DEFAULT_BODY_LIMIT};
 pub use errors::{errors, ErrorFormat, Errors, Json};
 pub use limit::{limit_body, LimitBody};
 pub use logger::{logger, Format, Logger};

@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use futures::StreamExt;
 use lath_app::{App, Body, BodyError, BodySize, HttpError, Request, Respond};
 
-/// Refuses request bodies over `max` bytes with `413 Content Too Large`:
+/// Refuses request bodies over `max` bytes with `413 Content Too Large`
+/// (per app, branch or route, wherever the layer is put; the buffered
+/// helpers of [`BodyExt`](crate::BodyExt) use it as their limit):
 /// at once when `Content-Length` says so, without calling the app; a
 /// chunked body fails the app's read as soon as it passes the limit (and
 /// the body helpers answer 413).
@@ -36,6 +38,8 @@ pub struct LimitBody<A> {
 impl<A: App> App for LimitBody<A> {
     async fn call(&self, mut req: Request, respond: Respond) {
         let max = self.max;
+        // The buffered body helpers use this limit too.
+        req.extensions_mut().insert(crate::BodyLimit(max));
         match req.body_mut().size() {
             BodySize::Known(n) if n > max => return respond.send(HttpError::too_large(max)),
             BodySize::Known(_) => {}

@@ -196,7 +196,13 @@ async fn exchange(
         conn.codec.write_data(body, &mut out).map_err(invalid)?;
     }
     conn.codec.write_end(None, &mut out).map_err(invalid)?;
-    conn.io.write_all(&out).await?;
+    // A server may answer early and stop reading (a 413 for a body too
+    // large): then its answer is still there to read.
+    if let Err(e) = conn.io.write_all(&out).await {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            return Err(e);
+        }
+    }
 
     let mut status = None;
     let mut headers = Headers::new();

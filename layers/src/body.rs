@@ -1,0 +1,281 @@
+//! Request bodies: JSON and forms, typed through serde or normalized
+//! (kequapp's `getBody`), all under a size limit.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use lath_app::{HttpError, Request, Status};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::{Query, RequestExt};
+
+/// The limit of the buffered body helpers when no layer set one: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: u64 = 1 << 20;
+
+/// The body limit a [`limit_body`](crate::limit_body) layer set for this
+/// request; the buffered helpers read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyLimit(pub u64);
+
+fn limit_of(req: &Request) -> u64 {
+    req.extensions()
+        .get::<BodyLimit>()
+        .map_or(DEFAULT_BODY_LIMIT, |l| l.0)
+}
+
+fn unprocessable(message: String) -> HttpError {
+    HttpError::new(Status::UNPROCESSABLE_CONTENT, message)
+}
+
+/// Body helpers on [`Request`], each buffering under the request's limit
+/// (413 as soon as it is passed).
+#[async_trait]
+pub trait BodyExt {
+    /// The body as JSON into `T`: 415 unless the body is JSON, 400 with
+    /// line and column when malformed, 422 naming the field that does not
+    /// fit.
+    async fn json<T: DeserializeOwned + Send>(&mut self) -> Result<T, HttpError>;
+    /// An urlencoded form into `T` (fields parsed as the query is, see
+    /// [`RequestExt::query_as`]): 415 unless the body is a form, 422
+    /// naming the field that does not fit.
+    async fn form<T: DeserializeOwned + Send>(&mut self) -> Result<T, HttpError>;
+    /// An urlencoded form as its pairs, in order.
+    async fn form_pairs(&mut self) -> Result<Vec<(String, String)>, HttpError>;
+    /// A JSON or urlencoded body as a JSON object, normalized by `options`.
+    async fn normalized(&mut self, options: &Normalize) -> Result<Value, HttpError>;
+}
+
+#[async_trait]
+impl BodyExt for Request {
+    async fn json<T: DeserializeOwned + Send>(&mut self) -> Result<T, HttpError> {
+        if !self.is("json") {
+            return Err(HttpError::unsupported_media_type(
+                "expected application/json",
+            ));
+        }
+        let limit = limit_of(self);
+        let bytes = self.bytes(limit).await?;
+        parse_json(&bytes)
+    }
+
+    async fn form<T: DeserializeOwned + Send>(&mut self) -> Result<T, HttpError> {
+        let query = read_form(self).await?;
+        crate::query_de::from_query(&query).map_err(|e| unprocessable(e.to_string()))
+    }
+
+    async fn form_pairs(&mut self) -> Result<Vec<(String, String)>, HttpError> {
+        let query = read_form(self).await?;
+        Ok(query
+            .pairs()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect())
+    }
+
+    async fn normalized(&mut self, options: &Normalize) -> Result<Value, HttpError> {
+        let value = if self.is("json") {
+            self.json::<Value>().await?
+        } else if self.is("form") {
+            read_form(self).await?.to_json()
+        } else {
+            return Err(HttpError::unsupported_media_type(
+                "expected application/json or application/x-www-form-urlencoded",
+            ));
+        };
+        options.apply(value)
+    }
+}
+
+async fn read_form(req: &mut Request) -> Result<Query, HttpError> {
+    if !req.is("form") {
+        return Err(HttpError::unsupported_media_type(
+            "expected application/x-www-form-urlencoded",
+        ));
+    }
+    let limit = limit_of(req);
+    let bytes = req.bytes(limit).await?;
+    let text =
+        std::str::from_utf8(&bytes).map_err(|_| HttpError::bad_request("form is not utf-8"))?;
+    Ok(Query::parse(text))
+}
+
+/// JSON into `T`, with the errors the helpers promise.
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, HttpError> {
+    let malformed = |e: &serde_json::Error| {
+        HttpError::bad_request(format!(
+            "malformed json at line {} column {}",
+            e.line(),
+            e.column()
+        ))
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let field = if path == "." { "body".to_owned() } else { path };
+                unprocessable(format!("{field}: {inner}"))
+            }
+            _ => malformed(&inner),
+        }
+    })?;
+    // Trailing garbage is malformed too.
+    de.end().map_err(|e| malformed(&e))?;
+    Ok(value)
+}
+
+type Validate = Arc<dyn Fn(&Value) -> Option<String> + Send + Sync>;
+
+/// How [`BodyExt::normalized`] shapes an untyped body (kequapp's getBody
+/// options). Problems answer 422.
+#[derive(Clone, Default)]
+pub struct Normalize {
+    arrays: Vec<String>,
+    required: Vec<String>,
+    numbers: Vec<String>,
+    booleans: Vec<String>,
+    validate: Option<Validate>,
+}
+
+impl std::fmt::Debug for Normalize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Normalize")
+            .field("arrays", &self.arrays)
+            .field("required", &self.required)
+            .field("numbers", &self.numbers)
+            .field("booleans", &self.booleans)
+            .finish_non_exhaustive()
+    }
+}
+
+fn names<I: IntoIterator<Item = S>, S: Into<String>>(fields: I) -> Vec<String> {
+    fields.into_iter().map(Into::into).collect()
+}
+
+impl Normalize {
+    /// No options: the body as sent.
+    pub fn new() -> Normalize {
+        Normalize::default()
+    }
+
+    /// These fields are always arrays (`[]` when absent).
+    pub fn arrays<I: IntoIterator<Item = S>, S: Into<String>>(mut self, fields: I) -> Normalize {
+        self.arrays = names(fields);
+        self
+    }
+
+    /// These fields must be present and not null; 422 lists every one
+    /// missing.
+    pub fn required<I: IntoIterator<Item = S>, S: Into<String>>(mut self, fields: I) -> Normalize {
+        self.required = names(fields);
+        self
+    }
+
+    /// These fields (or their elements) become numbers; 422 if one is not.
+    pub fn numbers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, fields: I) -> Normalize {
+        self.numbers = names(fields);
+        self
+    }
+
+    /// These fields become booleans: `""`, `"0"`, `"false"`, `0` and null
+    /// are false, anything else true.
+    pub fn booleans<I: IntoIterator<Item = S>, S: Into<String>>(mut self, fields: I) -> Normalize {
+        self.booleans = names(fields);
+        self
+    }
+
+    /// A last check: a message it returns becomes a 422.
+    pub fn validate(
+        mut self,
+        check: impl Fn(&Value) -> Option<String> + Send + Sync + 'static,
+    ) -> Normalize {
+        self.validate = Some(Arc::new(check));
+        self
+    }
+
+    /// Applies the options to `value`, which must be an object.
+    pub fn apply(&self, value: Value) -> Result<Value, HttpError> {
+        let Value::Object(mut object) = value else {
+            return Err(unprocessable("body: expected an object".to_owned()));
+        };
+        for field in &self.arrays {
+            let entry = object.remove(field).unwrap_or(Value::Array(Vec::new()));
+            let array = match entry {
+                Value::Array(items) => Value::Array(items),
+                Value::Null => Value::Array(Vec::new()),
+                other => Value::Array(vec![other]),
+            };
+            object.insert(field.clone(), array);
+        }
+        let missing: Vec<&str> = self
+            .required
+            .iter()
+            .filter(|f| object.get(*f).is_none_or(Value::is_null))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Err(unprocessable(format!(
+                "missing required fields: {}",
+                missing.join(", ")
+            )));
+        }
+        for field in &self.numbers {
+            convert(&mut object, field, |v| match v {
+                Value::Number(_) => Ok(v.clone()),
+                Value::String(s) => s
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(|n| {
+                        if n.fract() == 0.0 && n.abs() < 9e15 {
+                            Some(Value::from(n as i64))
+                        } else {
+                            serde_json::Number::from_f64(n).map(Value::Number)
+                        }
+                    })
+                    .ok_or_else(|| format!("{field} is not a number")),
+                _ => Err(format!("{field} is not a number")),
+            })?;
+        }
+        for field in &self.booleans {
+            convert(&mut object, field, |v| {
+                Ok(Value::Bool(match v {
+                    Value::Bool(b) => *b,
+                    Value::String(s) => !matches!(s.as_str(), "" | "0" | "false"),
+                    Value::Number(n) => n.as_f64() != Some(0.0),
+                    Value::Null => false,
+                    _ => true,
+                }))
+            })?;
+        }
+        let value = Value::Object(object);
+        if let Some(message) = self.validate.as_ref().and_then(|check| check(&value)) {
+            return Err(unprocessable(message));
+        }
+        Ok(value)
+    }
+}
+
+/// Converts `field` (each element, for an array) with `f`.
+fn convert(
+    object: &mut Map<String, Value>,
+    field: &str,
+    f: impl Fn(&Value) -> Result<Value, String>,
+) -> Result<(), HttpError> {
+    let Some(value) = object.get_mut(field) else {
+        return Ok(());
+    };
+    let converted = match &*value {
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(&f)
+                .collect::<Result<_, _>>()
+                .map_err(unprocessable)?,
+        ),
+        other => f(other).map_err(unprocessable)?,
+    };
+    *value = converted;
+    Ok(())
+}
