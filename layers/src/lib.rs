@@ -20,6 +20,7 @@
 //!   [`trusted_proxies`] for addresses behind a proxy.
 //! - [`ResponseExt`] and [`Cookie`]: `Set-Cookie` with every attribute;
 //!   [`json`] and [`back`] responses.
+//! - [`Signer`], [`SignedCookies`]: cookies signed with HMAC-SHA256.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -35,6 +36,7 @@ mod recover;
 mod request;
 mod response;
 pub mod router;
+mod signed;
 mod slot;
 mod state;
 mod timeout;
@@ -49,5 +51,6 @@ pub use recover::{recover, Recover};
 pub use request::{ClientIp, Query, RequestExt};
 pub use response::{back, json, Cookie, ResponseExt, SameSite};
 pub use router::{Found, RouteError, Router, Routes};
+pub use signed::{SecretTooShort, SignedCookies, Signer, MIN_SECRET_LEN};
 pub use state::{state, state_of, State};
 pub use timeout::{timeout, Timeout};

@@ -134,6 +134,12 @@ impl Cookie {
         self
     }
 
+    /// This cookie with its value signed by `signer`.
+    pub fn signed_by(mut self, signer: &crate::Signer) -> Cookie {
+        self.value = signer.sign(&self.name, &self.value);
+        self
+    }
+
     /// The `Set-Cookie` value.
     pub fn to_header(&self) -> String {
         // Attribute values are held to the value alphabet as well, so none

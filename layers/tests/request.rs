@@ -229,3 +229,62 @@ fn query_as_a_typed_struct() {
         .message()
         .contains("page"));
 }
+
+#[test]
+fn signed_cookies_round_trip_and_resist_tampering() {
+    use lath_app::Response;
+    use lath_layers::{Cookie, ResponseExt, SignedCookies, Signer};
+    let signer = std::sync::Arc::new(Signer::new(b"0123456789abcdef0123456789abcdef").unwrap());
+    let (set, read) = (signer.clone(), signer.clone());
+    let app = handler(move |req: Request| {
+        let (set, read) = (set.clone(), read.clone());
+        async move {
+            match req.path() {
+                "/login" => Response::text("in")
+                    .cookie(Cookie::new("user", "ann").path("/").signed_by(&set)),
+                _ => Response::text(
+                    req.signed_cookie("user", &read)
+                        .unwrap_or_else(|| "nobody".into()),
+                ),
+            }
+        }
+    });
+    let client = Client::new(app);
+    let set_cookie = client
+        .get("/login")
+        .send_blocking()
+        .unwrap()
+        .header("set-cookie")
+        .unwrap()
+        .to_owned();
+    let pair = set_cookie.split(';').next().unwrap().to_owned();
+    assert!(pair.starts_with("user=ann."), "{pair}");
+    assert_eq!(
+        client
+            .get("/me")
+            .header("Cookie", &pair)
+            .send_blocking()
+            .unwrap()
+            .text(),
+        "ann"
+    );
+    let forged = pair.replace("ann", "bob");
+    assert_eq!(
+        client
+            .get("/me")
+            .header("Cookie", &forged)
+            .send_blocking()
+            .unwrap()
+            .text(),
+        "nobody"
+    );
+    assert_eq!(
+        client
+            .get("/me")
+            .header("Cookie", "user=ann")
+            .send_blocking()
+            .unwrap()
+            .text(),
+        "nobody"
+    );
+}
