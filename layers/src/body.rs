@@ -18,7 +18,8 @@ pub const DEFAULT_BODY_LIMIT: u64 = 1 << 20;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BodyLimit(pub u64);
 
-fn limit_of(req: &Request) -> u64 {
+/// The limit of the buffered helpers for `req`.
+pub(crate) fn limit_of(req: &Request) -> u64 {
     req.extensions()
         .get::<BodyLimit>()
         .map_or(DEFAULT_BODY_LIMIT, |l| l.0)

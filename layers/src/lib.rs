@@ -21,12 +21,14 @@
 //! - [`ResponseExt`] and [`Cookie`]: `Set-Cookie` with every attribute;
 //!   [`json`] and [`back`] responses.
 //! - [`Signer`], [`SignedCookies`]: cookies signed with HMAC-SHA256.
+//! - [`csrf`]: tokens tied to each client, checked on unsafe methods.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
 
 mod body;
+mod csrf;
 mod errors;
 mod limit;
 mod logger;
@@ -41,7 +43,11 @@ mod slot;
 mod state;
 mod timeout;
 
+pub(crate) use body::limit_of as limit_of_body;
 pub use body::{BodyExt, BodyLimit, Normalize, DEFAULT_BODY_LIMIT};
+pub use csrf::{
+    csrf, csrf_input, csrf_token, Csrf, CsrfToken, CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER,
+};
 pub use errors::{errors, ErrorFormat, Errors, Json};
 pub use limit::{limit_body, LimitBody};
 pub use logger::{logger, Format, Logger};

@@ -1,0 +1,152 @@
+//! Cross-site request forgery protection (wsgiLite's CSRF).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use lath_app::{App, Body, HttpError, Method, Request, Respond, Status};
+
+use crate::{
+    limit_of_body, Cookie, Query, RequestExt, ResponseExt, SameSite, SecretTooShort, Signer,
+};
+
+/// The cookie holding each client's CSRF secret.
+pub const CSRF_COOKIE: &str = "_csrf";
+/// The form field carrying the token.
+pub const CSRF_FIELD: &str = "_csrf";
+/// The header carrying the token.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The token for this request's client, put there by [`csrf`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsrfToken(pub String);
+
+/// Checks unsafe requests for a token tied to the client.
+///
+/// Each client gets a random secret in an HttpOnly, `SameSite=Lax` cookie;
+/// tokens are an HMAC of that secret (and a random salt) under the server's
+/// `secret`, so a token from one client fails for another. `POST`, `PUT`,
+/// `PATCH` and `DELETE` must carry one in the `_csrf` form field or the
+/// `X-CSRF-Token` header, else 403; safe methods always pass. Tokens are
+/// compared in constant time.
+///
+/// ```
+/// use lath_app::{handler, Request};
+/// use lath_layers::{csrf, csrf_input};
+/// let app = csrf(&[9u8; 32], handler(|req: Request| async move {
+///     format!("<form method=post>{}<button>go</button></form>", csrf_input(&req))
+/// }))
+/// .unwrap();
+/// # let _ = app;
+/// ```
+pub fn csrf<A: App>(secret: &[u8], app: A) -> Result<Csrf<A>, SecretTooShort> {
+    Ok(Csrf {
+        app,
+        signer: Arc::new(Signer::new(secret)?),
+        methods: vec![Method::POST, Method::PUT, Method::PATCH, Method::DELETE],
+        skip: Vec::new(),
+    })
+}
+
+/// The app returned by [`csrf`].
+#[derive(Debug)]
+pub struct Csrf<A> {
+    app: A,
+    signer: Arc<Signer>,
+    methods: Vec<Method>,
+    skip: Vec<String>,
+}
+
+impl<A> Csrf<A> {
+    /// The methods checked (default `POST`, `PUT`, `PATCH`, `DELETE`).
+    pub fn methods(mut self, methods: impl IntoIterator<Item = Method>) -> Csrf<A> {
+        self.methods = methods.into_iter().collect();
+        self
+    }
+
+    /// Paths (and everything under them) never checked, such as webhooks.
+    pub fn skip<I: IntoIterator<Item = S>, S: Into<String>>(mut self, prefixes: I) -> Csrf<A> {
+        self.skip = prefixes.into_iter().map(Into::into).collect();
+        self
+    }
+}
+
+/// The CSRF token for this request's client (`None` outside [`csrf`]).
+pub fn csrf_token(req: &Request) -> Option<&str> {
+    req.extensions().get::<CsrfToken>().map(|t| t.0.as_str())
+}
+
+/// A hidden form input carrying the token.
+pub fn csrf_input(req: &Request) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"{CSRF_FIELD}\" value=\"{}\">",
+        csrf_token(req).unwrap_or("")
+    )
+}
+
+fn token_name(client_secret: &str) -> String {
+    format!("csrf:{client_secret}")
+}
+
+#[async_trait]
+impl<A: App> App for Csrf<A> {
+    async fn call(&self, mut req: Request, respond: Respond) {
+        let existing = req.cookie(CSRF_COOKIE).filter(|s| s.len() >= 32);
+        let checked = self.methods.contains(req.method())
+            && !self.skip.iter().any(|p| req.path().starts_with(p.as_str()));
+        if checked {
+            let Some(client_secret) = &existing else {
+                return respond.send(HttpError::new(Status::FORBIDDEN, "missing csrf cookie"));
+            };
+            let token = match sent_token(&mut req).await {
+                Ok(token) => token,
+                Err(e) => return respond.send(e),
+            };
+            let Some(token) = token else {
+                return respond.send(HttpError::new(Status::FORBIDDEN, "missing csrf token"));
+            };
+            if self
+                .signer
+                .verify(&token_name(client_secret), &token)
+                .is_none()
+            {
+                return respond.send(HttpError::new(Status::FORBIDDEN, "invalid csrf token"));
+            }
+        }
+        // A fresh token for forms and scripts, tied to this client.
+        let client_secret = existing.clone().unwrap_or_else(Signer::random);
+        let token = self
+            .signer
+            .sign(&token_name(&client_secret), &Signer::random());
+        req.extensions_mut().insert(CsrfToken(token));
+        let respond = match existing {
+            Some(_) => respond,
+            None => respond.map(move |res| {
+                res.cookie(
+                    Cookie::new(CSRF_COOKIE, client_secret)
+                        .path("/")
+                        .http_only(true)
+                        .same_site(SameSite::Lax),
+                )
+            }),
+        };
+        self.app.call(req, respond).await
+    }
+}
+
+/// The token from the header, or from the `_csrf` field of an urlencoded
+/// body — which is read under the body limit and put back for the app.
+async fn sent_token(req: &mut Request) -> Result<Option<String>, HttpError> {
+    if let Some(token) = req.header(CSRF_HEADER) {
+        return Ok(Some(token.to_owned()));
+    }
+    if !req.is("form") {
+        return Ok(None);
+    }
+    let limit = limit_of_body(req);
+    let bytes = req.bytes(limit).await?;
+    let token = std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|text| Query::parse(text).get(CSRF_FIELD).map(str::to_owned));
+    *req.body_mut() = Body::full(bytes);
+    Ok(token)
+}
