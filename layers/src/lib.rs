@@ -22,6 +22,8 @@
 //!   [`json`] and [`back`] responses.
 //! - [`Signer`], [`SignedCookies`]: cookies signed with HMAC-SHA256.
 //! - [`csrf`]: tokens tied to each client, checked on unsafe methods.
+//! - [`parts`] and [`collect_multipart`]: `multipart/form-data` uploads
+//!   under limits, large files spooled to temporary files.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -32,6 +34,7 @@ mod csrf;
 mod errors;
 mod limit;
 mod logger;
+mod multipart;
 mod proxy;
 mod query_de;
 mod recover;
@@ -51,6 +54,7 @@ pub use csrf::{
 pub use errors::{errors, ErrorFormat, Errors, Json};
 pub use limit::{limit_body, LimitBody};
 pub use logger::{logger, Format, Logger};
+pub use multipart::{collect_multipart, parts, Form, MultipartLimits, Part, Parts, UploadedFile};
 pub use proxy::{trusted_proxies, TrustedProxies};
 pub use query_de::QueryError;
 pub use recover::{recover, Recover};

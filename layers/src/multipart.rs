@@ -1,0 +1,348 @@
+//! `multipart/form-data` uploads: a stream of parts under limits, and a
+//! collecting helper that spools large files to temporary files.
+
+use std::path::{Path, PathBuf};
+
+use bytes::{Bytes, BytesMut};
+use futures::AsyncWriteExt;
+use lath_app::{HttpError, Request, Status};
+
+use crate::{RequestExt, Signer};
+
+/// Limits on an upload; each answers 413 naming itself when passed.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct MultipartLimits {
+    /// Parts in one body (default 100).
+    pub max_parts: usize,
+    /// Bytes of one non-file field (default 64 KiB).
+    pub max_field: u64,
+    /// Bytes of one file (default 10 MiB).
+    pub max_file: u64,
+    /// Bytes of the whole body (default 50 MiB).
+    pub max_total: u64,
+    /// Files up to this size stay in memory; larger ones are spooled to a
+    /// temporary file (default 64 KiB).
+    pub memory_threshold: u64,
+}
+
+impl Default for MultipartLimits {
+    fn default() -> MultipartLimits {
+        MultipartLimits {
+            max_parts: 100,
+            max_field: 64 * 1024,
+            max_file: 10 << 20,
+            max_total: 50 << 20,
+            memory_threshold: 64 * 1024,
+        }
+    }
+}
+
+fn too_large(what: &str, limit: impl std::fmt::Display) -> HttpError {
+    HttpError::new(
+        Status::CONTENT_TOO_LARGE,
+        format!("{what} larger than {limit} bytes"),
+    )
+}
+
+fn malformed(e: multer::Error) -> HttpError {
+    HttpError::bad_request(format!("malformed multipart body: {e}"))
+}
+
+/// The parts of a `multipart/form-data` body, read one at a time, each
+/// streamed: nothing is buffered beyond the piece being read.
+pub struct Parts {
+    inner: multer::Multipart<'static>,
+    limits: MultipartLimits,
+    seen: usize,
+    total: u64,
+}
+
+impl std::fmt::Debug for Parts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Parts")
+            .field("seen", &self.seen)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One part: a field or a file.
+pub struct Part {
+    inner: multer::Field<'static>,
+    file_name: Option<String>,
+    limit: u64,
+    read: u64,
+}
+
+impl std::fmt::Debug for Part {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Part")
+            .field("name", &self.name())
+            .field("file_name", &self.file_name)
+            .finish()
+    }
+}
+
+/// Starts reading `req`'s body as multipart: 415 for another type, 400
+/// without a boundary.
+pub fn parts(req: &mut Request, limits: MultipartLimits) -> Result<Parts, HttpError> {
+    if !req.is("multipart") {
+        return Err(HttpError::unsupported_media_type(
+            "expected multipart/form-data",
+        ));
+    }
+    let content_type = req.header("content-type").unwrap_or("");
+    let boundary = multer::parse_boundary(content_type)
+        .map_err(|_| HttpError::bad_request("multipart body without a boundary"))?;
+    let body = req.take_body();
+    Ok(Parts {
+        inner: multer::Multipart::new(body, boundary),
+        limits,
+        seen: 0,
+        total: 0,
+    })
+}
+
+impl Parts {
+    /// The next part, or `None` after the last. A truncated or malformed
+    /// body is 400; passing a limit is 413.
+    pub async fn next_part(&mut self) -> Result<Option<Part>, HttpError> {
+        let Some(field) = self.inner.next_field().await.map_err(malformed)? else {
+            return Ok(None);
+        };
+        self.seen += 1;
+        if self.seen > self.limits.max_parts {
+            return Err(HttpError::new(
+                Status::CONTENT_TOO_LARGE,
+                format!("more than {} parts", self.limits.max_parts),
+            ));
+        }
+        let file_name = field.file_name().map(sanitize);
+        let limit = if file_name.is_some() {
+            self.limits.max_file
+        } else {
+            self.limits.max_field
+        };
+        Ok(Some(Part {
+            inner: field,
+            file_name,
+            limit,
+            read: 0,
+        }))
+    }
+
+    /// Counts `n` more bytes against the body's limit.
+    fn count(&mut self, n: usize) -> Result<(), HttpError> {
+        self.total += n as u64;
+        if self.total > self.limits.max_total {
+            return Err(too_large("multipart body", self.limits.max_total));
+        }
+        Ok(())
+    }
+}
+
+impl Part {
+    /// The form field's name.
+    pub fn name(&self) -> &str {
+        self.inner.name().unwrap_or("")
+    }
+
+    /// The file name, without any path, for file parts.
+    pub fn file_name(&self) -> Option<&str> {
+        self.file_name.as_deref()
+    }
+
+    /// The part's `Content-Type`, if given.
+    pub fn content_type(&self) -> Option<String> {
+        self.inner.content_type().map(|m| m.to_string())
+    }
+
+    /// The next piece of the part's data; `None` at its end.
+    pub async fn chunk(&mut self, parts: &mut Parts) -> Result<Option<Bytes>, HttpError> {
+        let Some(piece) = self.inner.chunk().await.map_err(malformed)? else {
+            return Ok(None);
+        };
+        self.read += piece.len() as u64;
+        if self.read > self.limit {
+            let what = if self.file_name.is_some() {
+                "file"
+            } else {
+                "field"
+            };
+            return Err(too_large(what, self.limit));
+        }
+        parts.count(piece.len())?;
+        Ok(Some(piece))
+    }
+}
+
+/// No path components, no controls; `upload` when nothing is left.
+fn sanitize(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = base.chars().filter(|c| !c.is_control()).collect();
+    match clean.trim() {
+        "" | "." | ".." => "upload".to_owned(),
+        kept => kept.to_owned(),
+    }
+}
+
+/// A temporary file, removed when dropped.
+#[derive(Debug)]
+struct TempFile {
+    path: PathBuf,
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+#[derive(Debug)]
+enum Stored {
+    Memory(Bytes),
+    Disk(TempFile),
+}
+
+/// An uploaded file.
+#[derive(Debug)]
+pub struct UploadedFile {
+    /// The form field it came in.
+    pub field: String,
+    /// Its file name, sanitized.
+    pub file_name: String,
+    /// Its `Content-Type`, if given.
+    pub content_type: Option<String>,
+    /// Its size in bytes.
+    pub size: u64,
+    stored: Stored,
+}
+
+impl UploadedFile {
+    /// The contents, when kept in memory.
+    pub fn bytes(&self) -> Option<&Bytes> {
+        match &self.stored {
+            Stored::Memory(bytes) => Some(bytes),
+            Stored::Disk(_) => None,
+        }
+    }
+
+    /// The temporary file holding the contents, when spooled; it is
+    /// removed when this value is dropped.
+    pub fn path(&self) -> Option<&Path> {
+        match &self.stored {
+            Stored::Memory(_) => None,
+            Stored::Disk(file) => Some(&file.path),
+        }
+    }
+
+    /// The whole contents, from memory or from disk.
+    pub async fn read(&self) -> std::io::Result<Vec<u8>> {
+        match &self.stored {
+            Stored::Memory(bytes) => Ok(bytes.to_vec()),
+            Stored::Disk(file) => async_std::fs::read(&file.path).await,
+        }
+    }
+}
+
+/// Every field and file of a multipart body.
+#[derive(Debug, Default)]
+pub struct Form {
+    /// Non-file fields, in order.
+    pub fields: Vec<(String, String)>,
+    /// Files, in order; their temporary files go when this is dropped.
+    pub files: Vec<UploadedFile>,
+}
+
+impl Form {
+    /// The first value of field `name`.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Reads a whole multipart body: fields as text, small files in memory,
+/// larger ones in temporary files that are removed when the [`Form`] is
+/// dropped (and at once on any error).
+pub async fn collect_multipart(
+    req: &mut Request,
+    limits: MultipartLimits,
+) -> Result<Form, HttpError> {
+    let threshold = limits.memory_threshold;
+    let mut parts = parts(req, limits)?;
+    let mut form = Form::default();
+    while let Some(mut part) = parts.next_part().await? {
+        let name = part.name().to_owned();
+        let Some(file_name) = part.file_name().map(str::to_owned) else {
+            let mut value = BytesMut::new();
+            while let Some(piece) = part.chunk(&mut parts).await? {
+                value.extend_from_slice(&piece);
+            }
+            let text = String::from_utf8(value.to_vec())
+                .map_err(|_| HttpError::bad_request(format!("field {name} is not utf-8")))?;
+            form.fields.push((name, text));
+            continue;
+        };
+        let content_type = part.content_type();
+        let mut memory = BytesMut::new();
+        let mut disk: Option<(TempFile, async_std::fs::File)> = None;
+        let mut size = 0u64;
+        while let Some(piece) = part.chunk(&mut parts).await? {
+            size += piece.len() as u64;
+            if disk.is_none() && size > threshold {
+                let path = std::env::temp_dir().join(format!("lath-upload-{}", Signer::random()));
+                let temp = TempFile { path };
+                let mut file = async_std::fs::File::create(&temp.path)
+                    .await
+                    .map_err(|e| HttpError::internal().with_detail(e.to_string()))?;
+                file.write_all(&memory)
+                    .await
+                    .map_err(|e| HttpError::internal().with_detail(e.to_string()))?;
+                memory = BytesMut::new();
+                disk = Some((temp, file));
+            }
+            match &mut disk {
+                Some((_, file)) => file
+                    .write_all(&piece)
+                    .await
+                    .map_err(|e| HttpError::internal().with_detail(e.to_string()))?,
+                None => memory.extend_from_slice(&piece),
+            }
+        }
+        let stored = match disk {
+            Some((temp, mut file)) => {
+                file.flush()
+                    .await
+                    .map_err(|e| HttpError::internal().with_detail(e.to_string()))?;
+                Stored::Disk(temp)
+            }
+            None => Stored::Memory(memory.freeze()),
+        };
+        form.files.push(UploadedFile {
+            field: name,
+            file_name,
+            content_type,
+            size,
+            stored,
+        });
+    }
+    Ok(form)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sanitize;
+
+    #[test]
+    fn file_names_lose_their_paths() {
+        assert_eq!(sanitize("../../etc/passwd"), "passwd");
+        assert_eq!(sanitize("C:\\Users\\me\\cat.png"), "cat.png");
+        assert_eq!(sanitize("a\u{0}b.txt"), "ab.txt");
+        assert_eq!(sanitize(".."), "upload");
+        assert_eq!(sanitize(""), "upload");
+        assert_eq!(sanitize("report 2024.pdf"), "report 2024.pdf");
+    }
+}
