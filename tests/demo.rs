@@ -169,3 +169,118 @@ fn not_found_and_method_not_allowed() {
     assert_eq!(res.status, Status::METHOD_NOT_ALLOWED);
     assert_eq!(res.header("allow"), Some("GET, HEAD"));
 }
+
+/// A client session with the demo's CSRF cookie and a token.
+fn csrf_session(c: &Client) -> (String, String) {
+    let page = c.get("/csrf").send_blocking().unwrap();
+    let cookie = page
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = c
+        .get("/csrf")
+        .header("Cookie", &cookie)
+        .send_blocking()
+        .unwrap()
+        .text();
+    let token = page
+        .split("<code>")
+        .nth(1)
+        .unwrap()
+        .split("</code>")
+        .next()
+        .unwrap()
+        .to_owned();
+    (cookie, token)
+}
+
+#[test]
+fn csrf_protects_the_upload_forms() {
+    let c = client();
+    let (cookie, token) = csrf_session(&c);
+    let form = c
+        .post("/upload")
+        .header("Cookie", &cookie)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(format!("note=hi&_csrf={token}"))
+        .send_blocking()
+        .unwrap();
+    assert_eq!(form.text(), "CSRF_token ok");
+    let header = c
+        .post("/upload2")
+        .header("Cookie", &cookie)
+        .header("X-CSRF-Token", &token)
+        .send_blocking()
+        .unwrap();
+    assert_eq!(header.text(), "x-csrf-token ok");
+    assert_eq!(
+        c.post("/upload")
+            .header("Cookie", &cookie)
+            .send_blocking()
+            .unwrap()
+            .status,
+        Status::FORBIDDEN
+    );
+    assert_eq!(
+        c.post("/upload2").send_blocking().unwrap().status,
+        Status::FORBIDDEN
+    );
+    // Other POST routes are not behind CSRF.
+    assert_eq!(
+        c.post("/echo").body("x").send_blocking().unwrap().text(),
+        "x"
+    );
+}
+
+#[test]
+fn users_are_normalized_from_json_or_forms() {
+    let c = client();
+    let json = c
+        .post("/users")
+        .header("Content-Type", "application/json")
+        .body(r#"{"name":"ann","age":"41","ownedPets":"cat"}"#)
+        .send_blocking()
+        .unwrap();
+    assert_eq!(
+        json.text(),
+        r#"{"age":41,"name":"ann","ownedPets":["cat"]}"#
+    );
+    let form = c
+        .post("/users")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("name=bo&ownedPets=a&ownedPets=b")
+        .send_blocking()
+        .unwrap();
+    assert_eq!(form.text(), r#"{"name":"bo","ownedPets":["a","b"]}"#);
+    let bad = c
+        .post("/users")
+        .header("Content-Type", "application/json")
+        .body(r#"{"age":"x"}"#)
+        .send_blocking()
+        .unwrap();
+    assert_eq!(
+        (bad.status, bad.text().as_str()),
+        (
+            Status::UNPROCESSABLE_CONTENT,
+            "missing required fields: name"
+        )
+    );
+}
+
+#[test]
+fn files_list_the_uploads() {
+    let body = "--B\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--B--\r\n";
+    let res = client()
+        .post("/files")
+        .header("Content-Type", "multipart/form-data; boundary=B")
+        .body(body)
+        .send_blocking()
+        .unwrap();
+    assert_eq!(
+        res.text(),
+        r#"[{"content_type":"text/plain","field":"doc","filename":"a.txt","size":5}]"#
+    );
+}

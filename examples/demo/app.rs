@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lath::layers::{
-    back, errors, recover, timeout, Cookie, Json, RequestExt, ResponseExt, Router, Routes,
+    back, collect_multipart, csrf, csrf_input, csrf_token, errors, recover, timeout, BodyExt,
+    Cookie, Json, MultipartLimits, Normalize, RequestExt, ResponseExt, Router, Routes, Signer,
 };
 use lath::{handler, App, AppExt, Body, HttpError, Request, Respond, Response, Status};
 
@@ -27,8 +28,52 @@ const INDEX: &str = "<!doctype html>
   <li><a href=\"/back\">/back</a> — back where you came from</li>
   <li>POST /echo — streams your body back:
     <form method=\"post\" action=\"/echo\" enctype=\"text/plain\"><input name=\"say\" value=\"hi\"><button>echo</button></form></li>
+  <li><a href=\"/csrf\">/csrf</a> — a token, and forms that need it</li>
+  <li>POST /users — a normalized body:
+    <form method=\"post\" action=\"/users\"><input name=\"name\" value=\"ann\">
+    <input name=\"age\" value=\"41\"><input name=\"ownedPets\" value=\"cat\"><button>send</button></form></li>
+  <li>POST /files — a multipart upload:
+    <form method=\"post\" action=\"/files\" enctype=\"multipart/form-data\"><input type=\"file\" name=\"doc\" multiple>
+    <button>upload</button></form></li>
 </ul>
 ";
+
+/// The CSRF page: the token, and a form carrying it.
+fn csrf_page(req: &Request) -> Response {
+    Response::html(format!(
+        "<!doctype html><title>csrf</title><p>token: <code>{token}</code></p>
+<form method=\"post\" action=\"/upload\">{input}<input name=\"note\" value=\"hi\"><button>upload</button></form>
+<p>or: <code>curl -X POST -H 'X-CSRF-Token: {token}' --cookie '_csrf=…' /upload2</code></p>",
+        token = csrf_token(req).unwrap_or(""),
+        input = csrf_input(req),
+    ))
+}
+
+async fn users(mut req: Request, respond: Respond) {
+    let options = Normalize::new()
+        .required(["name"])
+        .numbers(["age"])
+        .arrays(["ownedPets"]);
+    respond.send(req.normalized(&options).await.map(Json));
+}
+
+async fn files(mut req: Request, respond: Respond) {
+    let listed = match collect_multipart(&mut req, MultipartLimits::default()).await {
+        Ok(form) => Ok(Json(
+            form.files
+                .iter()
+                .map(|f| {
+                    serde_json::json!({
+                        "field": f.field, "filename": f.file_name,
+                        "size": f.size, "content_type": f.content_type,
+                    })
+                })
+                .collect::<Vec<_>>(),
+        )),
+        Err(e) => Err(e),
+    };
+    respond.send(listed);
+}
 
 async fn echo(mut req: Request, respond: Respond) {
     let content_type = req
@@ -83,8 +128,35 @@ fn visits(req: &Request) -> Response {
     )
 }
 
-/// The demo's routes.
+/// The demo's routes. `secret` signs CSRF tokens (at least 32 bytes).
+pub fn routes_with(secret: &[u8]) -> Routes {
+    let secret = secret.to_vec();
+    let protected = Router::new()
+        .get(
+            "/csrf",
+            handler(|req: Request| async move { csrf_page(&req) }),
+        )
+        .post(
+            "/upload",
+            handler(|_req: Request| async { "CSRF_token ok" }),
+        )
+        .post(
+            "/upload2",
+            handler(|_req: Request| async { "x-csrf-token ok" }),
+        )
+        .layer(move |app| csrf(&secret, app).expect("a secret of 32 bytes or more"));
+    base_routes()
+        .branch("", protected)
+        .build()
+        .expect("valid routes")
+}
+
+/// The demo's routes with a secret made at start-up.
 pub fn routes() -> Routes {
+    routes_with(Signer::random().as_bytes())
+}
+
+fn base_routes() -> Router {
     let text = |body: &'static str| handler(move |_req: Request| async move { body });
     let it = Router::new().get("/it", text("Here we go"));
     let admin = Router::new()
@@ -137,9 +209,9 @@ pub fn routes() -> Routes {
             handler(|req: Request| async move { visits(&req) }),
         )
         .get("/back", handler(|req: Request| async move { back(&req) }))
+        .post("/users", users)
+        .post("/files", files)
         .fallback(handler(|_req: Request| async { HttpError::not_found() }))
-        .build()
-        .expect("valid routes")
 }
 
 /// The demo app: routes behind recover and errors (debug mode shows panic
