@@ -94,7 +94,10 @@ pub fn parts(req: &mut Request, limits: MultipartLimits) -> Result<Parts, HttpEr
     let content_type = req.header("content-type").unwrap_or("");
     let boundary = multer::parse_boundary(content_type)
         .map_err(|_| HttpError::bad_request("multipart body without a boundary"))?;
-    let body = req.take_body();
+    let body = Yielding {
+        body: req.take_body(),
+        since_pause: 0,
+    };
     Ok(Parts {
         inner: multer::Multipart::new(body, boundary),
         limits,
@@ -173,6 +176,42 @@ impl Part {
         }
         parts.count(piece.len())?;
         Ok(Some(piece))
+    }
+}
+
+/// Bytes the parser may take from the body before it must hand out what
+/// it has.
+const PAUSE_EVERY: usize = 64 * 1024;
+
+/// The request body as the parser sees it: it pauses (waking itself at
+/// once) after every [`PAUSE_EVERY`] bytes. multer reads until its input
+/// is pending, so without pauses a fast client would have the whole body
+/// buffered; with them the buffer stays near 64 KiB.
+struct Yielding {
+    body: lath_app::Body,
+    since_pause: usize,
+}
+
+impl futures::Stream for Yielding {
+    type Item = Result<Bytes, lath_app::BodyError>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        if self.since_pause >= PAUSE_EVERY {
+            self.since_pause = 0;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        let polled = std::pin::Pin::new(&mut self.body).poll_next(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(piece))) => self.since_pause += piece.len(),
+            Poll::Pending => self.since_pause = 0,
+            Poll::Ready(_) => {}
+        }
+        polled
     }
 }
 
