@@ -4,8 +4,9 @@
 #[path = "../examples/demo/app.rs"]
 mod demo;
 
+mod support;
+
 use std::net::SocketAddr;
-use std::process::Command;
 
 use lath::Server;
 
@@ -19,17 +20,7 @@ fn start() -> SocketAddr {
 }
 
 fn curl(args: &[&str]) -> String {
-    let out = Command::new("curl")
-        .args(["-sS", "--max-time", "20"])
-        .args(args)
-        .output()
-        .expect("curl runs");
-    assert!(
-        out.status.success(),
-        "curl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    support::curl(args).0
 }
 
 #[test]

@@ -8,8 +8,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod support;
+
 use lath::net::{Config, ShutdownHandle};
 use lath::{Body, Method, Request, Respond, Response, Server, Status};
+use support::curl;
 
 async fn app(mut req: Request, respond: Respond) {
     let res = match (req.method().clone(), req.path()) {
@@ -62,23 +65,6 @@ fn start(
         let running = async_std::task::spawn(server.serve(app));
         (addr, stop, running)
     })
-}
-
-fn curl(args: &[&str]) -> (String, String) {
-    let out = Command::new("curl")
-        .args(["-sS", "--max-time", "20"])
-        .args(args)
-        .output()
-        .expect("curl runs");
-    assert!(
-        out.status.success(),
-        "curl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]
