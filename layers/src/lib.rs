@@ -25,35 +25,49 @@
 //! - [`parts`] and [`collect_multipart`]: `multipart/form-data` uploads
 //!   under limits, large files spooled to temporary files.
 
+//! # Features
+//!
+//! - `multipart` (default): [`parts`] and [`collect_multipart`], with multer.
+//! - `signed` (default): [`Signer`], [`SignedCookies`] and [`csrf`], with
+//!   HMAC-SHA256.
+
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
 
 mod body;
+#[cfg(feature = "signed")]
 mod csrf;
 mod errors;
 mod limit;
 mod logger;
+#[cfg(feature = "multipart")]
 mod multipart;
 mod proxy;
 mod query_de;
+#[cfg(any(feature = "signed", feature = "multipart"))]
+mod random;
 mod recover;
 mod request;
 mod response;
 pub mod router;
+#[cfg(feature = "signed")]
 mod signed;
 mod slot;
 mod state;
 mod timeout;
 
+#[cfg(feature = "signed")]
 pub(crate) use body::limit_of as limit_of_body;
 pub use body::{BodyExt, BodyLimit, Normalize, DEFAULT_BODY_LIMIT};
+#[cfg(feature = "signed")]
 pub use csrf::{
     csrf, csrf_input, csrf_token, Csrf, CsrfToken, CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER,
 };
 pub use errors::{errors, ErrorFormat, Errors, Json};
 pub use limit::{limit_body, LimitBody};
 pub use logger::{logger, Format, Logger};
+#[cfg(feature = "multipart")]
 pub use multipart::{collect_multipart, parts, Form, MultipartLimits, Part, Parts, UploadedFile};
 pub use proxy::{trusted_proxies, TrustedProxies};
 pub use query_de::QueryError;
@@ -61,6 +75,7 @@ pub use recover::{recover, Recover};
 pub use request::{ClientIp, Query, RequestExt};
 pub use response::{back, json, Cookie, ResponseExt, SameSite};
 pub use router::{Found, RouteError, Router, Routes};
+#[cfg(feature = "signed")]
 pub use signed::{SecretTooShort, SignedCookies, Signer, MIN_SECRET_LEN};
 pub use state::{state, state_of, State};
 pub use timeout::{timeout, Timeout};

@@ -7,7 +7,7 @@ use bytes::{Bytes, BytesMut};
 use futures::AsyncWriteExt;
 use lath_app::{HttpError, Request, Status};
 
-use crate::{RequestExt, Signer};
+use crate::RequestExt;
 
 /// Limits on an upload; each answers 413 naming itself when passed.
 #[derive(Debug, Clone)]
@@ -332,7 +332,8 @@ pub async fn collect_multipart(
         while let Some(piece) = part.chunk(&mut parts).await? {
             size += piece.len() as u64;
             if disk.is_none() && size > threshold {
-                let path = std::env::temp_dir().join(format!("lath-upload-{}", Signer::random()));
+                let path =
+                    std::env::temp_dir().join(format!("lath-upload-{}", crate::random::token()));
                 let temp = TempFile { path };
                 let mut file = async_std::fs::File::create(&temp.path)
                     .await

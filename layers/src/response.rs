@@ -135,6 +135,7 @@ impl Cookie {
     }
 
     /// This cookie with its value signed by `signer`.
+    #[cfg(feature = "signed")]
     pub fn signed_by(mut self, signer: &crate::Signer) -> Cookie {
         self.value = signer.sign(&self.name, &self.value);
         self

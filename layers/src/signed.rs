@@ -84,29 +84,13 @@ impl Signer {
         Some(value.to_owned())
     }
 
-    /// A fresh random value of 32 bytes, base64url.
+    /// A fresh random value of 32 bytes, base64url: a good secret.
     pub fn random() -> String {
-        let mut bytes = [0u8; 32];
-        getrandom::getrandom(&mut bytes).expect("the OS random source works");
-        base64url(&bytes)
+        crate::random::token()
     }
 }
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-pub(crate) fn base64url(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 2);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-    }
-    out
-}
+use crate::random::{base64url, ALPHABET};
 
 fn base64url_decode(text: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(text.len() * 3 / 4);

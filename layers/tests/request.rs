@@ -230,6 +230,7 @@ fn query_as_a_typed_struct() {
         .contains("page"));
 }
 
+#[cfg(feature = "signed")]
 #[test]
 fn signed_cookies_round_trip_and_resist_tampering() {
     use lath_app::Response;
