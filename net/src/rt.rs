@@ -10,6 +10,24 @@ use futures::FutureExt;
 
 pub(crate) use async_std::net::TcpListener;
 
+/// The connections `listener` accepts, each with `TCP_NODELAY` set, and
+/// its peer's address.
+pub(crate) fn connections(
+    listener: &TcpListener,
+) -> impl futures::Stream<
+    Item = std::io::Result<(async_std::net::TcpStream, Option<std::net::SocketAddr>)>,
+> + Unpin
+       + '_ {
+    use futures::StreamExt;
+    listener.incoming().map(|accepted| {
+        accepted.map(|stream| {
+            let _ = stream.set_nodelay(true);
+            let peer = stream.peer_addr().ok();
+            (stream, peer)
+        })
+    })
+}
+
 /// A timer that fires after `duration`.
 pub(crate) fn sleep(duration: Duration) -> BoxFuture<'static, ()> {
     async_std::task::sleep(duration).boxed()

@@ -120,7 +120,7 @@ impl Server {
         let max = config.max_connections.max(1);
         let (force, forced) = shutdown::channel();
         let mut connections: FuturesUnordered<BoxFuture<'static, ()>> = FuturesUnordered::new();
-        let mut incoming = listener.incoming();
+        let mut incoming = rt::connections(&listener);
         let mut stop = {
             let shutdown = shutdown.clone();
             async move { shutdown.wait().await }.boxed()
@@ -145,9 +145,9 @@ impl Server {
                 incoming.poll_next_unpin(cx).map(Some)
             })
             .await;
-            let stream = match step {
+            let (stream, peer) = match step {
                 None | Some(None) => break,
-                Some(Some(Ok(stream))) => stream,
+                Some(Some(Ok(accepted))) => accepted,
                 Some(Some(Err(e))) => {
                     if is_resource_exhausted(&e) {
                         // Out of file descriptors or memory: pause accepting
@@ -157,8 +157,6 @@ impl Server {
                     continue;
                 }
             };
-            let _ = stream.set_nodelay(true);
-            let peer = stream.peer_addr().ok();
             let serving = conn::drive(stream, app.clone(), config.clone(), peer, shutdown.clone());
             let forced = forced.clone();
             let connection = async move {
