@@ -67,7 +67,8 @@ impl fmt::Debug for Extensions {
 /// Read them with [`crate::Request::param`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params {
-    pairs: Vec<(String, String)>,
+    /// Names are shared with the route table: no copy per request.
+    pairs: Vec<(std::sync::Arc<str>, String)>,
 }
 
 impl Params {
@@ -77,7 +78,7 @@ impl Params {
     }
 
     /// Adds `name` = `value`.
-    pub fn push(&mut self, name: impl Into<String>, value: impl Into<String>) {
+    pub fn push(&mut self, name: impl Into<std::sync::Arc<str>>, value: impl Into<String>) {
         self.pairs.push((name.into(), value.into()));
     }
 
@@ -85,13 +86,13 @@ impl Params {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs
             .iter()
-            .find(|(n, _)| n == name)
+            .find(|(n, _)| &**n == name)
             .map(|(_, v)| v.as_str())
     }
 
     /// Every (name, value) pair in pattern order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        self.pairs.iter().map(|(n, v)| (&**n, v.as_str()))
     }
 
     /// Are there none?

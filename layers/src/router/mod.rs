@@ -188,7 +188,9 @@ impl Router {
             let names = segments
                 .iter()
                 .filter_map(|s| match s {
-                    pattern::Segment::Param(n) | pattern::Segment::Wildcard(n) => Some(n.clone()),
+                    pattern::Segment::Param(n) | pattern::Segment::Wildcard(n) => {
+                        Some(Arc::from(n.as_str()))
+                    }
                     pattern::Segment::Literal(_) => None,
                 })
                 .collect();
@@ -331,7 +333,7 @@ enum Lookup<'a, 'p> {
 
 /// Percent-decodes each captured value; `None` on a malformed escape or
 /// invalid UTF-8.
-fn decode_params(names: &[String], values: &[&str]) -> Option<Params> {
+fn decode_params(names: &[Arc<str>], values: &[&str]) -> Option<Params> {
     let mut params = Params::new();
     for (name, value) in names.iter().zip(values) {
         let bytes = value.as_bytes();

@@ -17,7 +17,7 @@ pub(crate) struct Handler {
     pub(crate) app: Arc<dyn App>,
     pub(crate) pattern: Arc<str>,
     /// Parameter names, in the order their values are captured.
-    pub(crate) names: Vec<String>,
+    pub(crate) names: Vec<Arc<str>>,
 }
 
 /// Where routes end.
