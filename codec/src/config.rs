@@ -14,6 +14,9 @@ pub struct Limits {
     pub max_headers: usize,
     /// Bytes of the request-target (default 8 KiB → 414).
     pub max_target: usize,
+    /// Bytes of a request method (default 32 → 501, RFC 9112 §3: longer
+    /// than any method the server implements).
+    pub max_method: usize,
     /// Bytes of chunk extensions over one body (default 16 KiB → 400).
     pub max_chunk_ext: usize,
     /// Bytes of the trailer section of one body (default 16 KiB → 431).
@@ -30,6 +33,7 @@ impl Default for Limits {
             max_head: 16 * 1024,
             max_headers: 100,
             max_target: 8 * 1024,
+            max_method: 32,
             max_chunk_ext: 16 * 1024,
             max_trailers: 16 * 1024,
             max_drain: 64 * 1024,

@@ -133,6 +133,10 @@ pub(crate) fn is_host(v: &[u8]) -> bool {
         let host_len = v.iter().take_while(|&&b| REG_NAME[b as usize]).count();
         v.split_at(host_len)
     };
+    // RFC 9110 §4.2.1: an `http` URI with an empty host is invalid.
+    if _host.is_empty() && !v.starts_with(b"[") {
+        return false;
+    }
     match port {
         [] => true,
         [b':', digits @ ..] => digits.iter().all(u8::is_ascii_digit),
@@ -185,8 +189,7 @@ mod tests {
     #[test]
     fn hosts() {
         for ok in [
-            &b""[..],
-            b"a",
+            &b"a"[..],
             b"example.com:8080",
             b"[::1]:80",
             b"[::1]",
@@ -195,7 +198,10 @@ mod tests {
             assert!(is_host(ok), "{:?}", String::from_utf8_lossy(ok));
         }
         for bad in [
-            &b"a b"[..],
+            // RFC 9110 §4.2.1: an empty host is invalid, with or without a port.
+            &b""[..],
+            b":80",
+            b"a b",
             b"a:b",
             b"[::1",
             b"a/b",

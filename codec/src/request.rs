@@ -50,9 +50,27 @@ impl RequestReader {
                 ));
             }
         }
+        check_method_length(buf, limits)?;
         self.head.read(buf, limits, size_error, &mut |buf, end| {
             parse(buf, end, limits)
         })
+    }
+}
+
+/// RFC 9112 §3: a method longer than any the server implements → 501.
+/// Judged on the first `max_method + 1` bytes alone, as soon as they are
+/// in, so the verdict does not depend on how the bytes arrive.
+fn check_method_length(buf: &[u8], limits: &Limits) -> Result<(), ProtocolError> {
+    let start = buf
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(buf.len());
+    match buf[start..].get(..limits.max_method + 1) {
+        Some(window) if window.iter().all(|&b| is_tchar(b)) => Err(ProtocolError::new(
+            Status::NOT_IMPLEMENTED,
+            "method too long",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -187,7 +205,17 @@ fn check_target(method: &Method, target: &[u8], limits: &Limits) -> Result<(), P
         // asterisk-form is for OPTIONS only (§3.2.4; our choice to reject).
         *method == Method::OPTIONS
     } else {
-        absolute_form(std::str::from_utf8(target).unwrap_or("")).is_some()
+        match absolute_form(std::str::from_utf8(target).unwrap_or("")) {
+            // RFC 9110 §4.2.1: an `http(s)` URI needs a non-empty host.
+            Some((scheme, rest))
+                if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") =>
+            {
+                let authority = rest.split(['/', '?']).next().unwrap_or("");
+                is_host(authority.rsplit('@').next().unwrap_or("").as_bytes())
+            }
+            Some(_) => true,
+            None => false,
+        }
     };
     if ok {
         Ok(())

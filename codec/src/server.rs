@@ -1,20 +1,30 @@
 //! The server role: one connection's state machine.
 //!
-//! All transitions live here. The rules:
+//! All transitions and all protocol policy live here; a driver feeds bytes,
+//! pulls events, reports time-outs and writes what this module decides.
 //!
-//! - The read side takes a request head, then its body, then pauses: the next
-//!   pipelined request is released only when the response to this one has
-//!   ended (RFC 9112 §9.3.2), so responses go out in request order.
-//! - The write side takes one final response per request, any number of
-//!   interim 1xx before it (none to HTTP/1.0 clients, RFC 9110 §15.2).
-//! - When both sides are done the exchange ends: the connection goes back to
-//!   reading a head if it stays open, or closes.
-//! - A response that ends before its request body was read leaves the body
-//!   to be drained (up to `max_drain`), silently, or the connection closes.
-//! - A protocol error closes the read side at once; the caller may write the
-//!   canned error response once, then the connection closes.
-//! - After a `101` (or a 2xx to CONNECT) the codec steps aside and hands back
-//!   the bytes it buffered (RFC 9110 §7.8).
+//! The read side takes a request head, then its body, then pauses; the
+//! write side takes any number of interim 1xx heads and one final response
+//! per request. When both sides are done the exchange ends.
+//!
+//! | read / write | what happens | then | rule |
+//! |---|---|---|---|
+//! | head / idle | a complete head | body / ready: [`Event::Head`] | RFC 9112 §3 |
+//! | head / idle | no byte within the idle timeout ([`ServerConn::timed_out`]) | closed, nothing written | RFC 9112 §9.5 |
+//! | head / idle | part of a head, then the head timeout | closed; `408` | RFC 9110 §15.5.9 |
+//! | head / idle | a malformed or oversized head | closed; its `4xx`/`5xx`, `Connection: close` | RFC 9112 §2.2, §3, §6.3 |
+//! | body / ready | the app reads before answering, `Expect: 100-continue` | `100 Continue` written once ([`ServerConn::write_continue`]) | RFC 9110 §10.1.1 |
+//! | body / any | a malformed body | read closed; while no head went out, its `400` replaces the app's answer ([`ServerConn::write_response_head`]) | RFC 9112 §6.3, §7.1 |
+//! | body / any | the body deadline passes | read closed; `408` replaces the app's answer while no head went out | RFC 9110 §15.5.9 |
+//! | any / ready | the app's head cannot go out as given | `500`, then close | RFC 9112 §11.1 |
+//! | body / ready | the app answers without reading a body held back for `100 Continue` | the answer says `Connection: close` | RFC 9110 §10.1.1 |
+//! | body / done | the response ended before the body was read | the rest is drained silently, up to `max_drain`; past it, close | RFC 9112 §9.3 |
+//! | done / done | request and response complete | head / idle if keep-alive, else closed | RFC 9112 §9.3 |
+//! | done / ready | the next pipelined request | not read until this response ends | RFC 9112 §9.3.2 |
+//! | any / body | `101`, or a 2xx to CONNECT | upgraded: buffered bytes handed back | RFC 9110 §7.8, §9.3.6 |
+//! | closed | the peer may still be sending | [`ServerConn::should_linger`]: half-close and drain before closing | RFC 9112 §9.6 |
+//!
+//! How each final head is framed is decided apart, in `framing.rs`.
 
 use std::time::SystemTime;
 
@@ -24,6 +34,7 @@ use crate::decode::{Decoded, Decoder};
 use crate::encode::{
     push_content_length, push_field, push_fields, push_status_line, DateCache, Encoder, Given,
 };
+use crate::framing::{decide, Decision, Facts};
 use crate::grammar::is_field_value;
 use crate::request::RequestReader;
 use crate::{
@@ -50,8 +61,19 @@ pub enum Event {
     /// the connection was handed off. Close once the output is flushed.
     Closed,
     /// The peer broke the protocol. Write [`ServerConn::write_error`]'s
-    /// answer if you can, then close.
+    /// answer if you can, then close. Met in a request body, the codec
+    /// keeps it to answer in place of the app's response.
     Error(ProtocolError),
+}
+
+/// What [`ServerConn::write_response_head`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadWritten {
+    /// The app's head, as given: write its body next.
+    App,
+    /// The codec's own answer, with this status, in place of the app's:
+    /// drop the app's body; the connection closes after it.
+    Replaced(Status),
 }
 
 #[derive(Debug)]
@@ -153,6 +175,11 @@ pub struct ServerConn {
     write: Write,
     exchange: Exchange,
     date: DateCache,
+    /// A request body error met before the response head went out: it is
+    /// answered in place of the app's response.
+    pending: Option<ProtocolError>,
+    /// The read side stopped while the peer may still be sending.
+    linger: bool,
 }
 
 impl Default for ServerConn {
@@ -173,6 +200,8 @@ impl ServerConn {
             write: Write::Idle,
             exchange: Exchange::NONE,
             date: DateCache::new(),
+            pending: None,
+            linger: false,
         }
     }
 
@@ -255,13 +284,29 @@ impl ServerConn {
     }
 
     fn fail(&mut self, error: ProtocolError) -> Event {
+        // Whatever follows a broken message cannot be read, but may still
+        // be coming.
+        self.linger = true;
+        if matches!(self.read, Read::Body(_)) && self.write == Write::Ready {
+            self.pending = Some(error);
+        }
         self.read = Read::Closed;
         self.exchange.keep_alive = false;
         Event::Error(error)
     }
 
-    fn close(&mut self) {
+    /// Closes the read side, noting whether the peer may still be sending.
+    fn stop_reading(&mut self) {
+        if !matches!(self.read, Read::Closed | Read::Upgraded) {
+            self.linger |= matches!(self.read, Read::Body(_))
+                || !self.buf.is_empty()
+                || self.reader.in_progress();
+        }
         self.read = Read::Closed;
+    }
+
+    fn close(&mut self) {
+        self.stop_reading();
         self.exchange.keep_alive = false;
         if matches!(self.write, Write::Idle | Write::Done) {
             self.write = Write::Closed;
@@ -339,117 +384,45 @@ impl ServerConn {
             Write::Closed => return Err(UsageError::Closed),
             _ => return Err(UsageError::UnexpectedHead),
         }
-        let status = head.status;
         let given = Given::of(&head.headers)?;
         // RFC 9112 §4: reason-phrase = *( HTAB / SP / VCHAR / obs-text ).
         if !is_field_value(head.reason()) {
             return Err(UsageError::InvalidReason);
         }
-        let x = self.exchange;
-
-        if status.is_informational() && status != Status::SWITCHING_PROTOCOLS {
-            // RFC 9110 §15.2: no 1xx to HTTP/1.0 clients.
-            if x.version == Version::Http11 {
+        let facts = self.facts();
+        let status = head.status;
+        let framing = match decide(&facts, status, &given, body, &self.config)? {
+            Decision::Interim { send } => {
+                if send {
+                    push_status_line(out, status, head.reason());
+                    push_fields(out, &head.headers, true);
+                    out.extend_from_slice(b"\r\n");
+                    self.exchange.continue_sent |= status == Status::CONTINUE;
+                }
+                return Ok(());
+            }
+            Decision::Switch => {
                 push_status_line(out, status, head.reason());
                 push_fields(out, &head.headers, true);
                 out.extend_from_slice(b"\r\n");
-                self.exchange.continue_sent |= status == Status::CONTINUE;
+                self.read = Read::Upgraded;
+                self.write = Write::Closed;
+                return Ok(());
             }
-            return Ok(());
-        }
-        if status == Status::SWITCHING_PROTOCOLS {
-            if !x.upgrade || x.version != Version::Http11 || x.connect {
-                return Err(UsageError::UnexpectedUpgrade);
-            }
-            push_status_line(out, status, head.reason());
-            push_fields(out, &head.headers, true);
-            out.extend_from_slice(b"\r\n");
-            self.read = Read::Upgraded;
-            self.write = Write::Closed;
-            return Ok(());
-        }
-
-        // RFC 9110 §10.1.1: a client still waiting to send its body must
-        // not have the next request confused with it.
-        let body_unsent = x.expect_continue && !x.continue_sent;
-        let tunnel = x.connect && status.is_success();
-        let no_framing = status == Status::NO_CONTENT || tunnel;
-        let no_body = no_framing || status == Status::NOT_MODIFIED || x.head_request;
-
-        if let (Some(declared), BodySize::Known(n)) = (given.content_length, body) {
-            if declared != n && !no_body {
-                return Err(UsageError::ConflictingFraming);
-            }
-        }
-        // More unread body than we would drain: the connection will close
-        // after this response, so say so now (RFC 9112 §9.6).
-        let undrainable = matches!(
-            self.read,
-            Read::Body(Decoder::Length(remaining)) if remaining > self.config.limits.max_drain
-        );
-        let mut keep_alive = x.keep_alive && !self.eof && !body_unsent && !undrainable;
-        if let Some(tokens) = &given.connection {
-            keep_alive &= tokens.keep_alive(x.version);
-        }
-        let chunked_ok = x.version == Version::Http11;
-        let mut auto_length = None;
-        let mut auto_chunked = false;
-        let encoder = if no_framing {
-            Encoder::Forbidden
-        } else if let Some(n) = given.content_length {
-            Encoder::Length {
-                declared: n,
-                remaining: n,
-            }
-        } else if let Some(chunked) = given.chunked {
-            if chunked && chunked_ok {
-                Encoder::Chunked
-            } else if chunked {
-                return Err(UsageError::ConflictingFraming);
-            } else {
-                Encoder::Close
-            }
-        } else {
-            match body {
-                // 304 describes the selected representation; its length is
-                // the caller's to give, never the empty body's.
-                _ if status == Status::NOT_MODIFIED => Encoder::Forbidden,
-                BodySize::Known(n) if self.config.content_length => {
-                    auto_length = Some(n);
-                    Encoder::Length {
-                        declared: n,
-                        remaining: n,
-                    }
-                }
-                BodySize::Unknown if self.config.chunked && chunked_ok => {
-                    auto_chunked = true;
-                    Encoder::Chunked
-                }
-                _ => Encoder::Close,
-            }
+            Decision::Final(framing) => framing,
         };
-        let encoder = match encoder {
-            _ if x.head_request && !no_framing => Encoder::Discard,
-            _ if no_body => Encoder::Forbidden,
-            Encoder::Close => {
-                keep_alive = false;
-                Encoder::Close
-            }
-            framed => framed,
-        };
-
         push_status_line(out, status, head.reason());
-        push_fields(out, &head.headers, no_framing);
-        if let Some(n) = auto_length {
+        push_fields(out, &head.headers, framing.strip_framing);
+        if let Some(n) = framing.auto_length {
             push_content_length(out, n);
         }
-        if auto_chunked {
+        if framing.auto_chunked {
             out.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
         }
         if self.config.connection && given.connection.is_none() {
-            if !keep_alive {
+            if !framing.keep_alive {
                 out.extend_from_slice(b"Connection: close\r\n");
-            } else if x.version == Version::Http10 {
+            } else if facts.version == Version::Http10 {
                 out.extend_from_slice(b"Connection: keep-alive\r\n");
             }
         }
@@ -461,14 +434,109 @@ impl ServerConn {
         }
         out.extend_from_slice(b"\r\n");
 
-        self.exchange.keep_alive = keep_alive;
-        if tunnel {
+        self.exchange.keep_alive = framing.keep_alive;
+        if framing.tunnel {
             self.read = Read::Upgraded;
             self.write = Write::Closed;
         } else {
-            self.write = Write::Body(encoder);
+            self.write = Write::Body(framing.encoder);
         }
         Ok(())
+    }
+
+    /// What the writer knows of the exchange in progress.
+    fn facts(&self) -> Facts {
+        let x = &self.exchange;
+        // RFC 9110 §10.1.1: a client still waiting to send its body must
+        // not have the next request confused with it.
+        let body_unsent = x.expect_continue && !x.continue_sent;
+        // More unread body than we would drain: the connection will close
+        // after this response, so say so now (RFC 9112 §9.6).
+        let undrainable = matches!(
+            self.read,
+            Read::Body(Decoder::Length(remaining)) if remaining > self.config.limits.max_drain
+        );
+        Facts {
+            version: x.version,
+            head_request: x.head_request,
+            connect: x.connect,
+            upgrade: x.upgrade,
+            keep_alive: x.keep_alive && !self.eof && !body_unsent && !undrainable,
+        }
+    }
+
+    /// Writes the head of the app's final response, or the codec's own
+    /// answer in its place, following the table at the top of this module:
+    ///
+    /// - the request body already failed (malformed, too slow): its error
+    ///   is the truthful answer, whatever the app says;
+    /// - the app's head cannot go out as given (a field that could split
+    ///   the message, contradictory framing): `500`.
+    ///
+    /// In both cases the connection closes after the answer and the app's
+    /// body must not be written.
+    pub fn write_response_head(
+        &mut self,
+        head: &ResponseHead,
+        body: BodySize,
+        now: SystemTime,
+        out: &mut Vec<u8>,
+    ) -> HeadWritten {
+        if let Some(error) = self.pending.take() {
+            self.write_error(&error, now, out);
+            return HeadWritten::Replaced(error.status());
+        }
+        match self.write_head(head, body, now, out) {
+            Ok(()) => HeadWritten::App,
+            Err(UsageError::Closed) => HeadWritten::Replaced(Status::INTERNAL_SERVER_ERROR),
+            Err(_) => {
+                const INVALID: ProtocolError =
+                    ProtocolError::new(Status::INTERNAL_SERVER_ERROR, "invalid response head");
+                self.write_error(&INVALID, now, out);
+                HeadWritten::Replaced(Status::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+
+    /// The peer was too slow: a deadline for the head or the body passed.
+    ///
+    /// - Waiting for a first byte (idle): the connection closes silently.
+    /// - A head in progress: `408` (RFC 9110 §15.5.9); answer it with
+    ///   [`write_error`](Self::write_error), then close.
+    /// - A body in progress: the read side closes; if no response head
+    ///   went out, `408` replaces the app's answer.
+    ///
+    /// Returns the error the app's body read reports, if any.
+    pub fn timed_out(&mut self) -> Option<ProtocolError> {
+        const SLOW_HEAD: ProtocolError =
+            ProtocolError::new(Status::REQUEST_TIMEOUT, "request head timed out");
+        const SLOW_BODY: ProtocolError =
+            ProtocolError::new(Status::REQUEST_TIMEOUT, "request body timed out");
+        match self.read {
+            Read::Head if self.buf.is_empty() && !self.reader.in_progress() => {
+                self.close();
+                None
+            }
+            Read::Head => {
+                self.fail(SLOW_HEAD);
+                Some(SLOW_HEAD)
+            }
+            Read::Body(_) => {
+                self.fail(SLOW_BODY);
+                Some(SLOW_BODY)
+            }
+            _ => None,
+        }
+    }
+
+    /// After the connection closed: may the peer still be sending? True
+    /// when the read side was cut before the peer's input was complete
+    /// (an unread or failed body, bytes past the last request) and the
+    /// peer has not closed its side. Then half-close, read and discard
+    /// for a while, and only then close, so the peer reads the answer
+    /// instead of a reset (RFC 9112 §9.6).
+    pub fn should_linger(&self) -> bool {
+        self.linger && !self.eof
     }
 
     /// Writes a piece of the response body, framed as the head declared.
@@ -531,7 +599,7 @@ impl ServerConn {
         out: &mut Vec<u8>,
     ) -> bool {
         let can_write = matches!(self.write, Write::Idle | Write::Ready);
-        self.read = Read::Closed;
+        self.stop_reading();
         self.exchange.keep_alive = false;
         if !can_write {
             return false;
