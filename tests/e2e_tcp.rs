@@ -33,6 +33,10 @@ async fn app(mut req: Request, respond: Respond) {
             async_std::task::sleep(Duration::from_secs(30)).await;
             Response::text("too late")
         }
+        (_, "/busy") => {
+            async_std::task::sleep(Duration::from_millis(700)).await;
+            Response::text("Hello from /busy")
+        }
         (_, "/slow") => {
             async_std::task::sleep(Duration::from_millis(200)).await;
             Response::text("slow done")
@@ -288,18 +292,56 @@ fn graceful_shutdown_fails_no_accepted_request() {
 }
 
 #[test]
-fn the_connection_limit_waits_for_a_connection_to_close() {
+fn at_the_cap_the_longest_idle_connection_makes_room() {
+    // nginx's "reusing connections": a new client is served at once.
+    let mut config = Config::default();
+    config.max_connections = 2;
+    let (addr, _stop, _running) = start(config);
+    let mut buf = [0u8; 256];
+    let mut idle = Vec::new();
+    for name in ["older", "newer"] {
+        let mut conn = TcpStream::connect(addr).unwrap();
+        conn.write_all(format!("GET /{name} HTTP/1.1\r\nHost: a\r\n\r\n").as_bytes())
+            .unwrap();
+        let n = conn.read(&mut buf).unwrap();
+        assert!(String::from_utf8_lossy(&buf[..n]).ends_with(&format!("Hello from /{name}")));
+        idle.push(conn);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut third = TcpStream::connect(addr).unwrap();
+    third
+        .set_read_timeout(Some(Duration::from_secs(1)))
+        .unwrap();
+    third
+        .write_all(b"GET /third HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    third.read_to_string(&mut answer).unwrap();
+    assert!(answer.ends_with("Hello from /third"), "{answer}");
+    // The older idle connection was closed; the newer one still serves.
+    idle[0]
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    assert_eq!(idle[0].read(&mut buf).unwrap(), 0, "closed to make room");
+    idle[1]
+        .write_all(b"GET /again HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    let n = idle[1].read(&mut buf).unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).ends_with("Hello from /again"));
+}
+
+#[test]
+fn at_the_cap_with_every_connection_busy_accepting_waits() {
     let mut config = Config::default();
     config.max_connections = 1;
     let (addr, _stop, _running) = start(config);
     let mut first = TcpStream::connect(addr).unwrap();
     first
-        .write_all(b"GET /first HTTP/1.1\r\nHost: a\r\n\r\n")
+        .write_all(b"GET /busy HTTP/1.1\r\nHost: a\r\n\r\n")
         .unwrap();
-    let mut buf = [0u8; 256];
-    let n = first.read(&mut buf).unwrap();
-    assert!(String::from_utf8_lossy(&buf[..n]).ends_with("Hello from /first"));
-    // The second connection is left in the listen queue: no answer yet.
+    std::thread::sleep(Duration::from_millis(100));
+    // The second connection is left in the listen queue while the first
+    // is busy: no answer yet.
     let mut second = TcpStream::connect(addr).unwrap();
     second
         .write_all(b"GET /second HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
@@ -307,11 +349,14 @@ fn the_connection_limit_waits_for_a_connection_to_close() {
     second
         .set_read_timeout(Some(Duration::from_millis(300)))
         .unwrap();
+    let mut buf = [0u8; 256];
     assert!(
         second.read(&mut buf).is_err(),
-        "not accepted while the first is open"
+        "not accepted while the first is busy"
     );
-    drop(first);
+    // Once the first is answered it is idle, and makes room.
+    let n = first.read(&mut buf).unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).ends_with("Hello from /busy"));
     second
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();

@@ -26,6 +26,21 @@ impl BodyError {
         }
     }
 
+    /// An error that calls for `status`: `408` for a body that came too
+    /// slowly, `400` for one that broke its framing.
+    ///
+    /// ```
+    /// use lath_app::{BodyError, Status};
+    /// let error = BodyError::with_status("request body timed out", Status::REQUEST_TIMEOUT);
+    /// assert_eq!(error.status(), Some(Status::REQUEST_TIMEOUT));
+    /// ```
+    pub fn with_status(message: impl Into<String>, status: lath_codec::Status) -> BodyError {
+        BodyError {
+            message: message.into(),
+            status: Some(status),
+        }
+    }
+
     /// The body passed a limit of `limit` bytes: the answer is 413.
     pub fn too_large(limit: u64) -> BodyError {
         BodyError {
@@ -40,7 +55,8 @@ impl BodyError {
     }
 
     /// The status this failure calls for, when it names one (413 for a
-    /// limit); otherwise the body was malformed or cut short (400).
+    /// limit, 408 for a slow body, 400 for broken framing); otherwise the
+    /// body was cut short (400).
     pub fn status(&self) -> Option<lath_codec::Status> {
         self.status
     }

@@ -345,6 +345,12 @@ impl ServerConn {
             && matches!(self.write, Write::Closed | Write::Done | Write::Idle)
     }
 
+    /// Is the connection waiting for a next request with nothing of it
+    /// received: no byte buffered, no head begun, no body being drained?
+    pub fn is_idle(&self) -> bool {
+        matches!(self.read, Read::Head) && self.buf.is_empty() && !self.reader.in_progress()
+    }
+
     /// Is a request waiting for its final response head?
     pub fn awaits_response(&self) -> bool {
         self.write == Write::Ready

@@ -153,7 +153,7 @@ impl Client {
         rt::spawn({
             let (app, config) = (self.app.clone(), self.config.clone());
             async move {
-                let _ = conn::drive(server, app, config, None, Shutdown::never()).await;
+                let _ = conn::drive(server, app, config, None, Shutdown::never(), None).await;
             }
         });
         client

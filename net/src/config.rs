@@ -21,11 +21,34 @@ pub struct Config {
     /// Time an idle keep-alive connection waits for a next request
     /// (default 60 s); then it closes silently.
     pub idle_timeout: Duration,
-    /// Time a request body may stall between two pieces (default 30 s);
-    /// then the app's body read fails and the connection closes.
+    /// Time a request body may stall between two pieces while the app
+    /// waits for it (default 30 s); then the app's body read fails, the
+    /// answer is `408` with `Connection: close` if no response head went
+    /// out, and the connection closes.
     pub body_timeout: Duration,
-    /// Connections served at once (default 10 000); past it the listener
-    /// waits for one to close before accepting.
+    /// The slowest request body accepted, in bytes per second (default
+    /// 1024; 0 turns the check off). Measured over windows of
+    /// `body_rate_window` of the time the app spends waiting for body
+    /// bytes, from the second window on; a body below it is cut as a stall
+    /// is.
+    pub min_body_rate: u64,
+    /// The window `min_body_rate` is averaged over (default 10 s); the
+    /// first window is a grace period.
+    pub body_rate_window: Duration,
+    /// Time a response may make no write progress (default 30 s): a client
+    /// that stops reading is cut off, and the app's body stream dropped.
+    pub write_timeout: Duration,
+    /// Time, in all, a closing connection keeps reading and discarding
+    /// what a client still sends (default 30 s), so that the client reads
+    /// the answer rather than a reset; it stops sooner after 5 s without
+    /// data, or at the client's EOF. Only connections closed while the
+    /// client may still be sending linger (an unread body, bytes past the
+    /// last request, a malformed request).
+    pub linger_timeout: Duration,
+    /// Connections served at once (default 10 000). At the cap, the
+    /// connection idle the longest is closed to admit a new client; only
+    /// when every connection is busy does the listener wait for one to
+    /// close.
     pub max_connections: usize,
     /// Requests served on one connection before it closes (default none).
     pub max_requests_per_connection: Option<usize>,
@@ -41,6 +64,10 @@ impl Default for Config {
             head_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             body_timeout: Duration::from_secs(30),
+            min_body_rate: 1024,
+            body_rate_window: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
+            linger_timeout: Duration::from_secs(30),
             max_connections: 10_000,
             max_requests_per_connection: None,
             shutdown_timeout: Duration::from_secs(30),

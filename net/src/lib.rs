@@ -16,9 +16,13 @@
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
 
+mod admit;
 mod client;
 mod config;
 mod conn;
+mod deadline;
+mod exchange;
+mod feed;
 pub mod mem;
 mod rt;
 mod server;

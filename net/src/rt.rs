@@ -3,27 +3,75 @@
 //! another runtime is one more module like this one.
 
 use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use futures::FutureExt;
+use futures::{AsyncRead, AsyncWrite, FutureExt};
 
 pub(crate) use async_std::net::TcpListener;
+
+/// An accepted TCP connection. Closing it (`poll_close`) shuts its write
+/// side down, so the peer reads EOF while the server may still read —
+/// what a lingering close needs; dropping it closes the socket.
+#[derive(Debug)]
+pub(crate) struct TcpStream(async_std::net::TcpStream);
+
+impl AsyncRead for TcpStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for TcpStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        futures::ready!(Pin::new(&mut self.0).poll_flush(cx))?;
+        match self.0.shutdown(std::net::Shutdown::Write) {
+            // The peer is gone already: closed is closed.
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Poll::Ready(Ok(())),
+            done => Poll::Ready(done),
+        }
+    }
+}
 
 /// The connections `listener` accepts, each with `TCP_NODELAY` set, and
 /// its peer's address.
 pub(crate) fn connections(
     listener: &TcpListener,
-) -> impl futures::Stream<
-    Item = std::io::Result<(async_std::net::TcpStream, Option<std::net::SocketAddr>)>,
-> + Unpin
-       + '_ {
+) -> impl futures::Stream<Item = io::Result<(TcpStream, Option<std::net::SocketAddr>)>> + Unpin + '_
+{
     use futures::StreamExt;
     listener.incoming().map(|accepted| {
         accepted.map(|stream| {
             let _ = stream.set_nodelay(true);
             let peer = stream.peer_addr().ok();
-            (stream, peer)
+            (TcpStream(stream), peer)
         })
     })
 }

@@ -10,6 +10,7 @@ use futures::future::{self, poll_fn, BoxFuture, Either, FutureExt};
 use futures::stream::{FuturesUnordered, StreamExt};
 use lath_app::App;
 
+use crate::admit::Slots;
 use crate::shutdown::{self, Shutdown, ShutdownHandle};
 use crate::{conn, rt, Config};
 
@@ -126,6 +127,7 @@ impl Server {
             async move { shutdown.wait().await }.boxed()
         };
         let mut paused: Option<BoxFuture<'static, ()>> = None;
+        let mut slots = Slots::default();
         loop {
             let step = poll_fn(|cx| {
                 while let Poll::Ready(Some(())) = connections.poll_next_unpin(cx) {}
@@ -138,8 +140,9 @@ impl Server {
                     }
                     paused = None;
                 }
-                // At the connection limit, accept nothing until one closes.
-                if connections.len() >= max {
+                // At the cap with every connection busy, accept nothing
+                // until one closes (or goes idle).
+                if connections.len() >= max && slots.poll_idle(cx).is_pending() {
                     return Poll::Pending;
                 }
                 incoming.poll_next_unpin(cx).map(Some)
@@ -157,7 +160,20 @@ impl Server {
                     continue;
                 }
             };
-            let serving = conn::drive(stream, app.clone(), config.clone(), peer, shutdown.clone());
+            if connections.len() >= max {
+                // Make room as nginx does: close the longest-idle
+                // keep-alive connection, so the new client is served now.
+                slots.evict_longest_idle();
+            }
+            let slot = slots.add(connections.len());
+            let serving = conn::drive(
+                stream,
+                app.clone(),
+                config.clone(),
+                peer,
+                shutdown.clone(),
+                Some(slot),
+            );
             let forced = forced.clone();
             let connection = async move {
                 let _ = future::select(serving.boxed(), async move { forced.wait().await }.boxed())

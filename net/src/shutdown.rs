@@ -20,11 +20,11 @@ struct Inner {
     triggered: AtomicBool,
 }
 
-/// The receiving side, cloned into every connection.
+/// The receiving side, cloned into every connection; `None` for a
+/// connection served on its own, which no shutdown reaches.
 #[derive(Debug, Clone)]
 pub(crate) struct Shutdown {
-    inner: Arc<Inner>,
-    signal: Shared<oneshot::Receiver<()>>,
+    signal: Option<(Arc<Inner>, Shared<oneshot::Receiver<()>>)>,
 }
 
 /// A connected handle and signal.
@@ -39,8 +39,7 @@ pub(crate) fn channel() -> (ShutdownHandle, Shutdown) {
             inner: inner.clone(),
         },
         Shutdown {
-            inner,
-            signal: rx.shared(),
+            signal: Some((inner, rx.shared())),
         },
     )
 }
@@ -63,20 +62,25 @@ impl ShutdownHandle {
 
 impl Shutdown {
     /// A signal that never fires, for connections served on their own.
+    /// It allocates nothing.
     pub(crate) fn never() -> Shutdown {
-        let (handle, signal) = channel();
-        // Keep the sender alive forever so the signal never resolves.
-        std::mem::forget(handle);
-        signal
+        Shutdown { signal: None }
     }
 
     pub(crate) fn is_triggered(&self) -> bool {
-        self.inner.triggered.load(Ordering::SeqCst)
+        self.signal
+            .as_ref()
+            .is_some_and(|(inner, _)| inner.triggered.load(Ordering::SeqCst))
     }
 
-    /// Resolves once the shutdown begins.
+    /// Resolves once the shutdown begins; never for [`Shutdown::never`].
     pub(crate) async fn wait(&self) {
-        let _ = self.signal.clone().await;
+        match &self.signal {
+            Some((_, signal)) => {
+                let _ = signal.clone().await;
+            }
+            None => futures::future::pending().await,
+        }
     }
 }
 
