@@ -33,6 +33,7 @@ async fn app(mut req: Request, respond: Respond) {
             async_std::task::sleep(Duration::from_secs(30)).await;
             Response::text("too late")
         }
+        (_, "/big") => Response::bytes(vec![b'b'; 1 << 20]),
         (_, "/busy") => {
             async_std::task::sleep(Duration::from_millis(700)).await;
             Response::text("Hello from /busy")
@@ -438,4 +439,60 @@ fn a_half_closed_client_still_gets_its_response() {
     assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
     // read_to_string returned: the server closed after answering.
     assert!(answer.ends_with("Hello from /half"));
+}
+
+#[test]
+fn a_client_that_stops_reading_is_closed_within_the_write_timeout() {
+    // 64 pipelined requests for 1 MiB each, never read: megabytes queue in
+    // the kernel's buffers, then no write progress for `write_timeout`
+    // ends the connection.
+    let mut config = Config::default();
+    config.write_timeout = Duration::from_millis(500);
+    let (addr, _stop, _running) = start(config);
+    let mut client = TcpStream::connect(addr).unwrap();
+    let requests = "GET /big HTTP/1.1\r\nHost: a\r\n\r\n".repeat(64);
+    client.write_all(requests.as_bytes()).unwrap();
+    // write_timeout + 1 s: by now the server must have given up.
+    std::thread::sleep(Duration::from_millis(1500));
+    // Reading now would let a server still waiting go on writing all 64
+    // MiB and then wait for more requests; a closed one ends the stream
+    // after what was queued.
+    client
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut got = Vec::new();
+    let ended = client.read_to_end(&mut got);
+    assert!(
+        ended.is_ok() || ended.as_ref().unwrap_err().kind() == std::io::ErrorKind::ConnectionReset,
+        "the server closed the connection: {ended:?}"
+    );
+    assert!(
+        got.len() < 64 << 20,
+        "only what was queued arrived: {} bytes",
+        got.len()
+    );
+}
+
+#[test]
+fn a_slow_reader_that_keeps_reading_is_never_cut_off() {
+    // 800 KiB/s against a 1 s write timeout: room keeps coming, so the
+    // whole answer arrives.
+    let mut config = Config::default();
+    config.write_timeout = Duration::from_secs(1);
+    let (addr, _stop, _running) = start(config);
+    let mut client = TcpStream::connect(addr).unwrap();
+    let requests = "GET /big HTTP/1.1\r\nHost: a\r\n\r\n".repeat(2)
+        + "GET /big HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+    client.write_all(requests.as_bytes()).unwrap();
+    let mut total = 0;
+    let mut buf = vec![0u8; 20 * 1024];
+    loop {
+        let n = client.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        total += n;
+        std::thread::sleep(Duration::from_millis(25 * n as u64 / buf.len() as u64));
+    }
+    assert!(total > 3 << 20, "all three answers arrived: {total} bytes");
 }

@@ -35,7 +35,8 @@ pub struct Config {
     /// The window `min_body_rate` is averaged over (default 10 s); the
     /// first window is a grace period.
     pub body_rate_window: Duration,
-    /// Time a response may make no write progress (default 30 s): a client
+    /// Time a response may make no write progress (default 30 s), counted
+    /// between two successful writes, as nginx's `send_timeout`: a client
     /// that stops reading is cut off, and the app's body stream dropped.
     pub write_timeout: Duration,
     /// Time, in all, a closing connection keeps reading and discarding
@@ -43,7 +44,8 @@ pub struct Config {
     /// the answer rather than a reset; it stops sooner after 5 s without
     /// data, or at the client's EOF. Only connections closed while the
     /// client may still be sending linger (an unread body, bytes past the
-    /// last request, a malformed request).
+    /// last request, a malformed request); one cut off for being too slow
+    /// lingers at most 5 s.
     pub linger_timeout: Duration,
     /// Connections served at once (default 10 000). At the cap, the
     /// connection idle the longest is closed to admit a new client; only

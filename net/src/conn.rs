@@ -86,6 +86,8 @@ pub(crate) struct Wire<IO> {
     pub(crate) timer: Deadline,
     /// Since when writing has made no progress.
     write_blocked: Option<Instant>,
+    /// The client was cut off for being too slow.
+    pub(crate) too_slow: bool,
 }
 
 impl<IO: Io> Wire<IO> {
@@ -118,7 +120,9 @@ impl<IO: Io> Wire<IO> {
     }
 
     /// Writes out everything waiting, then flushes the stream. Fails with
-    /// `TimedOut` once no byte could be written for `write_timeout`.
+    /// `TimedOut` once no byte could be written for `write_timeout` (as
+    /// nginx's `send_timeout`: between two successful writes, not for a
+    /// whole response).
     pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let Some(io) = self.io.as_mut() else {
             return Poll::Ready(Ok(()));
@@ -166,7 +170,13 @@ impl<IO: Io> Wire<IO> {
         };
         poll_fn(|cx| Pin::new(&mut io).poll_close(cx)).await?;
         if self.codec.should_linger() {
-            linger(&mut io, self.config.linger_timeout, &mut self.timer).await;
+            // A client cut off for being slow gets a moment to read its
+            // 408, not the full linger.
+            let total = match self.too_slow {
+                true => self.config.linger_timeout.min(LINGER_IDLE),
+                false => self.config.linger_timeout,
+            };
+            linger(&mut io, total, &mut self.timer).await;
         }
         Ok(())
     }
@@ -210,6 +220,7 @@ pub(crate) async fn drive<IO: Io>(
         config: config.clone(),
         timer: Deadline::default(),
         write_blocked: None,
+        too_slow: false,
     };
     let mut stop = {
         let shutdown = shutdown.clone();
@@ -316,6 +327,7 @@ async fn next_head<IO: Io>(
             // The peer reset the connection: nothing to answer.
             Woke::Read(Err(_)) | Woke::Stop => return Ok(None),
             Woke::Deadline => {
+                wire.too_slow = true;
                 if let Some(error) = wire.codec.timed_out() {
                     wire.write_error(&error);
                 }

@@ -243,6 +243,7 @@ where
                         if self.clock.poll_expired(wire, cx).is_pending() {
                             return Ok(false);
                         }
+                        wire.too_slow = true;
                         let error = wire.codec.timed_out();
                         let error = error.map_or_else(
                             || BodyError::new("request body timed out"),
