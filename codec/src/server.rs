@@ -298,9 +298,11 @@ impl ServerConn {
     /// Closes the read side, noting whether the peer may still be sending.
     fn stop_reading(&mut self) {
         if !matches!(self.read, Read::Closed | Read::Upgraded) {
-            self.linger |= matches!(self.read, Read::Body(_))
-                || !self.buf.is_empty()
-                || self.reader.in_progress();
+            let body_left = !matches!(
+                self.read,
+                Read::Head | Read::Done | Read::Body(Decoder::Length(0))
+            );
+            self.linger |= body_left || !self.buf.is_empty() || self.reader.in_progress();
         }
         self.read = Read::Closed;
     }

@@ -156,3 +156,22 @@ fn bytes_after_a_closing_request_make_it_linger() {
         "the peer closed: nothing more to wait for"
     );
 }
+
+#[test]
+fn a_closing_answer_to_a_bodiless_request_does_not_linger() {
+    // The empty body's end was never pulled: nothing more is coming.
+    let mut conn = ServerConn::default();
+    conn.feed(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    head_of(&mut conn);
+    let mut out = Vec::new();
+    conn.write_head(
+        &ResponseHead::new(Status::OK),
+        BodySize::Known(0),
+        SystemTime::now(),
+        &mut out,
+    )
+    .unwrap();
+    conn.write_end(None, &mut out).unwrap();
+    assert!(conn.is_closed());
+    assert!(!conn.should_linger());
+}
