@@ -360,3 +360,52 @@ fn a_route_can_be_wrapped_on_its_own() {
         None
     );
 }
+
+#[test]
+fn options_asterisk_lists_what_the_server_serves() {
+    // RFC 9110 §9.3.7: `OPTIONS *` is about the server, not a resource.
+    let routes = Router::new()
+        .get("/a", named("a"))
+        .post("/b", named("b"))
+        .route(Method::from_bytes(b"PURGE").unwrap(), "/c", named("c"))
+        .build()
+        .unwrap();
+    let raw = Client::new(routes)
+        .raw_blocking(b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    assert!(
+        text.contains("Allow: GET, HEAD, POST, OPTIONS, PURGE\r\n"),
+        "{text}"
+    );
+    assert!(text.contains("Content-Length: 0\r\n"), "{text}");
+}
+
+#[test]
+fn connect_is_405_with_allow_unless_a_route_asks_for_it() {
+    // RFC 9110 §9.3.6, §15.5.6: CONNECT targets an authority.
+    let plain = Router::new().get("/", named("root")).build().unwrap();
+    let raw = Client::new(plain)
+        .raw_blocking(b"CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n")
+        .unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    assert!(
+        text.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"),
+        "{text}"
+    );
+    assert!(text.contains("Allow: GET, HEAD, OPTIONS\r\n"), "{text}");
+
+    let tunnels = Router::new()
+        .get("/", named("root"))
+        .connect(handler(|req: Request| async move {
+            format!("tunnel to {}", req.target())
+        }))
+        .build()
+        .unwrap();
+    // A 2xx to CONNECT turns the connection into a tunnel (no framing).
+    let raw = Client::new(tunnels)
+        .raw_blocking(b"CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n")
+        .unwrap();
+    assert!(String::from_utf8_lossy(&raw).starts_with("HTTP/1.1 200 OK\r\n"));
+}

@@ -50,6 +50,7 @@ struct Route {
 pub struct Router {
     routes: Vec<Route>,
     fallback: Option<Arc<dyn App>>,
+    connect: Option<Arc<dyn App>>,
     trailing_slash: bool,
 }
 
@@ -82,6 +83,7 @@ impl Router {
         Router {
             routes: Vec::new(),
             fallback: None,
+            connect: None,
             trailing_slash: true,
         }
     }
@@ -179,9 +181,38 @@ impl Router {
         self
     }
 
+    /// Handles every `CONNECT` request (its target is an authority,
+    /// `host:port`, not a path: RFC 9110 §9.3.6). Without it, `CONNECT`
+    /// is answered `405` with the methods the router serves in `Allow`.
+    ///
+    /// ```
+    /// use lath_app::{handler, Method, Request};
+    /// use lath_layers::Router;
+    /// use lath_net::Client;
+    ///
+    /// let tunnels = Router::new()
+    ///     .connect(handler(|req: Request| async move { format!("tunnel to {}", req.target()) }))
+    ///     .build()
+    ///     .unwrap();
+    /// let raw = Client::new(tunnels)
+    ///     .raw_blocking(b"CONNECT db.example:5432 HTTP/1.1\r\nHost: db.example:5432\r\n\r\n")
+    ///     .unwrap();
+    /// assert!(String::from_utf8_lossy(&raw).starts_with("HTTP/1.1 200 OK\r\n"));
+    ///
+    /// let plain = Router::new().get("/", handler(|_req: Request| async { "hi" })).build().unwrap();
+    /// let res = Client::new(plain).request(Method::CONNECT, "db.example:5432").send_blocking().unwrap();
+    /// assert_eq!(res.status.code(), 405);
+    /// assert_eq!(res.header("allow"), Some("GET, HEAD, OPTIONS"));
+    /// ```
+    pub fn connect(mut self, app: impl App) -> Router {
+        self.connect = Some(Arc::new(app));
+        self
+    }
+
     /// Checks every pattern and builds the table. Fails on the first
     /// invalid or duplicate route, naming its pattern.
     pub fn build(self) -> Result<Routes, RouteError> {
+        let allow_all = allow_all(&self.routes, self.connect.is_some());
         let mut root = Node::default();
         for route in self.routes {
             let segments = pattern::parse(&route.pattern)?;
@@ -207,9 +238,50 @@ impl Router {
         Ok(Routes {
             root,
             fallback: self.fallback,
+            connect: self.connect,
+            allow_all,
             trailing_slash: self.trailing_slash,
         })
     }
+}
+
+/// The methods the router serves anywhere, for `OPTIONS *` and `CONNECT`:
+/// the standard ones in their usual order, then any others as added.
+/// `HEAD` comes with `GET`, `OPTIONS` always (the router answers it).
+fn allow_all(routes: &[Route], connect: bool) -> String {
+    const ORDER: [Method; 7] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+    ];
+    let any = routes.iter().any(|r| r.method.is_none());
+    let serves = |m: &Method| {
+        any || *m == Method::OPTIONS
+            || routes.iter().any(|r| {
+                r.method.as_ref() == Some(m)
+                    || (*m == Method::HEAD && r.method == Some(Method::GET))
+            })
+    };
+    let mut methods: Vec<&str> = ORDER
+        .iter()
+        .filter(|m| serves(m))
+        .map(Method::as_str)
+        .collect();
+    for route in routes {
+        if let Some(method) = &route.method {
+            if !ORDER.contains(method) && !methods.contains(&method.as_str()) {
+                methods.push(method.as_str());
+            }
+        }
+    }
+    if connect {
+        methods.push("CONNECT");
+    }
+    methods.join(", ")
 }
 
 /// What a lookup found.
@@ -242,6 +314,8 @@ pub enum Found<'a> {
 pub struct Routes {
     root: Node,
     fallback: Option<Arc<dyn App>>,
+    connect: Option<Arc<dyn App>>,
+    allow_all: String,
     trailing_slash: bool,
 }
 
@@ -355,6 +429,22 @@ fn decode_params(names: &[Arc<str>], values: &[&str]) -> Option<Params> {
 impl App for Routes {
     async fn call(&self, mut req: Request, respond: Respond) {
         let method = req.method().clone();
+        // RFC 9110 §9.3.7: `OPTIONS *` asks about the server in general.
+        if method == Method::OPTIONS && req.target() == "*" {
+            return respond
+                .send(Response::new(Status::OK).with_header("Allow", self.allow_all.clone()));
+        }
+        // RFC 9110 §9.3.6: CONNECT asks for a tunnel to an authority, not
+        // for one of the router's resources.
+        if method == Method::CONNECT {
+            return match &self.connect {
+                Some(app) => app.call(req, respond).await,
+                None => respond.send(
+                    Response::from(HttpError::method_not_allowed())
+                        .with_header("Allow", self.allow_all.clone()),
+                ),
+            };
+        }
         match self.lookup(&method, req.path()) {
             Lookup::Route(handler, captured) => match decode_params(&handler.names, &captured) {
                 Some(params) => {
