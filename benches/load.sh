@@ -3,6 +3,11 @@
 #
 #   bash benches/load.sh            # 5 rounds of 5 s per mode (default)
 #   ROUNDS=7 SECONDS_PER_RUN=10 bash benches/load.sh
+#   BASE_BIN=/tmp/demo-before bash benches/load.sh   # also an earlier lath
+#
+# With BASE_BIN (a demo binary built from an earlier commit), that build
+# runs in the same interleaved rounds as "base", so a change is measured
+# before and after on the same machine in the same run.
 #
 # Each server is pinned to core 0 and wrk to core 1; lath runs on one
 # thread (ASYNC_STD_THREAD_COUNT=1), hyper on a current-thread runtime. The
@@ -20,6 +25,10 @@ CONNECTIONS=${CONNECTIONS:-64}
 IDLE=${IDLE:-5000}
 LATH_PORT=18181
 HYPER_PORT=18182
+BASE_PORT=18183
+BASE_BIN=${BASE_BIN:-}
+NAMES=(lath hyper)
+[ -n "$BASE_BIN" ] && NAMES+=(base)
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 command -v taskset >/dev/null || { apt-get update -qq && apt-get install -y -qq util-linux; }
@@ -45,14 +54,17 @@ end
 request = function() return req end
 LUA
 
+port_of() { case $1 in lath) echo $LATH_PORT ;; hyper) echo $HYPER_PORT ;; base) echo $BASE_PORT ;; esac; }
+
 start() { # name -> pid on stdout
   case $1 in
     lath) ASYNC_STD_THREAD_COUNT=1 taskset -c 0 "$LATH_BIN" --quiet --port $LATH_PORT >/dev/null 2>&1 & ;;
     hyper) PORT=$HYPER_PORT taskset -c 0 "$HYPER_BIN" >/dev/null 2>&1 & ;;
+    base) ASYNC_STD_THREAD_COUNT=1 taskset -c 0 "$BASE_BIN" --quiet --port $BASE_PORT >/dev/null 2>&1 & ;;
   esac
   local pid=$!
   PIDS+=("$pid")
-  local port; port=$([ "$1" = lath ] && echo $LATH_PORT || echo $HYPER_PORT)
+  local port; port=$(port_of "$1")
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/hello" >/dev/null && break; sleep 0.1; done
   echo "$pid"
 }
@@ -60,7 +72,7 @@ start() { # name -> pid on stdout
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 run_wrk() { # name pid mode -> "rps cpu_s"
-  local port; port=$([ "$1" = lath ] && echo $LATH_PORT || echo $HYPER_PORT)
+  local port; port=$(port_of "$1")
   local script=(); [ "$3" = pipelined ] && script=(-s "$WORK/pipeline.lua")
   local before; before=$(cpu_ticks "$2")
   local out; out=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" "${script[@]}" "http://127.0.0.1:$port/hello")
@@ -75,9 +87,9 @@ run_wrk() { # name pid mode -> "rps cpu_s"
 median() { sort -n | awk '{a[NR] = $1} END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
 for mode in keepalive pipelined; do
-  : > "$WORK/lath.$mode"; : > "$WORK/hyper.$mode"
+  for name in "${NAMES[@]}"; do : > "$WORK/$name.$mode"; done
   for round in $(seq "$ROUNDS"); do
-    for name in lath hyper; do
+    for name in "${NAMES[@]}"; do
       pid=$(start $name)
       run_wrk $name "$pid" $mode >> "$WORK/$name.$mode"
       kill "$pid"; wait "$pid" 2>/dev/null || true
@@ -87,7 +99,7 @@ done
 
 idle_rss() { # name -> KiB per idle connection
   local pid; pid=$(start "$1")
-  local port; port=$([ "$1" = lath ] && echo $LATH_PORT || echo $HYPER_PORT)
+  local port; port=$(port_of "$1")
   python3 - "$port" "$pid" "$IDLE" <<'PY'
 import socket, sys, time
 port, pid, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
@@ -115,6 +127,7 @@ PY
 
 LATH_IDLE=$(idle_rss lath)
 HYPER_IDLE=$(idle_rss hyper)
+[ -n "$BASE_BIN" ] && BASE_IDLE=$(idle_rss base)
 
 report() { # mode column
   local l h; l=$(cut -d' ' -f"$2" "$WORK/lath.$1" | median); h=$(cut -d' ' -f"$2" "$WORK/hyper.$1" | median)
@@ -129,3 +142,17 @@ printf "%-34s %s\n" "keep-alive requests/CPU-s" "$(report keepalive 3)"
 printf "%-34s %s\n" "pipelined x16 requests/s" "$(report pipelined 1)"
 printf "%-34s %s\n" "pipelined x16 requests/CPU-s" "$(report pipelined 3)"
 printf "%-34s %12s %12s %8.2fx\n" "KiB RSS per idle connection ($IDLE)" "$LATH_IDLE" "$HYPER_IDLE" "$(awk -v l="$LATH_IDLE" -v h="$HYPER_IDLE" 'BEGIN { print l / h }')"
+
+if [ -n "$BASE_BIN" ]; then
+  base_report() { # mode column
+    local l b; l=$(cut -d' ' -f"$2" "$WORK/lath.$1" | median); b=$(cut -d' ' -f"$2" "$WORK/base.$1" | median)
+    local h; h=$(cut -d' ' -f"$2" "$WORK/hyper.$1" | median)
+    awk -v l="$l" -v b="$b" -v h="$h" 'BEGIN { printf "%12.0f %12.0f %8.2fx %8.2fx", l, b, l / b, b / h }'
+  }
+  echo
+  echo "lath vs base ($BASE_BIN), same rounds"
+  printf "%-34s %12s %12s %9s %9s\n" "" lath base "lath/base" "base/hyper"
+  printf "%-34s %s\n" "keep-alive requests/CPU-s" "$(base_report keepalive 3)"
+  printf "%-34s %s\n" "pipelined x16 requests/CPU-s" "$(base_report pipelined 3)"
+  printf "%-34s %12s %12s\n" "KiB RSS per idle connection ($IDLE)" "$LATH_IDLE" "$BASE_IDLE"
+fi

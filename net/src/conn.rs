@@ -163,7 +163,7 @@ impl<IO: Io> Wire<IO> {
 
     /// Ends the connection: flush, half-close, linger if the client may
     /// still be sending, close.
-    async fn finish(mut self) -> io::Result<()> {
+    async fn finish(&mut self) -> io::Result<()> {
         self.flush().await?;
         let Some(mut io) = self.io.take() else {
             return Ok(());
@@ -336,3 +336,4 @@ async fn next_head<IO: Io>(
         }
     }
 }
+

@@ -8,6 +8,14 @@
 //! - [`mem`]: an in-memory duplex pipe; [`Client`]: a test client that
 //!   talks to an app through the real codec over it, with no port bound.
 //!
+//! Each connection is one task, the only owner of its socket and codec: it
+//! runs the app, feeds the request body as the app asks for it, and writes
+//! the response. Every wait has a deadline ([`Config`]: head, idle, body
+//! stall and minimum rate, write progress, linger), a connection closed
+//! while the client may still be sending lingers so the client reads the
+//! answer, and at `max_connections` the longest-idle connection makes room
+//! for a new client.
+//!
 //! The runtime appears in one private module only; everything else is
 //! written against the futures-io traits. Worker threads follow async-std's
 //! `ASYNC_STD_THREAD_COUNT` (all cores by default).
