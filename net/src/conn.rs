@@ -336,4 +336,3 @@ async fn next_head<IO: Io>(
         }
     }
 }
-
