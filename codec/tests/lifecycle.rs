@@ -9,6 +9,15 @@ fn head_of(conn: &mut ServerConn) {
     assert!(matches!(conn.next_event(), ServerEvent::Head(_)));
 }
 
+/// Writes an empty `200` to the request in progress.
+fn answer_empty(conn: &mut ServerConn) {
+    let mut out = Vec::new();
+    let head = ResponseHead::new(Status::OK);
+    conn.write_head(&head, BodySize::Known(0), SystemTime::now(), &mut out)
+        .unwrap();
+    conn.write_end(None, &mut out).unwrap();
+}
+
 fn text(out: &[u8]) -> String {
     String::from_utf8_lossy(out).into_owned()
 }
@@ -119,15 +128,7 @@ fn a_complete_exchange_ending_the_connection_does_not_linger() {
     conn.feed(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
     head_of(&mut conn);
     assert!(matches!(conn.next_event(), ServerEvent::End(_)));
-    let mut out = Vec::new();
-    conn.write_head(
-        &ResponseHead::new(Status::OK),
-        BodySize::Known(0),
-        SystemTime::now(),
-        &mut out,
-    )
-    .unwrap();
-    conn.write_end(None, &mut out).unwrap();
+    answer_empty(&mut conn);
     assert!(conn.is_closed());
     assert!(!conn.should_linger());
 }
@@ -140,15 +141,7 @@ fn bytes_after_a_closing_request_make_it_linger() {
     conn.feed(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /2 HTTP/1.1\r\n");
     head_of(&mut conn);
     assert!(matches!(conn.next_event(), ServerEvent::End(_)));
-    let mut out = Vec::new();
-    conn.write_head(
-        &ResponseHead::new(Status::OK),
-        BodySize::Known(0),
-        SystemTime::now(),
-        &mut out,
-    )
-    .unwrap();
-    conn.write_end(None, &mut out).unwrap();
+    answer_empty(&mut conn);
     assert!(conn.should_linger());
     conn.feed_eof();
     assert!(
@@ -163,15 +156,7 @@ fn a_closing_answer_to_a_bodiless_request_does_not_linger() {
     let mut conn = ServerConn::default();
     conn.feed(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
     head_of(&mut conn);
-    let mut out = Vec::new();
-    conn.write_head(
-        &ResponseHead::new(Status::OK),
-        BodySize::Known(0),
-        SystemTime::now(),
-        &mut out,
-    )
-    .unwrap();
-    conn.write_end(None, &mut out).unwrap();
+    answer_empty(&mut conn);
     assert!(conn.is_closed());
     assert!(!conn.should_linger());
 }
