@@ -279,7 +279,7 @@ impl UploadedFile {
     pub async fn read(&self) -> std::io::Result<Vec<u8>> {
         match &self.stored {
             Stored::Memory(bytes) => Ok(bytes.to_vec()),
-            Stored::Disk(file) => async_std::fs::read(&file.path).await,
+            Stored::Disk(file) => async_fs::read(&file.path).await,
         }
     }
 }
@@ -327,7 +327,7 @@ pub async fn collect_multipart(
         };
         let content_type = part.content_type();
         let mut memory = BytesMut::new();
-        let mut disk: Option<(TempFile, async_std::fs::File)> = None;
+        let mut disk: Option<(TempFile, async_fs::File)> = None;
         let mut size = 0u64;
         while let Some(piece) = part.chunk(&mut parts).await? {
             size += piece.len() as u64;
@@ -335,7 +335,7 @@ pub async fn collect_multipart(
                 let path =
                     std::env::temp_dir().join(format!("lath-upload-{}", crate::random::token()));
                 let temp = TempFile { path };
-                let mut file = async_std::fs::File::create(&temp.path)
+                let mut file = async_fs::File::create(&temp.path)
                     .await
                     .map_err(|e| HttpError::internal().with_detail(e.to_string()))?;
                 file.write_all(&memory)

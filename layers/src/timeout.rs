@@ -54,7 +54,9 @@ impl<A: App> App for Timeout<A> {
     async fn call(&self, req: Request, respond: Respond) {
         let slot = Slot::new(respond);
         let run = self.app.call(req, slot.respond());
-        let timer = async_std::task::sleep(self.duration).boxed();
+        // async-io's timer runs under every runtime (its own reactor thread
+        // drives it where no async-io executor does).
+        let timer = async_io::Timer::after(self.duration).map(drop).boxed();
         if let Either::Right(((), run)) = future::select(run, timer).await {
             // Take the way out first, so the app's dropped `Respond` finds
             // nobody to answer, then drop the app's future: its work stops.
