@@ -1,0 +1,76 @@
+//! async-std: the design's runtime, on by default (discontinued upstream
+//! in favour of smol, RUSTSEC-2025-0052).
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use futures::FutureExt;
+
+use super::{HalfClose, ShutdownWrite};
+
+pub(crate) use async_std::net::TcpListener;
+
+/// An accepted TCP connection.
+pub(crate) type TcpStream = HalfClose<async_std::net::TcpStream>;
+
+impl ShutdownWrite for async_std::net::TcpStream {
+    fn shutdown_write(&self) -> io::Result<()> {
+        self.shutdown(std::net::Shutdown::Write)
+    }
+}
+
+/// The connections `listener` accepts, each with `TCP_NODELAY` set, and
+/// its peer's address.
+pub(crate) fn connections(
+    listener: &TcpListener,
+) -> impl futures::Stream<Item = io::Result<(TcpStream, Option<SocketAddr>)>> + Unpin + '_ {
+    use futures::StreamExt;
+    listener.incoming().map(|accepted| {
+        accepted.map(|stream| {
+            let _ = stream.set_nodelay(true);
+            let peer = stream.peer_addr().ok();
+            (HalfClose(stream), peer)
+        })
+    })
+}
+
+/// A timer that fires after `duration`.
+pub(crate) fn sleep(duration: Duration) -> BoxFuture<'static, ()> {
+    async_std::task::sleep(duration).boxed()
+}
+
+/// Runs `future` as its own task.
+pub(crate) fn spawn<F>(future: F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    async_std::task::spawn(future);
+}
+
+/// Runs `future` as its own task; the returned future ends with it.
+pub(crate) fn spawn_joined<F>(future: F) -> BoxFuture<'static, ()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    async_std::task::spawn(future).boxed()
+}
+
+/// Worker threads the runtime runs: `ASYNC_STD_THREAD_COUNT`, else one
+/// per core (async-std's own rule).
+pub(crate) fn worker_threads() -> usize {
+    super::threads_from_env("ASYNC_STD_THREAD_COUNT")
+}
+
+/// Runs `future` to completion on the current thread, driving the runtime.
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    async_std::task::block_on(future)
+}
+
+/// Runs `future` on the current thread, which also waits on the reactor
+/// itself: I/O events wake it directly, never through another thread.
+pub(crate) fn block_on_reactor<F: Future>(future: F) -> F::Output {
+    async_io::block_on(future)
+}

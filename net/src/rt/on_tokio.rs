@@ -1,0 +1,178 @@
+//! tokio. Sockets and timers belong to the runtime the caller runs on; a
+//! caller outside any tokio runtime (a plain test, another executor) gets
+//! a process-wide multi-thread runtime started on first use, as async-std
+//! and smol keep a global executor.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::OnceLock;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use futures::{AsyncRead, AsyncWrite, FutureExt};
+use tokio::runtime::{Handle, Runtime, RuntimeFlavor};
+
+/// The runtime of callers outside any tokio runtime.
+fn fallback() -> &'static Runtime {
+    static FALLBACK: OnceLock<Runtime> = OnceLock::new();
+    FALLBACK.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .thread_name("lath-tokio")
+            .build()
+            .expect("a tokio runtime")
+    })
+}
+
+/// The caller's runtime, else the fallback.
+fn handle() -> Handle {
+    Handle::try_current().unwrap_or_else(|_| fallback().handle().clone())
+}
+
+/// A bound TCP listener, with the runtime its connections register with.
+#[derive(Debug)]
+pub(crate) struct TcpListener {
+    inner: tokio::net::TcpListener,
+    runtime: Handle,
+}
+
+impl TcpListener {
+    pub(crate) async fn bind(addr: &str) -> io::Result<TcpListener> {
+        let listener = std::net::TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        let runtime = handle();
+        let _entered = runtime.enter();
+        let inner = tokio::net::TcpListener::from_std(listener)?;
+        drop(_entered);
+        Ok(TcpListener { inner, runtime })
+    }
+
+    pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.local_addr()
+    }
+}
+
+/// The connections `listener` accepts, each with `TCP_NODELAY` set, and
+/// its peer's address.
+pub(crate) fn connections(
+    listener: &TcpListener,
+) -> impl futures::Stream<Item = io::Result<(TcpStream, Option<SocketAddr>)>> + Unpin + '_ {
+    futures::stream::poll_fn(move |cx| {
+        // An accepted stream registers with the listener's runtime, even
+        // when the accept loop runs on another executor.
+        let _entered = listener.runtime.enter();
+        listener.inner.poll_accept(cx).map(|accepted| {
+            Some(accepted.map(|(stream, peer)| {
+                let _ = stream.set_nodelay(true);
+                (TcpStream(stream), Some(peer))
+            }))
+        })
+    })
+}
+
+/// An accepted TCP connection, on the futures-io traits. Closing it shuts
+/// its write side down (tokio's `poll_shutdown`), so the peer reads EOF
+/// while the server may still read.
+#[derive(Debug)]
+pub(crate) struct TcpStream(tokio::net::TcpStream);
+
+impl AsyncRead for TcpStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let mut filled = tokio::io::ReadBuf::new(buf);
+        futures::ready!(tokio::io::AsyncRead::poll_read(
+            Pin::new(&mut self.0),
+            cx,
+            &mut filled
+        ))?;
+        Poll::Ready(Ok(filled.filled().len()))
+    }
+}
+
+impl AsyncWrite for TcpStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        tokio::io::AsyncWrite::poll_write(Pin::new(&mut self.0), cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        tokio::io::AsyncWrite::poll_write_vectored(Pin::new(&mut self.0), cx, bufs)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        tokio::io::AsyncWrite::poll_flush(Pin::new(&mut self.0), cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let shutdown = futures::ready!(tokio::io::AsyncWrite::poll_shutdown(
+            Pin::new(&mut self.0),
+            cx
+        ));
+        Poll::Ready(super::not_connected_is_closed(shutdown))
+    }
+}
+
+/// A timer that fires after `duration`.
+pub(crate) fn sleep(duration: Duration) -> BoxFuture<'static, ()> {
+    let _runtime = handle().enter();
+    tokio::time::sleep(duration).boxed()
+}
+
+/// Runs `future` as its own task.
+pub(crate) fn spawn<F>(future: F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    handle().spawn(future);
+}
+
+/// Runs `future` as its own task; the returned future ends with it.
+pub(crate) fn spawn_joined<F>(future: F) -> BoxFuture<'static, ()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let task = handle().spawn(future);
+    async move {
+        let _ = task.await;
+    }
+    .boxed()
+}
+
+/// Worker threads of the caller's runtime: one on a current-thread
+/// runtime (as `lath::net::run` starts), else its worker count.
+pub(crate) fn worker_threads() -> usize {
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::CurrentThread => 1,
+        Ok(handle) => handle.metrics().num_workers(),
+        Err(_) => fallback().handle().metrics().num_workers(),
+    }
+}
+
+/// Runs `future` to completion on the current thread, from outside any
+/// tokio runtime.
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    fallback().block_on(future)
+}
+
+/// Runs `future` on a current-thread runtime of its own: connections are
+/// driven on this thread, and no wake-up crosses threads.
+pub(crate) fn block_on_reactor<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(future)
+}
