@@ -3,11 +3,12 @@
 #
 #   bash benches/load.sh            # 5 rounds of 5 s per mode (default)
 #   ROUNDS=7 SECONDS_PER_RUN=10 bash benches/load.sh
-#   BASE_BIN=/tmp/demo-before bash benches/load.sh   # also an earlier lath
+#   OTHERS="base=/tmp/demo-before tokio=/tmp/demo-tokio" bash benches/load.sh
 #
-# With BASE_BIN (a demo binary built from an earlier commit), that build
-# runs in the same interleaved rounds as "base", so a change is measured
-# before and after on the same machine in the same run.
+# OTHERS names more demo binaries (an earlier commit's build, a build on
+# another runtime feature); each runs in the same interleaved rounds, so
+# a change or a runtime is measured beside the current build and hyper on
+# the same machine in the same run.
 #
 # Each server is pinned to core 0 and wrk to core 1; lath runs on one
 # thread (ASYNC_STD_THREAD_COUNT=1), hyper on a current-thread runtime. The
@@ -25,10 +26,18 @@ CONNECTIONS=${CONNECTIONS:-64}
 IDLE=${IDLE:-5000}
 LATH_PORT=18181
 HYPER_PORT=18182
-BASE_PORT=18183
-BASE_BIN=${BASE_BIN:-}
 NAMES=(lath hyper)
-[ -n "$BASE_BIN" ] && NAMES+=(base)
+declare -A BIN PORT
+PORT[lath]=$LATH_PORT
+PORT[hyper]=$HYPER_PORT
+next_port=18183
+for other in ${OTHERS:-}; do
+  name=${other%%=*}
+  BIN[$name]=${other#*=}
+  PORT[$name]=$next_port
+  next_port=$((next_port + 1))
+  NAMES+=("$name")
+done
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 command -v taskset >/dev/null || { apt-get update -qq && apt-get install -y -qq util-linux; }
@@ -54,13 +63,13 @@ end
 request = function() return req end
 LUA
 
-port_of() { case $1 in lath) echo $LATH_PORT ;; hyper) echo $HYPER_PORT ;; base) echo $BASE_PORT ;; esac; }
+port_of() { echo "${PORT[$1]}"; }
 
 start() { # name -> pid on stdout
   case $1 in
     lath) ASYNC_STD_THREAD_COUNT=1 taskset -c 0 "$LATH_BIN" --quiet --port $LATH_PORT >/dev/null 2>&1 & ;;
     hyper) PORT=$HYPER_PORT taskset -c 0 "$HYPER_BIN" >/dev/null 2>&1 & ;;
-    base) ASYNC_STD_THREAD_COUNT=1 taskset -c 0 "$BASE_BIN" --quiet --port $BASE_PORT >/dev/null 2>&1 & ;;
+    *) ASYNC_STD_THREAD_COUNT=1 taskset -c 0 "${BIN[$1]}" --quiet --port "${PORT[$1]}" >/dev/null 2>&1 & ;;
   esac
   local pid=$!
   PIDS+=("$pid")
@@ -127,7 +136,8 @@ PY
 
 LATH_IDLE=$(idle_rss lath)
 HYPER_IDLE=$(idle_rss hyper)
-[ -n "$BASE_BIN" ] && BASE_IDLE=$(idle_rss base)
+declare -A IDLE_OF
+for name in "${NAMES[@]:2}"; do IDLE_OF[$name]=$(idle_rss "$name"); done
 
 report() { # mode column
   local l h; l=$(cut -d' ' -f"$2" "$WORK/lath.$1" | median); h=$(cut -d' ' -f"$2" "$WORK/hyper.$1" | median)
@@ -143,16 +153,20 @@ printf "%-34s %s\n" "pipelined x16 requests/s" "$(report pipelined 1)"
 printf "%-34s %s\n" "pipelined x16 requests/CPU-s" "$(report pipelined 3)"
 printf "%-34s %12s %12s %8.2fx\n" "KiB RSS per idle connection ($IDLE)" "$LATH_IDLE" "$HYPER_IDLE" "$(awk -v l="$LATH_IDLE" -v h="$HYPER_IDLE" 'BEGIN { print l / h }')"
 
-if [ -n "$BASE_BIN" ]; then
-  base_report() { # mode column
-    local l b; l=$(cut -d' ' -f"$2" "$WORK/lath.$1" | median); b=$(cut -d' ' -f"$2" "$WORK/base.$1" | median)
-    local h; h=$(cut -d' ' -f"$2" "$WORK/hyper.$1" | median)
-    awk -v l="$l" -v b="$b" -v h="$h" 'BEGIN { printf "%12.0f %12.0f %8.2fx %8.2fx", l, b, l / b, b / h }'
+if [ "${#NAMES[@]}" -gt 2 ]; then
+  other_report() { # name mode column
+    local l o h
+    l=$(cut -d' ' -f"$3" "$WORK/lath.$2" | median)
+    o=$(cut -d' ' -f"$3" "$WORK/$1.$2" | median)
+    h=$(cut -d' ' -f"$3" "$WORK/hyper.$2" | median)
+    awk -v l="$l" -v o="$o" -v h="$h" 'BEGIN { printf "%12.0f %12.0f %9.2fx %9.2fx", l, o, o / l, o / h }'
   }
-  echo
-  echo "lath vs base ($BASE_BIN), same rounds"
-  printf "%-34s %12s %12s %9s %9s\n" "" lath base "lath/base" "base/hyper"
-  printf "%-34s %s\n" "keep-alive requests/CPU-s" "$(base_report keepalive 3)"
-  printf "%-34s %s\n" "pipelined x16 requests/CPU-s" "$(base_report pipelined 3)"
-  printf "%-34s %12s %12s\n" "KiB RSS per idle connection ($IDLE)" "$LATH_IDLE" "$BASE_IDLE"
+  for name in "${NAMES[@]:2}"; do
+    echo
+    echo "$name (${BIN[$name]}) in the same rounds"
+    printf "%-34s %12s %12s %10s %10s\n" "" lath "$name" "$name/lath" "$name/hyper"
+    printf "%-34s %s\n" "keep-alive requests/CPU-s" "$(other_report "$name" keepalive 3)"
+    printf "%-34s %s\n" "pipelined x16 requests/CPU-s" "$(other_report "$name" pipelined 3)"
+    printf "%-34s %12s %12s\n" "KiB RSS per idle connection ($IDLE)" "$LATH_IDLE" "${IDLE_OF[$name]}"
+  done
 fi

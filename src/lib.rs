@@ -3,7 +3,8 @@
 //! An app is a plain async function of a request and a one-shot respond; a
 //! layer is a function from app to app. Under them sits [`codec`], a strict
 //! HTTP/1.1 state machine that knows bytes and rules but no sockets, and
-//! [`net`] drives it over TCP or in-memory pipes.
+//! [`net`] drives it over TCP (on async-std, smol or tokio) or in-memory
+//! pipes.
 //!
 //! # Contents
 //!
@@ -12,6 +13,14 @@
 //!   [`Body`], [`HttpError`], [`handler`], [`AppExt::wrap`].
 //! - [`net`] (`lath-net`): [`serve`], [`Server`], and the test [`Client`].
 //! - [`layers`] (`lath-layers`): [`Router`] and the layers around apps.
+//!
+//! # Features
+//!
+//! - `async-std` (default), `smol`, `tokio`: the runtime the server runs
+//!   on. With more than one, tokio wins, then smol; async-std is the
+//!   design's runtime but discontinued upstream (RUSTSEC-2025-0052).
+//! - `multipart` (default): multipart/form-data uploads.
+//! - `signed` (default): signed cookies and CSRF.
 //!
 //! ```
 //! use lath::{Client, Request, Respond};
