@@ -11,7 +11,8 @@
 # the same machine in the same run.
 #
 # Each server is pinned to core 0 and wrk to core 1; lath runs on one
-# thread (ASYNC_STD_THREAD_COUNT=1), hyper on a current-thread runtime. The
+# thread (`--workers 1`; ASYNC_STD_THREAD_COUNT=1 for builds from before
+# workers), hyper on a current-thread runtime. The
 # servers run alternately (A B A B ...). With 2 cores wrk saturates its own
 # core in keep-alive mode, so besides requests/s the script reports requests
 # per server CPU-second (utime+stime from /proc/PID/stat during the run).
@@ -67,9 +68,9 @@ port_of() { echo "${PORT[$1]}"; }
 
 start() { # name -> pid on stdout
   case $1 in
-    lath) ASYNC_STD_THREAD_COUNT=1 taskset -c 0 "$LATH_BIN" --quiet --port $LATH_PORT >/dev/null 2>&1 & ;;
+    lath) ASYNC_STD_THREAD_COUNT=1 taskset -c 0 "$LATH_BIN" --quiet --workers 1 --port $LATH_PORT >/dev/null 2>&1 & ;;
     hyper) PORT=$HYPER_PORT taskset -c 0 "$HYPER_BIN" >/dev/null 2>&1 & ;;
-    *) ASYNC_STD_THREAD_COUNT=1 taskset -c 0 "${BIN[$1]}" --quiet --port "${PORT[$1]}" >/dev/null 2>&1 & ;;
+    *) ASYNC_STD_THREAD_COUNT=1 taskset -c 0 "${BIN[$1]}" --quiet --workers 1 --port "${PORT[$1]}" >/dev/null 2>&1 & ;;
   esac
   local pid=$!
   PIDS+=("$pid")

@@ -34,6 +34,11 @@ async fn app(mut req: Request, respond: Respond) {
             Response::text("too late")
         }
         (_, "/big") => Response::bytes(vec![b'b'; 1 << 20]),
+        (_, "/worker") => Response::text(worker_name()),
+        (_, "/slow-worker") => {
+            async_std::task::sleep(Duration::from_millis(300)).await;
+            Response::text(worker_name())
+        }
         (_, "/busy") => {
             async_std::task::sleep(Duration::from_millis(700)).await;
             Response::text("Hello from /busy")
@@ -53,18 +58,32 @@ async fn app(mut req: Request, respond: Respond) {
 }
 
 /// Starts a server on a free port; returns its address and a stop handle.
-fn start(
-    config: Config,
-) -> (
+/// The thread serving this request.
+fn worker_name() -> String {
+    std::thread::current().name().unwrap_or("?").to_owned()
+}
+
+type Running = (
     SocketAddr,
     ShutdownHandle,
     async_std::task::JoinHandle<std::io::Result<()>>,
-) {
+);
+
+/// Starts a server with the default workers (one per core).
+fn start(config: Config) -> Running {
+    start_workers(config, None)
+}
+
+/// Starts a server on `workers` threads, or the default.
+fn start_workers(config: Config, workers: Option<usize>) -> Running {
     async_std::task::block_on(async {
-        let server = Server::bind("127.0.0.1:0")
+        let mut server = Server::bind("127.0.0.1:0")
             .await
             .unwrap()
             .with_config(config);
+        if let Some(n) = workers {
+            server = server.workers(n);
+        }
         let addr = server.local_addr().unwrap();
         let stop = server.shutdown_handle();
         let running = async_std::task::spawn(server.serve(app));
@@ -297,7 +316,8 @@ fn at_the_cap_the_longest_idle_connection_makes_room() {
     // nginx's "reusing connections": a new client is served at once.
     let mut config = Config::default();
     config.max_connections = 2;
-    let (addr, _stop, _running) = start(config);
+    // One worker: the whole cap in one place.
+    let (addr, _stop, _running) = start_workers(config, Some(1));
     let mut buf = [0u8; 256];
     let mut idle = Vec::new();
     for name in ["older", "newer"] {
@@ -335,7 +355,7 @@ fn at_the_cap_the_longest_idle_connection_makes_room() {
 fn at_the_cap_with_every_connection_busy_accepting_waits() {
     let mut config = Config::default();
     config.max_connections = 1;
-    let (addr, _stop, _running) = start(config);
+    let (addr, _stop, _running) = start_workers(config, Some(1));
     let mut first = TcpStream::connect(addr).unwrap();
     first
         .write_all(b"GET /busy HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -495,4 +515,46 @@ fn a_slow_reader_that_keeps_reading_is_never_cut_off() {
         std::thread::sleep(Duration::from_millis(25 * n as u64 / buf.len() as u64));
     }
     assert!(total > 3 << 20, "all three answers arrived: {total} bytes");
+}
+
+/// One request on a new connection; the answer's body.
+fn get_once(addr: SocketAddr, path: &str) -> String {
+    let mut conn = TcpStream::connect(addr).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    conn.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    answer.split("\r\n\r\n").nth(1).unwrap_or("").to_owned()
+}
+
+#[test]
+fn two_workers_both_serve_and_a_shutdown_drains_both() {
+    let (addr, stop, running) = start_workers(Config::default(), Some(2));
+    // The kernel spreads new connections over the two SO_REUSEPORT
+    // listeners: 40 connections all on one has odds of 2 in 2^40.
+    let seen: std::collections::HashSet<String> =
+        (0..40).map(|_| get_once(addr, "/worker")).collect();
+    assert_eq!(
+        seen,
+        ["lath-worker-0", "lath-worker-1"].map(String::from).into(),
+    );
+    // Requests in flight on both workers finish after the shutdown began.
+    let slow: Vec<_> = (0..16)
+        .map(|_| std::thread::spawn(move || get_once(addr, "/slow-worker")))
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    stop.shutdown();
+    let served: std::collections::HashSet<String> =
+        slow.into_iter().map(|t| t.join().unwrap()).collect();
+    assert_eq!(
+        served,
+        ["lath-worker-0", "lath-worker-1"].map(String::from).into(),
+        "every slow request answered, on both workers"
+    );
+    async_std::task::block_on(running).unwrap();
+    assert!(TcpStream::connect(addr).is_err(), "both listeners closed");
 }

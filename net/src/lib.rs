@@ -1,8 +1,9 @@
 //! Drives the lath codec over byte streams.
 //!
-//! - [`serve`] and [`Server`]: TCP on async-std, one task per connection,
-//!   with timeouts, a connection limit and graceful shutdown; [`run`] blocks
-//!   the calling thread on a server future.
+//! - [`serve`] and [`Server`]: TCP on async-std, smol or tokio (a cargo
+//!   feature each), on one worker thread per core, with timeouts, a
+//!   connection limit and graceful shutdown; [`run`] blocks the calling
+//!   thread on a server future.
 //! - [`serve_connection`]: any `AsyncRead + AsyncWrite` — TLS, Unix
 //!   sockets, in-memory pipes.
 //! - [`mem`]: an in-memory duplex pipe; [`Client`]: a test client that
@@ -16,9 +17,15 @@
 //! answer, and at `max_connections` the longest-idle connection makes room
 //! for a new client.
 //!
-//! The runtime appears in one private module only; everything else is
-//! written against the futures-io traits. Worker threads follow async-std's
-//! `ASYNC_STD_THREAD_COUNT` (all cores by default).
+//! The runtime appears in one private module per runtime only; everything
+//! else is written against the futures-io traits. [`Server::workers`] sets
+//! the threads (default `LATH_WORKERS`, else one per core).
+//!
+//! # Features
+//!
+//! `async-std` (default), `smol`, `tokio`: the runtime. With more than one
+//! enabled, tokio wins, then smol: a runtime named explicitly beats the
+//! default.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -31,6 +38,7 @@ mod conn;
 mod deadline;
 mod exchange;
 mod feed;
+mod listen;
 pub mod mem;
 mod rt;
 mod server;

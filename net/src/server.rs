@@ -1,18 +1,19 @@
 //! Listening on TCP: the `Server` builder and `serve`.
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
+use futures::channel::oneshot;
 use futures::future::{self, poll_fn, BoxFuture, Either, FutureExt};
 use futures::stream::{FuturesUnordered, StreamExt};
 use lath_app::App;
 
 use crate::admit::Slots;
 use crate::shutdown::{self, Shutdown, ShutdownHandle};
-use crate::{conn, rt, Config};
+use crate::{conn, listen, rt, Config};
 
 /// Serves `app` on `addr` with default settings until the process ends.
 ///
@@ -31,9 +32,9 @@ pub async fn serve(addr: &str, app: impl App) -> io::Result<()> {
 
 /// Runs a server future (or any future) to completion on this thread.
 ///
-/// The thread waits on the I/O reactor itself, so with one worker thread
-/// (`ASYNC_STD_THREAD_COUNT=1`), where connections are driven inside
-/// [`Server::serve`], a request never costs a wake-up across threads.
+/// The thread waits on the I/O reactor itself, so with one worker, where
+/// connections are driven inside [`Server::serve`], a request never costs
+/// a wake-up across threads.
 ///
 /// ```no_run
 /// use lath_app::{Request, Respond};
@@ -65,8 +66,9 @@ pub fn run<F: std::future::Future>(future: F) -> F::Output {
 /// ```
 #[derive(Debug)]
 pub struct Server {
-    listener: rt::TcpListener,
+    listener: std::net::TcpListener,
     config: Config,
+    workers: usize,
     handle: ShutdownHandle,
     shutdown: Shutdown,
 }
@@ -74,11 +76,16 @@ pub struct Server {
 impl Server {
     /// Binds `addr` (`127.0.0.1:0` picks a free port).
     pub async fn bind(addr: &str) -> io::Result<Server> {
-        let listener = rt::TcpListener::bind(addr).await?;
+        let addr = addr
+            .to_socket_addrs()?
+            .next()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind"))?;
+        let listener = listen::bind(addr)?;
         let (handle, shutdown) = shutdown::channel();
         Ok(Server {
             listener,
             config: Config::default(),
+            workers: default_workers(),
             handle,
             shutdown,
         })
@@ -87,6 +94,34 @@ impl Server {
     /// Uses these settings.
     pub fn with_config(mut self, config: Config) -> Server {
         self.config = config;
+        self
+    }
+
+    /// Serves on `n` threads (default: `LATH_WORKERS`, else one per core),
+    /// each with its own single-threaded executor and, on Linux, its own
+    /// `SO_REUSEPORT` listener on the same address (elsewhere they share
+    /// one). A connection stays on the thread that accepted it; each
+    /// worker takes an equal share of `max_connections` and makes room
+    /// among its own idle connections.
+    ///
+    /// With one worker, [`serve`](Server::serve) drives every connection
+    /// inside its own future, on the caller's thread.
+    ///
+    /// ```
+    /// use lath_app::{Request, Respond};
+    /// use lath_net::Server;
+    /// # async_std::task::block_on(async {
+    /// let server = Server::bind("127.0.0.1:0").await.unwrap().workers(2);
+    /// let stop = server.shutdown_handle();
+    /// let running = async_std::task::spawn(server.serve(|_req: Request, respond: Respond| async move {
+    ///     respond.send("hi");
+    /// }));
+    /// stop.shutdown();
+    /// running.await.unwrap();
+    /// # });
+    /// ```
+    pub fn workers(mut self, n: usize) -> Server {
+        self.workers = n.max(1);
         self
     }
 
@@ -104,98 +139,150 @@ impl Server {
     /// connections close at once, requests in flight finish within
     /// `shutdown_timeout`, and then this returns.
     ///
-    /// Each connection is its own task on the runtime's worker threads.
-    /// With one worker thread (`ASYNC_STD_THREAD_COUNT=1`) connections are
-    /// driven inside this future instead, on the thread that waits for I/O,
-    /// so no wake-up ever crosses threads.
+    /// With one worker, connections are driven inside this future, so no
+    /// wake-up crosses threads; with more, each worker thread serves its
+    /// own listener and this future waits for all of them.
     pub async fn serve(self, app: impl App) -> io::Result<()> {
         let Server {
             listener,
             config,
+            workers,
             handle: _handle,
             shutdown,
         } = self;
         let app: Arc<dyn App> = Arc::new(app);
-        let config = Arc::new(config);
-        let local = rt::worker_threads() == 1;
-        let max = config.max_connections.max(1);
-        let (force, forced) = shutdown::channel();
-        let mut connections: FuturesUnordered<BoxFuture<'static, ()>> = FuturesUnordered::new();
-        let mut incoming = rt::connections(&listener);
-        let mut stop = {
-            let shutdown = shutdown.clone();
-            async move { shutdown.wait().await }.boxed()
-        };
-        let mut paused: Option<BoxFuture<'static, ()>> = None;
-        let mut slots = Slots::default();
-        loop {
-            let step = poll_fn(|cx| {
-                while let Poll::Ready(Some(())) = connections.poll_next_unpin(cx) {}
-                if stop.poll_unpin(cx).is_ready() {
-                    return Poll::Ready(None);
-                }
-                if let Some(pause) = paused.as_mut() {
-                    if pause.poll_unpin(cx).is_pending() {
-                        return Poll::Pending;
-                    }
-                    paused = None;
-                }
-                // At the cap with every connection busy, accept nothing
-                // until one closes (or goes idle).
-                if connections.len() >= max && slots.poll_idle(cx).is_pending() {
+        if workers == 1 {
+            let listener = rt::listener(listener)?;
+            return accept_loop(listener, app, Arc::new(config), shutdown).await;
+        }
+        // Each worker takes an equal share of the connection cap.
+        let mut share = config.clone();
+        share.max_connections = config.max_connections.div_ceil(workers).max(1);
+        let share = Arc::new(share);
+        let addr = listener.local_addr()?;
+        let mut listeners = vec![listener];
+        for _ in 1..workers {
+            listeners.push(listen::another(&listeners[0], addr)?);
+        }
+        let mut finished = Vec::with_capacity(workers);
+        for (i, listener) in listeners.into_iter().enumerate() {
+            let (done, finish) = oneshot::channel();
+            let (app, config, shutdown) = (app.clone(), share.clone(), shutdown.clone());
+            std::thread::Builder::new()
+                .name(format!("lath-worker-{i}"))
+                .spawn(move || {
+                    let served = rt::block_on_reactor(async move {
+                        let listener = rt::listener(listener)?;
+                        accept_loop(listener, app, config, shutdown).await
+                    });
+                    let _ = done.send(served);
+                })?;
+            finished.push(finish);
+        }
+        let mut result = Ok(());
+        for finish in finished {
+            match finish.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => result = Err(e),
+                Err(_) => result = Err(io::Error::other("a worker thread panicked")),
+            }
+        }
+        result
+    }
+}
+
+/// Workers by default: `LATH_WORKERS`, else one per core.
+fn default_workers() -> usize {
+    std::env::var("LATH_WORKERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1)
+}
+
+/// Accepts on `listener` and drives every connection inside this future
+/// until a shutdown completes.
+async fn accept_loop(
+    listener: rt::TcpListener,
+    app: Arc<dyn App>,
+    config: Arc<Config>,
+    shutdown: Shutdown,
+) -> io::Result<()> {
+    let max = config.max_connections.max(1);
+    let (force, forced) = shutdown::channel();
+    let mut connections: FuturesUnordered<BoxFuture<'static, ()>> = FuturesUnordered::new();
+    let mut incoming = rt::connections(&listener);
+    let mut stop = {
+        let shutdown = shutdown.clone();
+        async move { shutdown.wait().await }.boxed()
+    };
+    let mut paused: Option<BoxFuture<'static, ()>> = None;
+    let mut slots = Slots::default();
+    loop {
+        let step = poll_fn(|cx| {
+            while let Poll::Ready(Some(())) = connections.poll_next_unpin(cx) {}
+            if stop.poll_unpin(cx).is_ready() {
+                return Poll::Ready(None);
+            }
+            if let Some(pause) = paused.as_mut() {
+                if pause.poll_unpin(cx).is_pending() {
                     return Poll::Pending;
                 }
-                incoming.poll_next_unpin(cx).map(Some)
-            })
-            .await;
-            let (stream, peer) = match step {
-                None | Some(None) => break,
-                Some(Some(Ok(accepted))) => accepted,
-                Some(Some(Err(e))) => {
-                    if is_resource_exhausted(&e) {
-                        // Out of file descriptors or memory: pause accepting
-                        // for a moment while connections close; never crash.
-                        paused = Some(rt::sleep(Duration::from_millis(50)));
-                    }
-                    continue;
-                }
-            };
-            if connections.len() >= max {
-                // Make room as nginx does: close the longest-idle
-                // keep-alive connection, so the new client is served now.
-                slots.evict_longest_idle();
+                paused = None;
             }
-            let slot = slots.add(connections.len());
-            let serving = conn::drive(
-                stream,
-                app.clone(),
-                config.clone(),
-                peer,
-                shutdown.clone(),
-                Some(slot),
-            );
-            let forced = forced.clone();
-            let connection = async move {
+            // At the cap with every connection busy, accept nothing until
+            // one closes (or goes idle).
+            if connections.len() >= max && slots.poll_idle(cx).is_pending() {
+                return Poll::Pending;
+            }
+            incoming.poll_next_unpin(cx).map(Some)
+        })
+        .await;
+        let (stream, peer) = match step {
+            None | Some(None) => break,
+            Some(Some(Ok(accepted))) => accepted,
+            Some(Some(Err(e))) => {
+                if is_resource_exhausted(&e) {
+                    // Out of file descriptors or memory: pause accepting
+                    // for a moment while connections close; never crash.
+                    paused = Some(rt::sleep(Duration::from_millis(50)));
+                }
+                continue;
+            }
+        };
+        if connections.len() >= max {
+            // Make room as nginx does: close the longest-idle keep-alive
+            // connection, so the new client is served now.
+            slots.evict_longest_idle();
+        }
+        let slot = slots.add(connections.len());
+        let serving = conn::drive(
+            stream,
+            app.clone(),
+            config.clone(),
+            peer,
+            shutdown.clone(),
+            Some(slot),
+        );
+        let forced = forced.clone();
+        connections.push(
+            async move {
                 let _ = future::select(serving.boxed(), async move { forced.wait().await }.boxed())
                     .await;
-            };
-            connections.push(if local {
-                connection.boxed()
-            } else {
-                rt::spawn_joined(connection)
-            });
-        }
-        drop(incoming);
-        drop(listener);
-        let drained = async { while connections.next().await.is_some() {} };
-        let deadline = rt::sleep(config.shutdown_timeout);
-        if let Either::Left(((), drained)) = future::select(deadline, drained.boxed()).await {
-            // Past the deadline: close what is left.
-            force.shutdown();
-            drained.await;
-        }
-        Ok(())
+            }
+            .boxed(),
+        );
     }
+    drop(incoming);
+    drop(listener);
+    let drained = async { while connections.next().await.is_some() {} };
+    let deadline = rt::sleep(config.shutdown_timeout);
+    if let Either::Left(((), drained)) = future::select(deadline, drained.boxed()).await {
+        // Past the deadline: close what is left.
+        force.shutdown();
+        drained.await;
+    }
+    Ok(())
 }
 
 fn is_resource_exhausted(e: &io::Error) -> bool {

@@ -4,9 +4,10 @@
 //!
 //! One module per runtime, each behind a cargo feature: `async-std` (on by
 //! default, the design's runtime; discontinued upstream, RUSTSEC-2025-0052),
-//! `smol` and `tokio`. Each module offers the same items: `TcpListener`
-//! (`bind`, `local_addr`), `connections`, `TcpStream`, `sleep`, `spawn`,
-//! `spawn_joined`, `worker_threads`, `block_on` and `block_on_reactor`.
+//! `smol` and `tokio`. Each module offers the same items: `TcpListener`,
+//! `listener` (from a bound std listener),
+//! `connections`, `TcpStream`, `sleep`, `spawn`, `block_on` and
+//! `block_on_reactor`.
 //!
 //! With more than one enabled, a runtime named explicitly beats the
 //! default: `tokio`, then `smol`, then `async-std`.
@@ -93,13 +94,4 @@ pub(crate) fn not_connected_is_closed(shutdown: io::Result<()>) -> io::Result<()
         Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
         done => done,
     }
-}
-
-/// Worker threads from an environment variable, else one per core.
-#[allow(dead_code)] // not every runtime module needs it
-pub(crate) fn threads_from_env(var: &str) -> usize {
-    std::env::var(var)
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }

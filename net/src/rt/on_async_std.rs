@@ -13,6 +13,11 @@ use super::{HalfClose, ShutdownWrite};
 
 pub(crate) use async_std::net::TcpListener;
 
+/// A listener from a bound, non-blocking std one.
+pub(crate) fn listener(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+    Ok(TcpListener::from(listener))
+}
+
 /// An accepted TCP connection.
 pub(crate) type TcpStream = HalfClose<async_std::net::TcpStream>;
 
@@ -48,20 +53,6 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     async_std::task::spawn(future);
-}
-
-/// Runs `future` as its own task; the returned future ends with it.
-pub(crate) fn spawn_joined<F>(future: F) -> BoxFuture<'static, ()>
-where
-    F: Future<Output = ()> + Send + 'static,
-{
-    async_std::task::spawn(future).boxed()
-}
-
-/// Worker threads the runtime runs: `ASYNC_STD_THREAD_COUNT`, else one
-/// per core (async-std's own rule).
-pub(crate) fn worker_threads() -> usize {
-    super::threads_from_env("ASYNC_STD_THREAD_COUNT")
 }
 
 /// Runs `future` to completion on the current thread, driving the runtime.

@@ -12,6 +12,11 @@ use super::{HalfClose, ShutdownWrite};
 
 pub(crate) use smol::net::TcpListener;
 
+/// A listener from a bound, non-blocking std one.
+pub(crate) fn listener(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+    TcpListener::try_from(listener)
+}
+
 /// An accepted TCP connection.
 pub(crate) type TcpStream = HalfClose<smol::net::TcpStream>;
 
@@ -47,23 +52,6 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     smol::spawn(future).detach();
-}
-
-/// Runs `future` as its own task; the returned future ends with it.
-pub(crate) fn spawn_joined<F>(future: F) -> BoxFuture<'static, ()>
-where
-    F: Future<Output = ()> + Send + 'static,
-{
-    smol::spawn(future).boxed()
-}
-
-/// Worker threads of smol's global executor: `SMOL_THREADS`, else one
-/// (smol's own rule).
-pub(crate) fn worker_threads() -> usize {
-    std::env::var("SMOL_THREADS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(1)
 }
 
 /// Runs `future` to completion on the current thread.

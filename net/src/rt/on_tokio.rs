@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use futures::{AsyncRead, AsyncWrite, FutureExt};
-use tokio::runtime::{Handle, Runtime, RuntimeFlavor};
+use tokio::runtime::{Handle, Runtime};
 
 /// The runtime of callers outside any tokio runtime.
 fn fallback() -> &'static Runtime {
@@ -39,20 +39,14 @@ pub(crate) struct TcpListener {
     runtime: Handle,
 }
 
-impl TcpListener {
-    pub(crate) async fn bind(addr: &str) -> io::Result<TcpListener> {
-        let listener = std::net::TcpListener::bind(addr)?;
-        listener.set_nonblocking(true)?;
-        let runtime = handle();
-        let _entered = runtime.enter();
-        let inner = tokio::net::TcpListener::from_std(listener)?;
-        drop(_entered);
-        Ok(TcpListener { inner, runtime })
-    }
-
-    pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.local_addr()
-    }
+/// A listener from a bound, non-blocking std one, registered with the
+/// caller's runtime (a worker's own, under `lath::net::run`).
+pub(crate) fn listener(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+    let runtime = handle();
+    let entered = runtime.enter();
+    let inner = tokio::net::TcpListener::from_std(listener)?;
+    drop(entered);
+    Ok(TcpListener { inner, runtime })
 }
 
 /// The connections `listener` accepts, each with `TCP_NODELAY` set, and
@@ -137,28 +131,6 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     handle().spawn(future);
-}
-
-/// Runs `future` as its own task; the returned future ends with it.
-pub(crate) fn spawn_joined<F>(future: F) -> BoxFuture<'static, ()>
-where
-    F: Future<Output = ()> + Send + 'static,
-{
-    let task = handle().spawn(future);
-    async move {
-        let _ = task.await;
-    }
-    .boxed()
-}
-
-/// Worker threads of the caller's runtime: one on a current-thread
-/// runtime (as `lath::net::run` starts), else its worker count.
-pub(crate) fn worker_threads() -> usize {
-    match Handle::try_current() {
-        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::CurrentThread => 1,
-        Ok(handle) => handle.metrics().num_workers(),
-        Err(_) => fallback().handle().metrics().num_workers(),
-    }
 }
 
 /// Runs `future` to completion on the current thread, from outside any
