@@ -10,7 +10,8 @@
 //!
 //! - [`App`], [`AppExt::wrap`], [`handler`]: apps and layering.
 //! - [`Request`], [`Response`], [`Body`]: the messages.
-//! - [`Respond`]: the way out; [`HttpError`]: errors as values.
+//! - [`Respond`]: the way out ([`ResponseSlot`] for drivers that reuse
+//!   one per connection); [`HttpError`]: errors as values.
 //! - [`Extensions`]: typed values layers attach to requests.
 //! - [`Upgraded`]: the raw connection after `101 Switching Protocols`.
 //!
@@ -41,7 +42,7 @@ pub use body::{Body, BodyError, BodySender};
 pub use error::HttpError;
 pub use extensions::{Extensions, Params};
 pub use request::{Request, RequestBuilder};
-pub use respond::{Respond, Responded};
+pub use respond::{Respond, Responded, ResponseSlot};
 pub use response::{OnUpgrade, Response};
 pub use upgrade::{Io, Upgraded};
 

@@ -3,7 +3,8 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
 
 use futures::channel::oneshot;
 use lath_codec::Status;
@@ -11,6 +12,14 @@ use lath_codec::Status;
 use crate::Response;
 
 type Callback = Box<dyn FnOnce(Response) + Send>;
+
+/// Where a [`Respond`] sends.
+enum Way {
+    /// A function of the response (layers, channels).
+    Callback(Callback),
+    /// A slot its driver owns and reuses, request after request.
+    Slot(Arc<ResponseSlot>),
+}
 
 /// Sends the response for one request, once.
 ///
@@ -29,14 +38,14 @@ type Callback = Box<dyn FnOnce(Response) + Send>;
 /// assert_eq!(res.headers().get_str("x-seen"), Some("yes"));
 /// ```
 pub struct Respond {
-    callback: Option<Callback>,
+    way: Option<Way>,
 }
 
 impl Respond {
     /// A `Respond` that hands the response to `callback`.
     pub fn new(callback: impl FnOnce(Response) + Send + 'static) -> Respond {
         Respond {
-            callback: Some(Box::new(callback)),
+            way: Some(Way::Callback(Box::new(callback))),
         }
     }
 
@@ -52,20 +61,105 @@ impl Respond {
 
     /// Sends the response.
     pub fn send(mut self, response: impl Into<Response>) {
-        if let Some(callback) = self.callback.take() {
-            callback(response.into());
+        if let Some(way) = self.way.take() {
+            way.send(response.into());
         }
     }
 
     /// A `Respond` that passes every response through `f` first — also
     /// the 500 of a `Respond` dropped unsent.
     pub fn map(mut self, f: impl FnOnce(Response) -> Response + Send + 'static) -> Respond {
-        let inner = self.callback.take();
+        let inner = self.way.take();
         Respond::new(move |res| {
             if let Some(inner) = inner {
-                inner(f(res));
+                inner.send(f(res));
             }
         })
+    }
+}
+
+impl Way {
+    fn send(self, response: Response) {
+        match self {
+            Way::Callback(callback) => callback(response),
+            Way::Slot(slot) => slot.put(response),
+        }
+    }
+}
+
+/// A place for one response at a time, owned by a driver and reused for
+/// every request on a connection: a [`Respond`] made from it costs no
+/// allocation, where [`Respond::channel`] allocates a channel and a
+/// callback per request.
+///
+/// The driver must take each response (or see its `Respond` dropped,
+/// which puts a 500) before it hands out the next `Respond`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::task::{Context, Poll};
+/// use lath_app::ResponseSlot;
+///
+/// let slot = Arc::new(ResponseSlot::default());
+/// let waker = futures::task::noop_waker();
+/// let mut cx = Context::from_waker(&waker);
+/// for body in ["first", "second"] {
+///     let respond = slot.respond();
+///     assert!(slot.poll_take(&mut cx).is_pending());
+///     respond.send(body);
+///     let Poll::Ready(res) = slot.poll_take(&mut cx) else { panic!() };
+///     assert_eq!(res.status().code(), 200);
+/// }
+/// ```
+#[derive(Debug, Default)]
+pub struct ResponseSlot {
+    state: Mutex<SlotState>,
+}
+
+#[derive(Debug, Default)]
+struct SlotState {
+    response: Option<Response>,
+    waker: Option<Waker>,
+}
+
+impl ResponseSlot {
+    /// A `Respond` that puts its response here.
+    pub fn respond(self: &Arc<Self>) -> Respond {
+        Respond {
+            way: Some(Way::Slot(self.clone())),
+        }
+    }
+
+    /// The response, once sent.
+    pub fn poll_take(&self, cx: &mut Context<'_>) -> Poll<Response> {
+        let mut state = self.lock();
+        match state.response.take() {
+            Some(response) => Poll::Ready(response),
+            None => {
+                match &state.waker {
+                    Some(waker) if waker.will_wake(cx.waker()) => {}
+                    _ => state.waker = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+        }
+    }
+
+    fn put(&self, response: Response) {
+        let waker = {
+            let mut state = self.lock();
+            state.response = Some(response);
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, SlotState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -79,8 +173,8 @@ fn unanswered() -> Response {
 
 impl Drop for Respond {
     fn drop(&mut self) {
-        if let Some(callback) = self.callback.take() {
-            callback(unanswered());
+        if let Some(way) = self.way.take() {
+            way.send(unanswered());
         }
     }
 }
@@ -88,7 +182,7 @@ impl Drop for Respond {
 impl fmt::Debug for Respond {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Respond")
-            .field("sent", &self.callback.is_none())
+            .field("sent", &self.way.is_none())
             .finish()
     }
 }

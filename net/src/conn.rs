@@ -18,7 +18,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
 use futures::future::{poll_fn, BoxFuture, FutureExt};
-use lath_app::{App, Io, Request, Respond, Upgraded};
+use lath_app::{App, Io, Request, ResponseSlot, Upgraded};
 use lath_codec::{ProtocolError, RequestHead, ServerConn, ServerEvent};
 
 use crate::admit::Slot;
@@ -226,6 +226,8 @@ pub(crate) async fn drive<IO: Io>(
         let shutdown = shutdown.clone();
         async move { shutdown.wait().await }.boxed()
     };
+    // One place for the response, reused by every request.
+    let responded = Arc::new(ResponseSlot::default());
     let mut served = 0usize;
     loop {
         let head = match next_head(&mut wire, &mut stop, slot.as_deref()).await {
@@ -243,12 +245,11 @@ pub(crate) async fn drive<IO: Io>(
         let (body, feed) = Feed::body(head.body_size());
         let mut req = Request::new(head, body);
         req.set_peer_addr(peer);
-        let (respond, responded) = Respond::channel();
         // Through `dyn App` directly: one boxed future per request.
-        let run = AssertUnwindSafe((*app).call(req, respond)).catch_unwind();
+        let run = AssertUnwindSafe((*app).call(req, responded.respond())).catch_unwind();
         // A failed write (the client went away or stopped reading) drops
         // the app and its body with the exchange.
-        match Exchange::new(&mut wire, run, responded, feed, &shutdown).await? {
+        match Exchange::new(&mut wire, run, &responded, feed, &shutdown).await? {
             Ended::Open => {}
             Ended::Close => break,
             Ended::Upgraded(buffered, then) => {

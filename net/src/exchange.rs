@@ -17,7 +17,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use futures::{FutureExt, StreamExt};
-use lath_app::{Body, BodyError, Io, OnUpgrade, Responded};
+use lath_app::{Body, BodyError, Io, OnUpgrade, ResponseSlot};
 use lath_codec::{HeadWritten, ResponseHead, ServerEvent};
 
 use crate::conn::Wire;
@@ -40,7 +40,7 @@ pub(crate) enum Ended {
 
 /// Where the response is.
 enum Out {
-    Awaiting(Responded),
+    Awaiting,
     Streaming {
         body: Body,
         /// The result of the body's first poll, taken before the head.
@@ -60,6 +60,8 @@ pub(crate) struct Exchange<'a, IO, F> {
     app: Option<Run<F>>,
     panicked: bool,
     out: Out,
+    /// Where the app's `Respond` puts the response.
+    responded: &'a ResponseSlot,
     feed: Option<Arc<Feed>>,
     clock: BodyClock,
     shutdown: &'a Shutdown,
@@ -72,7 +74,7 @@ where
     pub(crate) fn new(
         wire: &'a mut Wire<IO>,
         app: Run<F>,
-        responded: Responded,
+        responded: &'a ResponseSlot,
         feed: Option<Arc<Feed>>,
         shutdown: &'a Shutdown,
     ) -> Self {
@@ -80,7 +82,8 @@ where
             wire,
             app: Some(app),
             panicked: false,
-            out: Out::Awaiting(responded),
+            out: Out::Awaiting,
+            responded,
             feed,
             clock: BodyClock::default(),
             shutdown,
@@ -92,8 +95,8 @@ where
         let mut moved = false;
         loop {
             match &mut self.out {
-                Out::Awaiting(responded) => {
-                    let Poll::Ready(mut res) = responded.poll_unpin(cx) else {
+                Out::Awaiting => {
+                    let Poll::Ready(mut res) = self.responded.poll_take(cx) else {
                         return Ok(moved);
                     };
                     moved = true;
