@@ -5,6 +5,7 @@ use std::fmt;
 
 use bytes::Bytes;
 
+use crate::few::Few;
 use crate::grammar::list_elements;
 
 /// Where a parsed field's name and value lie within the head's bytes.
@@ -25,13 +26,19 @@ impl Span {
     }
 }
 
+/// Parsed fields kept inline: a head with more allocates once.
+const INLINE_PARSED: usize = 8;
+
+/// Fields given by callers kept inline (a response's `Content-Type`).
+const INLINE_GIVEN: usize = 1;
+
 /// The spans of parsed fields, in order.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct SpanList(Vec<Span>);
+pub(crate) struct SpanList(Few<Span, INLINE_PARSED>);
 
 impl SpanList {
     pub(crate) fn with_capacity(n: usize) -> SpanList {
-        SpanList(Vec::with_capacity(n))
+        SpanList(Few::with_capacity(n))
     }
 
     pub(crate) fn push(&mut self, span: Span) {
@@ -69,7 +76,7 @@ impl SpanList {
 pub struct Headers {
     source: Bytes,
     parsed: SpanList,
-    given: Vec<(Bytes, Bytes)>,
+    given: Few<(Bytes, Bytes), INLINE_GIVEN>,
 }
 
 impl Headers {
@@ -81,7 +88,7 @@ impl Headers {
     /// An empty list with room for `n` fields.
     pub fn with_capacity(n: usize) -> Headers {
         Headers {
-            given: Vec::with_capacity(n),
+            given: Few::with_capacity(n),
             ..Headers::default()
         }
     }
@@ -91,7 +98,7 @@ impl Headers {
         Headers {
             source,
             parsed,
-            given: Vec::new(),
+            given: Few::default(),
         }
     }
 

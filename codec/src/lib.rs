@@ -52,6 +52,7 @@ mod config;
 mod decode;
 mod encode;
 mod error;
+mod few;
 mod fields;
 mod framing;
 mod grammar;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
-use futures::future::{poll_fn, BoxFuture, FutureExt};
+use futures::future::{poll_fn, BoxFuture, CatchUnwind, FutureExt};
 use lath_app::{App, Io, Request, ResponseSlot, Upgraded};
 use lath_codec::{ProtocolError, RequestHead, ServerConn, ServerEvent};
 
@@ -230,8 +230,8 @@ pub(crate) async fn drive<IO: Io>(
     let responded = Arc::new(ResponseSlot::default());
     let mut served = 0usize;
     loop {
-        let head = match next_head(&mut wire, &mut stop, slot.as_deref()).await {
-            Ok(Some(head)) => head,
+        let (run, feed) = match next_head(&mut wire, &mut stop, slot.as_deref()).await {
+            Ok(Some(head)) => start(&*app, head, peer, &responded),
             Ok(None) => break,
             Err(e) => return Err(e),
         };
@@ -242,11 +242,6 @@ pub(crate) async fn drive<IO: Io>(
         if last || shutdown.is_triggered() {
             wire.codec.close_after_response();
         }
-        let (body, feed) = Feed::body(head.body_size());
-        let mut req = Request::new(head, body);
-        req.set_peer_addr(peer);
-        // Through `dyn App` directly: one boxed future per request.
-        let run = AssertUnwindSafe((*app).call(req, responded.respond())).catch_unwind();
         // A failed write (the client went away or stopped reading) drops
         // the app and its body with the exchange.
         match Exchange::new(&mut wire, run, &responded, feed, &shutdown).await? {
@@ -262,6 +257,26 @@ pub(crate) async fn drive<IO: Io>(
         }
     }
     wire.finish().await
+}
+
+/// The app's future for one request, and the feed of its body. Apart from
+/// `drive`, so the request is built on the stack and never takes room in
+/// the connection's future.
+fn start<'a>(
+    app: &'a dyn App,
+    head: RequestHead,
+    peer: Option<SocketAddr>,
+    responded: &Arc<ResponseSlot>,
+) -> (
+    CatchUnwind<AssertUnwindSafe<BoxFuture<'a, ()>>>,
+    Option<Arc<Feed>>,
+) {
+    let (body, feed) = Feed::body(head.body_size());
+    let mut req = Request::new(head, body);
+    req.set_peer_addr(peer);
+    // Through `dyn App` directly: one boxed future per request.
+    let run = AssertUnwindSafe(app.call(req, responded.respond())).catch_unwind();
+    (run, feed)
 }
 
 /// What ended a wait for bytes.
