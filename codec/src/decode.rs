@@ -8,9 +8,6 @@ use crate::fields::{read_trailers, Scanner};
 use crate::{Headers, Limits, ProtocolError};
 
 /// One step of body decoding.
-// A transient value, matched as soon as it is returned: boxing the
-// trailers would cost an allocation at the end of every body.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(crate) enum Decoded {
     Data(Bytes),

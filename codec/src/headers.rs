@@ -5,7 +5,6 @@ use std::fmt;
 
 use bytes::Bytes;
 
-use crate::few::Few;
 use crate::grammar::list_elements;
 
 /// Where a parsed field's name and value lie within the head's bytes.
@@ -26,19 +25,13 @@ impl Span {
     }
 }
 
-/// Parsed fields kept inline: a head with more allocates once.
-const INLINE_PARSED: usize = 8;
-
-/// Fields given by callers kept inline (a response's `Content-Type`).
-const INLINE_GIVEN: usize = 1;
-
 /// The spans of parsed fields, in order.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct SpanList(Few<Span, INLINE_PARSED>);
+pub(crate) struct SpanList(Vec<Span>);
 
 impl SpanList {
     pub(crate) fn with_capacity(n: usize) -> SpanList {
-        SpanList(Few::with_capacity(n))
+        SpanList(Vec::with_capacity(n))
     }
 
     pub(crate) fn push(&mut self, span: Span) {
@@ -76,7 +69,7 @@ impl SpanList {
 pub struct Headers {
     source: Bytes,
     parsed: SpanList,
-    given: Few<(Bytes, Bytes), INLINE_GIVEN>,
+    given: Vec<(Bytes, Bytes)>,
 }
 
 impl Headers {
@@ -88,7 +81,7 @@ impl Headers {
     /// An empty list with room for `n` fields.
     pub fn with_capacity(n: usize) -> Headers {
         Headers {
-            given: Few::with_capacity(n),
+            given: Vec::with_capacity(n),
             ..Headers::default()
         }
     }
@@ -98,7 +91,7 @@ impl Headers {
         Headers {
             source,
             parsed,
-            given: Few::default(),
+            given: Vec::new(),
         }
     }
 

@@ -52,7 +52,6 @@ mod config;
 mod decode;
 mod encode;
 mod error;
-mod few;
 mod fields;
 mod framing;
 mod grammar;
