@@ -87,6 +87,42 @@ impl<S: AsyncWrite + ShutdownWrite + Unpin> AsyncWrite for HalfClose<S> {
     }
 }
 
+/// `TcpStream` and `connections` for a runtime whose TCP types already
+/// speak futures-io (async-std, smol): the stream wrapped to half-close,
+/// each accepted with `TCP_NODELAY` and its peer's address.
+#[allow(unused_macros)] // not every runtime module needs it
+macro_rules! futures_io_tcp {
+    ($listener:ty, $stream:ty) => {
+        /// An accepted TCP connection.
+        pub(crate) type TcpStream = $crate::rt::HalfClose<$stream>;
+
+        impl $crate::rt::ShutdownWrite for $stream {
+            fn shutdown_write(&self) -> std::io::Result<()> {
+                self.shutdown(std::net::Shutdown::Write)
+            }
+        }
+
+        /// The connections `listener` accepts, each with `TCP_NODELAY`
+        /// set, and its peer's address.
+        pub(crate) fn connections(
+            listener: &$listener,
+        ) -> impl futures::Stream<Item = std::io::Result<(TcpStream, Option<std::net::SocketAddr>)>>
+               + Unpin
+               + '_ {
+            use futures::StreamExt;
+            listener.incoming().map(|accepted| {
+                accepted.map(|stream| {
+                    let _ = stream.set_nodelay(true);
+                    let peer = stream.peer_addr().ok();
+                    ($crate::rt::HalfClose(stream), peer)
+                })
+            })
+        }
+    };
+}
+#[allow(unused_imports)] // not every runtime module needs it
+pub(crate) use futures_io_tcp;
+
 /// The peer is gone already: closed is closed.
 #[allow(dead_code)] // not every runtime module needs it
 pub(crate) fn not_connected_is_closed(shutdown: io::Result<()>) -> io::Result<()> {

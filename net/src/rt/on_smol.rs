@@ -2,13 +2,10 @@
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use futures::FutureExt;
-
-use super::{HalfClose, ShutdownWrite};
 
 pub(crate) use smol::net::TcpListener;
 
@@ -17,29 +14,7 @@ pub(crate) fn listener(listener: std::net::TcpListener) -> io::Result<TcpListene
     TcpListener::try_from(listener)
 }
 
-/// An accepted TCP connection.
-pub(crate) type TcpStream = HalfClose<smol::net::TcpStream>;
-
-impl ShutdownWrite for smol::net::TcpStream {
-    fn shutdown_write(&self) -> io::Result<()> {
-        self.shutdown(std::net::Shutdown::Write)
-    }
-}
-
-/// The connections `listener` accepts, each with `TCP_NODELAY` set, and
-/// its peer's address.
-pub(crate) fn connections(
-    listener: &TcpListener,
-) -> impl futures::Stream<Item = io::Result<(TcpStream, Option<SocketAddr>)>> + Unpin + '_ {
-    use futures::StreamExt;
-    listener.incoming().map(|accepted| {
-        accepted.map(|stream| {
-            let _ = stream.set_nodelay(true);
-            let peer = stream.peer_addr().ok();
-            (HalfClose(stream), peer)
-        })
-    })
-}
+super::futures_io_tcp!(smol::net::TcpListener, smol::net::TcpStream);
 
 /// A timer that fires after `duration`.
 pub(crate) fn sleep(duration: Duration) -> BoxFuture<'static, ()> {
