@@ -3,7 +3,12 @@
 # RSS per idle connection. Source it after setting:
 #   CMD[name]   the command that starts server `name` on "$PORT"
 #   PORT[name]  its port
-# and ROUNDS, SECONDS_PER_RUN, CONNECTIONS, IDLE.
+# ROUNDS, SECONDS_PER_RUN, CONNECTIONS and IDLE may come from the
+# environment; these are the defaults.
+ROUNDS=${ROUNDS:-5}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
+CONNECTIONS=${CONNECTIONS:-64}
+IDLE=${IDLE:-5000}
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 command -v taskset >/dev/null || { apt-get update -qq && apt-get install -y -qq util-linux; }

@@ -13,10 +13,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ROUNDS=${ROUNDS:-5}
-SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
-CONNECTIONS=${CONNECTIONS:-64}
-IDLE=${IDLE:-5000}
 RUNTIMES=(async-std smol tokio)
 BUILT=$(mktemp -d)
 
