@@ -187,43 +187,37 @@ mod tests {
         ..GET11
     };
 
-    fn framed(encoder: Encoder, keep_alive: bool) -> Decision {
-        Decision::Final(Framing {
+    /// A body framed by `encoder` on a connection that stays open, with
+    /// nothing added or dropped; rows change what differs.
+    const fn framed(encoder: Encoder) -> Framing {
+        Framing {
             encoder,
             auto_length: None,
             auto_chunked: false,
             strip_framing: false,
-            keep_alive,
+            keep_alive: true,
             tunnel: false,
-        })
+        }
     }
 
-    fn auto_length(n: u64, keep_alive: bool) -> Decision {
-        Decision::Final(Framing {
-            encoder: Encoder::Length {
-                declared: n,
-                remaining: n,
-            },
+    fn auto_length(n: u64) -> Framing {
+        Framing {
             auto_length: Some(n),
-            auto_chunked: false,
-            strip_framing: false,
-            keep_alive,
-            tunnel: false,
-        })
+            ..framed(length(n))
+        }
     }
 
-    fn auto_chunked(keep_alive: bool) -> Decision {
-        Decision::Final(Framing {
-            encoder: Encoder::Chunked,
-            auto_length: None,
-            auto_chunked: true,
-            strip_framing: false,
-            keep_alive,
-            tunnel: false,
-        })
-    }
+    const AUTO_CHUNKED: Framing = Framing {
+        auto_chunked: true,
+        ..framed(Encoder::Chunked)
+    };
 
-    fn length(n: u64) -> Encoder {
+    const CLOSED: Framing = Framing {
+        keep_alive: false,
+        ..framed(Encoder::Close)
+    };
+
+    const fn length(n: u64) -> Encoder {
         Encoder::Length {
             declared: n,
             remaining: n,
@@ -240,229 +234,35 @@ mod tests {
     );
 
     #[test]
+    #[rustfmt::skip]
     fn framing_table() {
         use BodySize::{Known, Unknown};
+        use Decision::Final;
         let rows: &[Row] = &[
-            (
-                "RFC 9112 §6.2 known length: Content-Length added",
-                GET11,
-                200,
-                &[],
-                Known(5),
-                Ok(auto_length(5, true)),
-            ),
-            (
-                "RFC 9112 §6.1 unknown length on 1.1: chunked added",
-                GET11,
-                200,
-                &[],
-                Unknown,
-                Ok(auto_chunked(true)),
-            ),
-            (
-                "RFC 9112 §6.3 r8 unknown length on 1.0: delimited by close",
-                GET10_KEEP,
-                200,
-                &[],
-                Unknown,
-                Ok(framed(Encoder::Close, false)),
-            ),
-            (
-                "RFC 9112 §9.3 known length on 1.0 keep-alive stays open",
-                GET10_KEEP,
-                200,
-                &[],
-                Known(2),
-                Ok(auto_length(2, true)),
-            ),
-            (
-                "RFC 9112 §9.3 1.0 without keep-alive closes",
-                GET10,
-                200,
-                &[],
-                Known(2),
-                Ok(auto_length(2, false)),
-            ),
-            (
-                "RFC 9110 §9.3.2 HEAD keeps GET's Content-Length, no body",
-                HEAD11,
-                200,
-                &[],
-                Known(5),
-                Ok(Decision::Final(Framing {
-                    encoder: Encoder::Discard,
-                    auto_length: Some(5),
-                    auto_chunked: false,
-                    strip_framing: false,
-                    keep_alive: true,
-                    tunnel: false,
-                })),
-            ),
-            (
-                "RFC 9110 §9.3.2 HEAD keeps GET's chunked, no body",
-                HEAD11,
-                200,
-                &[],
-                Unknown,
-                Ok(Decision::Final(Framing {
-                    encoder: Encoder::Discard,
-                    auto_length: None,
-                    auto_chunked: true,
-                    strip_framing: false,
-                    keep_alive: true,
-                    tunnel: false,
-                })),
-            ),
-            (
-                "RFC 9110 §15.2 1xx to 1.1 is sent",
-                GET11,
-                103,
-                &[],
-                Known(0),
-                Ok(Decision::Interim { send: true }),
-            ),
-            (
-                "RFC 9110 §15.2 no 1xx to 1.0",
-                GET10_KEEP,
-                100,
-                &[],
-                Known(0),
-                Ok(Decision::Interim { send: false }),
-            ),
-            (
-                "RFC 9112 §6.2 204: no framing fields, app's dropped",
-                GET11,
-                204,
-                &[("Content-Length", "0")],
-                Known(0),
-                Ok(Decision::Final(Framing {
-                    encoder: Encoder::Forbidden,
-                    auto_length: None,
-                    auto_chunked: false,
-                    strip_framing: true,
-                    keep_alive: true,
-                    tunnel: false,
-                })),
-            ),
-            (
-                "RFC 9110 §15.4.5 304: no body, no length of its own",
-                GET11,
-                304,
-                &[],
-                Known(0),
-                Ok(framed(Encoder::Forbidden, true)),
-            ),
-            (
-                "RFC 9110 §15.4.5 304 keeps the app's Content-Length",
-                GET11,
-                304,
-                &[("Content-Length", "10")],
-                Known(0),
-                Ok(framed(Encoder::Forbidden, true)),
-            ),
-            (
-                "RFC 9112 §6.2 app Content-Length is used as given",
-                GET11,
-                200,
-                &[("Content-Length", "3")],
-                Unknown,
-                Ok(framed(length(3), true)),
-            ),
-            (
-                "RFC 9112 §6.3 app Content-Length contradicting the body",
-                GET11,
-                200,
-                &[("Content-Length", "3")],
-                Known(4),
-                Err(UsageError::ConflictingFraming),
-            ),
-            (
-                "RFC 9112 §6.1 app chunked on 1.1 is used",
-                GET11,
-                200,
-                &[("Transfer-Encoding", "chunked")],
-                Unknown,
-                Ok(framed(Encoder::Chunked, true)),
-            ),
-            (
-                "RFC 9112 §6.1 app chunked to 1.0 is refused",
-                GET10_KEEP,
-                200,
-                &[("Transfer-Encoding", "chunked")],
-                Unknown,
-                Err(UsageError::ConflictingFraming),
-            ),
-            (
-                "RFC 9112 §6.3 r7 app coding not ending in chunked: close",
-                GET11,
-                200,
-                &[("Transfer-Encoding", "gzip")],
-                Unknown,
-                Ok(framed(Encoder::Close, false)),
-            ),
-            (
-                "RFC 9112 §6.2 app Content-Length and chunked both",
-                GET11,
-                200,
-                &[("Content-Length", "3"), ("Transfer-Encoding", "chunked")],
-                Unknown,
-                Err(UsageError::ConflictingFraming),
-            ),
-            (
-                "RFC 9112 §9.6 app Connection: close",
-                GET11,
-                200,
-                &[("Connection", "close")],
-                Known(1),
-                Ok(auto_length(1, false)),
-            ),
-            (
-                "RFC 9112 §9.6 client Connection: close",
-                CLOSING11,
-                200,
-                &[],
-                Known(1),
-                Ok(auto_length(1, false)),
-            ),
-            (
-                "RFC 9110 §7.8 101 to an upgrade request",
-                UPGRADE11,
-                101,
-                &[],
-                Known(0),
-                Ok(Decision::Switch),
-            ),
-            (
-                "RFC 9110 §7.8 101 without an upgrade request",
-                GET11,
-                101,
-                &[],
-                Known(0),
-                Err(UsageError::UnexpectedUpgrade),
-            ),
-            (
-                "RFC 9110 §9.3.6 2xx to CONNECT: a tunnel, no framing",
-                CONNECT11,
-                200,
-                &[],
-                Known(0),
-                Ok(Decision::Final(Framing {
-                    encoder: Encoder::Forbidden,
-                    auto_length: None,
-                    auto_chunked: false,
-                    strip_framing: true,
-                    keep_alive: true,
-                    tunnel: true,
-                })),
-            ),
-            (
-                "RFC 9110 §9.3.6 4xx to CONNECT is framed as usual",
-                CONNECT11,
-                405,
-                &[],
-                Known(3),
-                Ok(auto_length(3, true)),
-            ),
+            ("RFC 9112 §6.2 known length: Content-Length added", GET11, 200, &[], Known(5), Ok(Final(auto_length(5)))),
+            ("RFC 9112 §6.1 unknown length on 1.1: chunked added", GET11, 200, &[], Unknown, Ok(Final(AUTO_CHUNKED))),
+            ("RFC 9112 §6.3 r8 unknown length on 1.0: delimited by close", GET10_KEEP, 200, &[], Unknown, Ok(Final(CLOSED))),
+            ("RFC 9112 §9.3 known length on 1.0 keep-alive stays open", GET10_KEEP, 200, &[], Known(2), Ok(Final(auto_length(2)))),
+            ("RFC 9112 §9.3 1.0 without keep-alive closes", GET10, 200, &[], Known(2), Ok(Final(Framing { keep_alive: false, ..auto_length(2) }))),
+            ("RFC 9110 §9.3.2 HEAD keeps GET's Content-Length, no body", HEAD11, 200, &[], Known(5), Ok(Final(Framing { encoder: Encoder::Discard, ..auto_length(5) }))),
+            ("RFC 9110 §9.3.2 HEAD keeps GET's chunked, no body", HEAD11, 200, &[], Unknown, Ok(Final(Framing { encoder: Encoder::Discard, ..AUTO_CHUNKED }))),
+            ("RFC 9110 §15.2 1xx to 1.1 is sent", GET11, 103, &[], Known(0), Ok(Decision::Interim { send: true })),
+            ("RFC 9110 §15.2 no 1xx to 1.0", GET10_KEEP, 100, &[], Known(0), Ok(Decision::Interim { send: false })),
+            ("RFC 9112 §6.2 204: no framing fields, app's dropped", GET11, 204, &[("Content-Length", "0")], Known(0), Ok(Final(Framing { strip_framing: true, ..framed(Encoder::Forbidden) }))),
+            ("RFC 9110 §15.4.5 304: no body, no length of its own", GET11, 304, &[], Known(0), Ok(Final(framed(Encoder::Forbidden)))),
+            ("RFC 9110 §15.4.5 304 keeps the app's Content-Length", GET11, 304, &[("Content-Length", "10")], Known(0), Ok(Final(framed(Encoder::Forbidden)))),
+            ("RFC 9112 §6.2 app Content-Length is used as given", GET11, 200, &[("Content-Length", "3")], Unknown, Ok(Final(framed(length(3))))),
+            ("RFC 9112 §6.3 app Content-Length contradicting the body", GET11, 200, &[("Content-Length", "3")], Known(4), Err(UsageError::ConflictingFraming)),
+            ("RFC 9112 §6.1 app chunked on 1.1 is used", GET11, 200, &[("Transfer-Encoding", "chunked")], Unknown, Ok(Final(framed(Encoder::Chunked)))),
+            ("RFC 9112 §6.1 app chunked to 1.0 is refused", GET10_KEEP, 200, &[("Transfer-Encoding", "chunked")], Unknown, Err(UsageError::ConflictingFraming)),
+            ("RFC 9112 §6.3 r7 app coding not ending in chunked: close", GET11, 200, &[("Transfer-Encoding", "gzip")], Unknown, Ok(Final(CLOSED))),
+            ("RFC 9112 §6.2 app Content-Length and chunked both", GET11, 200, &[("Content-Length", "3"), ("Transfer-Encoding", "chunked")], Unknown, Err(UsageError::ConflictingFraming)),
+            ("RFC 9112 §9.6 app Connection: close", GET11, 200, &[("Connection", "close")], Known(1), Ok(Final(Framing { keep_alive: false, ..auto_length(1) }))),
+            ("RFC 9112 §9.6 client Connection: close", CLOSING11, 200, &[], Known(1), Ok(Final(Framing { keep_alive: false, ..auto_length(1) }))),
+            ("RFC 9110 §7.8 101 to an upgrade request", UPGRADE11, 101, &[], Known(0), Ok(Decision::Switch)),
+            ("RFC 9110 §7.8 101 without an upgrade request", GET11, 101, &[], Known(0), Err(UsageError::UnexpectedUpgrade)),
+            ("RFC 9110 §9.3.6 2xx to CONNECT: a tunnel, no framing", CONNECT11, 200, &[], Known(0), Ok(Final(Framing { strip_framing: true, tunnel: true, ..framed(Encoder::Forbidden) }))),
+            ("RFC 9110 §9.3.6 4xx to CONNECT is framed as usual", CONNECT11, 405, &[], Known(3), Ok(Final(auto_length(3)))),
         ];
         for (rule, facts, status, fields, body, expected) in rows {
             let mut headers = Headers::new();

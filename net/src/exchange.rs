@@ -202,7 +202,7 @@ where
     /// Reads request body bytes if the app waits for them; says whether a
     /// piece (or the end) was handed over.
     fn poll_feed(&mut self, cx: &mut Context<'_>) -> io::Result<bool> {
-        let Some(feed) = self.feed.clone() else {
+        let Some(feed) = &self.feed else {
             return Ok(false);
         };
         let mut state = feed.lock();
