@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::{Request, Respond, Response};
+use crate::{FutureSlot, Request, Respond, Response, SlotFuture};
 
 /// An app: an async function of a request and a one-shot [`Respond`].
 ///
@@ -26,6 +26,39 @@ use crate::{Request, Respond, Response};
 pub trait App: Send + Sync + 'static {
     /// Handles one request; sends the response through `respond`.
     async fn call(&self, req: Request, respond: Respond);
+
+    /// [`call`](App::call), with the request's future placed in `slot`,
+    /// whose memory a driver reuses from request to request.
+    ///
+    /// Functions and closures place their future there directly, so a
+    /// connection serving them allocates nothing per request for it;
+    /// `Arc<dyn App>` and `Box<dyn App>` pass the slot on. The default
+    /// places [`call`](App::call)'s boxed future there.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use lath_app::{App, FutureSlot, Request, Respond, ResponseSlot};
+    /// async fn hello(_req: Request, respond: Respond) {
+    ///     respond.send("Hello, World!");
+    /// }
+    /// # futures::executor::block_on(async {
+    /// let (mut slot, answer) = (FutureSlot::new(), Arc::new(ResponseSlot::default()));
+    /// for _ in 0..2 {
+    ///     let req = Request::builder("GET", "/").build();
+    ///     hello.call_in(req, answer.respond(), &mut slot).await;
+    ///     let res = futures::future::poll_fn(|cx| answer.poll_take(cx)).await;
+    ///     assert_eq!(res.status().code(), 200);
+    /// }
+    /// # });
+    /// ```
+    fn call_in<'a>(
+        &'a self,
+        req: Request,
+        respond: Respond,
+        slot: &'a mut FutureSlot,
+    ) -> SlotFuture<'a> {
+        slot.put(self.call(req, respond))
+    }
 }
 
 #[async_trait]
@@ -37,6 +70,15 @@ where
     async fn call(&self, req: Request, respond: Respond) {
         self(req, respond).await
     }
+
+    fn call_in<'a>(
+        &'a self,
+        req: Request,
+        respond: Respond,
+        slot: &'a mut FutureSlot,
+    ) -> SlotFuture<'a> {
+        slot.put(self(req, respond))
+    }
 }
 
 #[async_trait]
@@ -44,12 +86,30 @@ impl App for Arc<dyn App> {
     async fn call(&self, req: Request, respond: Respond) {
         (**self).call(req, respond).await
     }
+
+    fn call_in<'a>(
+        &'a self,
+        req: Request,
+        respond: Respond,
+        slot: &'a mut FutureSlot,
+    ) -> SlotFuture<'a> {
+        (**self).call_in(req, respond, slot)
+    }
 }
 
 #[async_trait]
 impl App for Box<dyn App> {
     async fn call(&self, req: Request, respond: Respond) {
         (**self).call(req, respond).await
+    }
+
+    fn call_in<'a>(
+        &'a self,
+        req: Request,
+        respond: Respond,
+        slot: &'a mut FutureSlot,
+    ) -> SlotFuture<'a> {
+        (**self).call_in(req, respond, slot)
     }
 }
 
@@ -128,5 +188,14 @@ where
 {
     async fn call(&self, req: Request, respond: Respond) {
         respond.send((self.0)(req).await.into());
+    }
+
+    fn call_in<'a>(
+        &'a self,
+        req: Request,
+        respond: Respond,
+        slot: &'a mut FutureSlot,
+    ) -> SlotFuture<'a> {
+        slot.put(async move { respond.send((self.0)(req).await.into()) })
     }
 }

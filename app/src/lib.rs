@@ -8,7 +8,8 @@
 //!
 //! # Contents
 //!
-//! - [`App`], [`AppExt::wrap`], [`handler`]: apps and layering.
+//! - [`App`], [`AppExt::wrap`], [`handler`]: apps and layering;
+//!   [`FutureSlot`]: memory a driver reuses for each request's future.
 //! - [`Request`], [`Response`], [`Body`]: the messages.
 //! - [`Respond`]: the way out ([`ResponseSlot`] for drivers that reuse
 //!   one per connection); [`HttpError`]: errors as values.
@@ -24,7 +25,9 @@
 //! # check(hello);
 //! ```
 
-#![forbid(unsafe_code)]
+// One module places futures in reused memory (`slot.rs`); nothing else
+// may use `unsafe`.
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
 
@@ -35,6 +38,7 @@ mod extensions;
 mod request;
 mod respond;
 mod response;
+mod slot;
 mod upgrade;
 
 pub use app::{handler, App, AppExt, Handler};
@@ -44,6 +48,7 @@ pub use extensions::{Extensions, Params};
 pub use request::{Request, RequestBuilder};
 pub use respond::{Respond, Responded, ResponseSlot};
 pub use response::{OnUpgrade, Response};
+pub use slot::{FutureSlot, SlotFuture};
 pub use upgrade::{Io, Upgraded};
 
 pub use lath_codec::{BodySize, Headers, Method, Status, Version};

@@ -1,11 +1,13 @@
 //! Header fields: order and original case kept, lookup case-insensitive
 //! (RFC 9110 §5).
 
+use std::cell::RefCell;
 use std::fmt;
 
 use bytes::Bytes;
 
 use crate::grammar::list_elements;
+use crate::recycle;
 
 /// Where a parsed field's name and value lie within the head's bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -25,13 +27,25 @@ impl Span {
     }
 }
 
-/// The spans of parsed fields, in order.
+thread_local! {
+    static SPAN_LISTS: RefCell<Vec<Vec<Span>>> = const { RefCell::new(Vec::new()) };
+    static FIELD_LISTS: RefCell<Vec<Vec<(Bytes, Bytes)>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The spans of parsed fields, in order; the storage is recycled per
+/// thread.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SpanList(Vec<Span>);
 
+impl Drop for SpanList {
+    fn drop(&mut self) {
+        recycle::give(&SPAN_LISTS, std::mem::take(&mut self.0));
+    }
+}
+
 impl SpanList {
     pub(crate) fn with_capacity(n: usize) -> SpanList {
-        SpanList(Vec::with_capacity(n))
+        SpanList(recycle::take(&SPAN_LISTS, n))
     }
 
     pub(crate) fn push(&mut self, span: Span) {
@@ -44,6 +58,43 @@ impl SpanList {
 
     fn retain(&mut self, keep: impl FnMut(&Span) -> bool) {
         self.0.retain(keep);
+    }
+}
+
+/// Fields given by callers; the storage is recycled per thread.
+#[derive(Clone, Default, PartialEq, Eq)]
+struct FieldList(Vec<(Bytes, Bytes)>);
+
+impl Drop for FieldList {
+    fn drop(&mut self) {
+        recycle::give(&FIELD_LISTS, std::mem::take(&mut self.0));
+    }
+}
+
+impl FieldList {
+    fn with_capacity(n: usize) -> FieldList {
+        FieldList(recycle::take(&FIELD_LISTS, n))
+    }
+
+    fn push(&mut self, field: (Bytes, Bytes)) {
+        if self.0.capacity() == 0 {
+            *self = FieldList::with_capacity(4);
+        }
+        self.0.push(field);
+    }
+}
+
+impl std::ops::Deref for FieldList {
+    type Target = Vec<(Bytes, Bytes)>;
+
+    fn deref(&self) -> &Vec<(Bytes, Bytes)> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for FieldList {
+    fn deref_mut(&mut self) -> &mut Vec<(Bytes, Bytes)> {
+        &mut self.0
     }
 }
 
@@ -69,7 +120,7 @@ impl SpanList {
 pub struct Headers {
     source: Bytes,
     parsed: SpanList,
-    given: Vec<(Bytes, Bytes)>,
+    given: FieldList,
 }
 
 impl Headers {
@@ -81,7 +132,7 @@ impl Headers {
     /// An empty list with room for `n` fields.
     pub fn with_capacity(n: usize) -> Headers {
         Headers {
-            given: Vec::with_capacity(n),
+            given: FieldList::with_capacity(n),
             ..Headers::default()
         }
     }
@@ -91,7 +142,7 @@ impl Headers {
         Headers {
             source,
             parsed,
-            given: Vec::new(),
+            given: FieldList::default(),
         }
     }
 

@@ -58,6 +58,7 @@ mod grammar;
 mod head;
 mod headers;
 mod method;
+mod recycle;
 mod request;
 mod response;
 mod server;

@@ -18,7 +18,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
 use futures::future::{poll_fn, BoxFuture, CatchUnwind, FutureExt};
-use lath_app::{App, Io, Request, ResponseSlot, Upgraded};
+use lath_app::{App, FutureSlot, Io, Request, ResponseSlot, SlotFuture, Upgraded};
 use lath_codec::{ProtocolError, RequestHead, ServerConn, ServerEvent};
 
 use crate::admit::Slot;
@@ -226,12 +226,14 @@ pub(crate) async fn drive<IO: Io>(
         let shutdown = shutdown.clone();
         async move { shutdown.wait().await }.boxed()
     };
-    // One place for the response, reused by every request.
+    // One place for the response and one for the app's future, reused by
+    // every request.
     let responded = Arc::new(ResponseSlot::default());
+    let mut running = FutureSlot::new();
     let mut served = 0usize;
     loop {
         let (run, feed) = match next_head(&mut wire, &mut stop, slot.as_deref()).await {
-            Ok(Some(head)) => start(&*app, head, peer, &responded),
+            Ok(Some(head)) => start(&*app, head, peer, &responded, &mut running),
             Ok(None) => break,
             Err(e) => return Err(e),
         };
@@ -267,15 +269,12 @@ fn start<'a>(
     head: RequestHead,
     peer: Option<SocketAddr>,
     responded: &Arc<ResponseSlot>,
-) -> (
-    CatchUnwind<AssertUnwindSafe<BoxFuture<'a, ()>>>,
-    Option<Arc<Feed>>,
-) {
+    running: &'a mut FutureSlot,
+) -> (CatchUnwind<AssertUnwindSafe<SlotFuture<'a>>>, Option<Arc<Feed>>) {
     let (body, feed) = Feed::body(head.body_size());
     let mut req = Request::new(head, body);
     req.set_peer_addr(peer);
-    // Through `dyn App` directly: one boxed future per request.
-    let run = AssertUnwindSafe(app.call(req, responded.respond())).catch_unwind();
+    let run = AssertUnwindSafe(app.call_in(req, responded.respond(), running)).catch_unwind();
     (run, feed)
 }
 
