@@ -270,7 +270,10 @@ fn start<'a>(
     peer: Option<SocketAddr>,
     responded: &Arc<ResponseSlot>,
     running: &'a mut FutureSlot,
-) -> (CatchUnwind<AssertUnwindSafe<SlotFuture<'a>>>, Option<Arc<Feed>>) {
+) -> (
+    CatchUnwind<AssertUnwindSafe<SlotFuture<'a>>>,
+    Option<Arc<Feed>>,
+) {
     let (body, feed) = Feed::body(head.body_size());
     let mut req = Request::new(head, body);
     req.set_peer_addr(peer);

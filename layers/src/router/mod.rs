@@ -33,7 +33,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use lath_app::{App, HttpError, Method, Params, Request, Respond, Response, Status};
+use lath_app::{
+    App, FutureSlot, HttpError, Method, Params, Request, Respond, Response, SlotFuture, Status,
+};
 
 pub use pattern::RouteError;
 use tree::{Endpoint, Handler, Node};
@@ -425,49 +427,86 @@ fn decode_params(names: &[Arc<str>], values: &[&str]) -> Option<Params> {
     Some(params)
 }
 
-#[async_trait]
-impl App for Routes {
-    async fn call(&self, mut req: Request, respond: Respond) {
+impl Routes {
+    /// Answers what the router answers itself; otherwise, the app the
+    /// request goes to, with the request and its `respond`. No await, so
+    /// the chosen app's future can take the driver's slot directly.
+    fn dispatch(&self, mut req: Request, respond: Respond) -> Option<(&dyn App, Request, Respond)> {
         let method = req.method().clone();
         // RFC 9110 §9.3.7: `OPTIONS *` asks about the server in general.
         if method == Method::OPTIONS && req.target() == "*" {
-            return respond
-                .send(Response::new(Status::OK).with_header("Allow", self.allow_all.clone()));
+            respond.send(Response::new(Status::OK).with_header("Allow", self.allow_all.clone()));
+            return None;
         }
         // RFC 9110 §9.3.6: CONNECT asks for a tunnel to an authority, not
         // for one of the router's resources.
         if method == Method::CONNECT {
             return match &self.connect {
-                Some(app) => app.call(req, respond).await,
-                None => respond.send(
-                    Response::from(HttpError::method_not_allowed())
-                        .with_header("Allow", self.allow_all.clone()),
-                ),
+                Some(app) => Some((&**app, req, respond)),
+                None => {
+                    respond.send(
+                        Response::from(HttpError::method_not_allowed())
+                            .with_header("Allow", self.allow_all.clone()),
+                    );
+                    None
+                }
             };
         }
         match self.lookup(&method, req.path()) {
             Lookup::Route(handler, captured) => match decode_params(&handler.names, &captured) {
                 Some(params) => {
-                    let app = handler.app.clone();
                     if !params.is_empty() {
                         req.extensions_mut().insert(params);
                     }
-                    app.call(req, respond).await
+                    Some((&*handler.app, req, respond))
                 }
-                None => respond.send(HttpError::bad_request("malformed percent escape in path")),
+                None => {
+                    respond.send(HttpError::bad_request("malformed percent escape in path"));
+                    None
+                }
             },
             // RFC 9110 §9.3.7: OPTIONS without its own route lists the methods.
-            Lookup::NotAllowed(endpoint) if method == Method::OPTIONS => respond
-                .send(Response::new(Status::NO_CONTENT).with_header("Allow", endpoint.allow())),
+            Lookup::NotAllowed(endpoint) if method == Method::OPTIONS => {
+                respond
+                    .send(Response::new(Status::NO_CONTENT).with_header("Allow", endpoint.allow()));
+                None
+            }
             // RFC 9110 §15.5.6: 405 carries Allow.
-            Lookup::NotAllowed(endpoint) => respond.send(
-                Response::from(HttpError::method_not_allowed())
-                    .with_header("Allow", endpoint.allow()),
-            ),
+            Lookup::NotAllowed(endpoint) => {
+                respond.send(
+                    Response::from(HttpError::method_not_allowed())
+                        .with_header("Allow", endpoint.allow()),
+                );
+                None
+            }
             Lookup::NotFound => match &self.fallback {
-                Some(fallback) => fallback.call(req, respond).await,
-                None => respond.send(HttpError::not_found()),
+                Some(fallback) => Some((&**fallback, req, respond)),
+                None => {
+                    respond.send(HttpError::not_found());
+                    None
+                }
             },
+        }
+    }
+}
+
+#[async_trait]
+impl App for Routes {
+    async fn call(&self, req: Request, respond: Respond) {
+        if let Some((app, req, respond)) = self.dispatch(req, respond) {
+            app.call(req, respond).await
+        }
+    }
+
+    fn call_in<'a>(
+        &'a self,
+        req: Request,
+        respond: Respond,
+        slot: &'a mut FutureSlot,
+    ) -> SlotFuture<'a> {
+        match self.dispatch(req, respond) {
+            Some((app, req, respond)) => app.call_in(req, respond, slot),
+            None => slot.put(std::future::ready(())),
         }
     }
 }
