@@ -17,8 +17,9 @@
 //! # Features
 //!
 //! - `async-std` (default), `smol`, `tokio`: the runtime the server runs
-//!   on. With more than one, tokio wins, then smol; async-std is the
-//!   design's runtime but discontinued upstream (RUSTSEC-2025-0052).
+//!   on. With more than one, the default is tokio, then smol, and
+//!   [`Server::runtime`](net::Server::runtime) picks another; async-std is
+//!   the design's runtime but discontinued upstream (RUSTSEC-2025-0052).
 //! - `multipart` (default): multipart/form-data uploads.
 //! - `signed` (default): signed cookies and CSRF.
 //!
@@ -45,7 +46,7 @@ pub use lath_net as net;
 pub use lath_app::{handler, App, AppExt, Body, HttpError, Request, Respond, Response};
 pub use lath_codec::{Headers, Method, Status, Version};
 pub use lath_layers::Router;
-pub use lath_net::{serve, Client, Server};
+pub use lath_net::{serve, Client, Runtime, Server};
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -558,3 +558,34 @@ fn two_workers_both_serve_and_a_shutdown_drains_both() {
     async_std::task::block_on(running).unwrap();
     assert!(TcpStream::connect(addr).is_err(), "both listeners closed");
 }
+
+#[test]
+fn the_connection_cap_is_divided_among_workers() {
+    // A cap of 4 on two workers: each keeps at most 2, making room among
+    // its own idle connections. Undivided, each would keep 4.
+    let mut config = Config::default();
+    config.max_connections = 4;
+    let (addr, _stop, _running) = start_workers(config, Some(2));
+    let mut buf = [0u8; 256];
+    // 24 connections: all but one on the same worker has odds of 50 in 2^24.
+    let conns: Vec<TcpStream> = (0..24)
+        .map(|_| {
+            let mut conn = TcpStream::connect(addr).unwrap();
+            conn.write_all(b"GET /worker HTTP/1.1\r\nHost: a\r\n\r\n")
+                .unwrap();
+            let n = conn.read(&mut buf).unwrap();
+            assert!(String::from_utf8_lossy(&buf[..n]).contains("lath-worker-"));
+            conn
+        })
+        .collect();
+    let open = conns
+        .into_iter()
+        .filter(|conn| {
+            conn.set_read_timeout(Some(Duration::from_millis(300)))
+                .unwrap();
+            // Closed to make room: EOF. Still open: the read times out.
+            (&*conn).read(&mut buf).is_err()
+        })
+        .count();
+    assert_eq!(open, 4, "two idle connections kept on each worker");
+}

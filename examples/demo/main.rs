@@ -2,6 +2,7 @@
 //!
 //! `cargo run --release --example demo` (port 8080, or `PORT`, or `--port N`;
 //! `--workers N` or `LATH_WORKERS` threads, one per core by default;
+//! `--runtime NAME` among those the build enables;
 //! `--debug` shows panic and 5xx messages; `--quiet` turns the request log
 //! off, as the load benchmark does). `GET /` lists the routes.
 

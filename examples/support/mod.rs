@@ -1,14 +1,21 @@
-//! Bits the examples share: the port, the workers and a clean shutdown.
+//! Bits the examples share: the port, the workers, the runtime and a
+//! clean shutdown.
+
+use lath::Runtime;
+
+/// The value after `flag` on the command line, if any.
+fn flag(flag: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
 
 /// The port from `--port N`, else `PORT`, else `default`.
 pub fn port(default: u16) -> u16 {
-    let args: Vec<String> = std::env::args().collect();
-    let from_flag = args
-        .iter()
-        .position(|a| a == "--port")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|p| p.parse().ok());
-    from_flag
+    flag("--port")
+        .and_then(|p| p.parse().ok())
         .or_else(|| std::env::var("PORT").ok().and_then(|p| p.parse().ok()))
         .unwrap_or(default)
 }
@@ -16,20 +23,29 @@ pub fn port(default: u16) -> u16 {
 /// The worker threads from `--workers N`, if given (else the server's
 /// default: `LATH_WORKERS`, else one per core).
 pub fn workers() -> Option<usize> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == "--workers")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok())
+    flag("--workers").and_then(|n| n.parse().ok())
+}
+
+/// The runtime from `--runtime NAME` (`async-std`, `smol`, `tokio`: one
+/// enabled in this build), else the default.
+pub fn runtime() -> Runtime {
+    flag("--runtime").map_or_else(Runtime::default, |name| {
+        name.parse().unwrap_or_else(|e| {
+            eprintln!("--runtime: {e}");
+            std::process::exit(2)
+        })
+    })
 }
 
 /// Serves `app` on 127.0.0.1:`port` until Ctrl-C or SIGTERM, then shuts
 /// down gracefully.
 pub fn run(port: u16, app: impl lath::App) {
-    lath::net::run(async {
+    let runtime = runtime();
+    runtime.run(async {
         let mut server = lath::Server::bind(&format!("127.0.0.1:{port}"))
             .await
-            .unwrap_or_else(|e| panic!("cannot listen on 127.0.0.1:{port}: {e}"));
+            .unwrap_or_else(|e| panic!("cannot listen on 127.0.0.1:{port}: {e}"))
+            .runtime(runtime);
         if let Some(n) = workers() {
             server = server.workers(n);
         }

@@ -12,7 +12,7 @@ use lath_codec::{BodySize, ClientConn, ClientEvent, Headers, Method, RequestHead
 
 use crate::mem::{duplex, MemStream};
 use crate::shutdown::Shutdown;
-use crate::{conn, rt, Config};
+use crate::{conn, Config, Runtime};
 
 /// Bytes each direction of the in-memory pipe buffers.
 const PIPE_CAPACITY: usize = 256 * 1024;
@@ -145,15 +145,17 @@ impl Client {
 
     /// [`Client::raw`] for plain tests.
     pub fn raw_blocking(&self, bytes: impl AsRef<[u8]>) -> io::Result<Vec<u8>> {
-        rt::block_on(self.raw(bytes))
+        Runtime::default().block_on(self.raw(bytes))
     }
 
     fn connect(&self) -> MemStream {
         let (server, client) = duplex(PIPE_CAPACITY);
-        rt::spawn({
+        let runtime = Runtime::default();
+        runtime.spawn({
             let (app, config) = (self.app.clone(), self.config.clone());
             async move {
-                let _ = conn::drive(server, app, config, None, Shutdown::never(), None).await;
+                let never = Shutdown::never();
+                let _ = conn::drive(server, app, config, None, never, None, runtime).await;
             }
         });
         client
@@ -272,6 +274,6 @@ impl TestRequest {
 
     /// [`TestRequest::send`] for plain tests.
     pub fn send_blocking(self) -> io::Result<TestResponse> {
-        rt::block_on(self.send())
+        Runtime::default().block_on(self.send())
     }
 }

@@ -26,7 +26,7 @@ use crate::deadline::Deadline;
 use crate::exchange::{Ended, Exchange};
 use crate::feed::Feed;
 use crate::shutdown::Shutdown;
-use crate::Config;
+use crate::{Config, Runtime};
 
 /// Bytes read from the socket at a time.
 const READ_CHUNK: usize = 16 * 1024;
@@ -72,7 +72,17 @@ where
     A: App,
 {
     let app: Arc<dyn App> = Arc::new(app);
-    drive(io, app, Arc::new(config), None, Shutdown::never(), None).await
+    let runtime = Runtime::default();
+    drive(
+        io,
+        app,
+        Arc::new(config),
+        None,
+        Shutdown::never(),
+        None,
+        runtime,
+    )
+    .await
 }
 
 /// The socket, the codec and the bytes waiting to go out: the connection's
@@ -212,13 +222,14 @@ pub(crate) async fn drive<IO: Io>(
     peer: Option<SocketAddr>,
     shutdown: Shutdown,
     slot: Option<Arc<Slot>>,
+    runtime: Runtime,
 ) -> io::Result<()> {
     let mut wire = Wire {
         io: Some(io),
         codec: ServerConn::new(config.codec.clone()),
         out: Vec::new(),
         config: config.clone(),
-        timer: Deadline::default(),
+        timer: Deadline::new(runtime),
         write_blocked: None,
         too_slow: false,
     };

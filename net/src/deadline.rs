@@ -6,14 +6,14 @@ use std::time::Instant;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 
-use crate::rt;
+use crate::Runtime;
 
 /// A connection's one timer. Several deadlines (head, body, write) may be
 /// polled against it in one pass: it stays armed for the earliest, and
 /// when it fires before a later deadline it is set again for the rest, so
 /// a deadline that keeps moving later costs no new timer per request.
-#[derive(Default)]
 pub(crate) struct Deadline {
+    runtime: Runtime,
     armed: Option<(Instant, BoxFuture<'static, ()>)>,
 }
 
@@ -26,6 +26,14 @@ impl std::fmt::Debug for Deadline {
 }
 
 impl Deadline {
+    /// A timer of `runtime`, unarmed.
+    pub(crate) fn new(runtime: Runtime) -> Deadline {
+        Deadline {
+            runtime,
+            armed: None,
+        }
+    }
+
     /// Ready once `deadline` has passed.
     pub(crate) fn poll_until(&mut self, deadline: Instant, cx: &mut Context<'_>) -> Poll<()> {
         loop {
@@ -40,12 +48,12 @@ impl Deadline {
                         self.armed = None;
                         return Poll::Ready(());
                     }
-                    self.armed = Some((deadline, rt::sleep(deadline - now)));
+                    self.armed = Some((deadline, self.runtime.sleep(deadline - now)));
                 }
                 // None yet, or armed too late for an earlier deadline.
                 _ => {
                     let wait = deadline.saturating_duration_since(Instant::now());
-                    self.armed = Some((deadline, rt::sleep(wait)));
+                    self.armed = Some((deadline, self.runtime.sleep(wait)));
                 }
             }
         }

@@ -24,8 +24,8 @@
 //! # Features
 //!
 //! `async-std` (default), `smol`, `tokio`: the runtime. With more than one
-//! enabled, tokio wins, then smol: a runtime named explicitly beats the
-//! default.
+//! enabled, [`Runtime::default`] is tokio, then smol, and
+//! [`Server::runtime`] picks another at run time.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -47,5 +47,6 @@ mod shutdown;
 pub use client::{Client, TestRequest, TestResponse};
 pub use config::Config;
 pub use conn::serve_connection;
+pub use rt::Runtime;
 pub use server::{run, serve, Server};
 pub use shutdown::ShutdownHandle;

@@ -12,8 +12,9 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use lath_app::App;
 
 use crate::admit::Slots;
+use crate::rt::{Listen, Serve};
 use crate::shutdown::{self, Shutdown, ShutdownHandle};
-use crate::{conn, listen, rt, Config};
+use crate::{conn, listen, Config, Runtime};
 
 /// Serves `app` on `addr` with default settings until the process ends.
 ///
@@ -44,7 +45,7 @@ pub async fn serve(addr: &str, app: impl App) -> io::Result<()> {
 /// lath_net::run(lath_net::serve("127.0.0.1:8080", hello)).unwrap();
 /// ```
 pub fn run<F: std::future::Future>(future: F) -> F::Output {
-    rt::block_on_reactor(future)
+    Runtime::default().run(future)
 }
 
 /// A bound TCP listener with its settings, ready to serve an app.
@@ -69,6 +70,7 @@ pub struct Server {
     listener: std::net::TcpListener,
     config: Config,
     workers: usize,
+    runtime: Runtime,
     handle: ShutdownHandle,
     shutdown: Shutdown,
 }
@@ -86,6 +88,7 @@ impl Server {
             listener,
             config: Config::default(),
             workers: default_workers(),
+            runtime: Runtime::default(),
             handle,
             shutdown,
         })
@@ -125,6 +128,28 @@ impl Server {
         self
     }
 
+    /// Serves on `runtime` (default: [`Runtime::default`], the first
+    /// enabled of tokio, smol, async-std). Worker threads run it
+    /// themselves; with one worker, run the future [`serve`](Server::serve)
+    /// returns on the same runtime ([`Runtime::run`]).
+    ///
+    /// ```
+    /// use lath_app::{Request, Respond};
+    /// use lath_net::{Runtime, Server};
+    /// let runtime = *Runtime::enabled().last().unwrap();
+    /// runtime.run(async {
+    ///     let server = Server::bind("127.0.0.1:0").await.unwrap().workers(1).runtime(runtime);
+    ///     let stop = server.shutdown_handle();
+    ///     stop.shutdown();
+    ///     server.serve(|_req: Request, respond: Respond| async move { respond.send("hi") }).await
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn runtime(mut self, runtime: Runtime) -> Server {
+        self.runtime = runtime;
+        self
+    }
+
     /// The address bound.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
@@ -147,13 +172,19 @@ impl Server {
             listener,
             config,
             workers,
+            runtime,
             handle: _handle,
             shutdown,
         } = self;
         let app: Arc<dyn App> = Arc::new(app);
         if workers == 1 {
-            let listener = rt::listener(listener)?;
-            return accept_loop(listener, app, Arc::new(config), shutdown).await;
+            let serving = Accepting {
+                runtime,
+                app,
+                config: Arc::new(config),
+                shutdown,
+            };
+            return runtime.listen(listener, serving)?.await;
         }
         // Each worker takes an equal share of the connection cap.
         let mut share = config.clone();
@@ -167,14 +198,17 @@ impl Server {
         let mut finished = Vec::with_capacity(workers);
         for (i, listener) in listeners.into_iter().enumerate() {
             let (done, finish) = oneshot::channel();
-            let (app, config, shutdown) = (app.clone(), share.clone(), shutdown.clone());
+            let serving = Accepting {
+                runtime,
+                app: app.clone(),
+                config: share.clone(),
+                shutdown: shutdown.clone(),
+            };
             std::thread::Builder::new()
                 .name(format!("lath-worker-{i}"))
                 .spawn(move || {
-                    let served = rt::block_on_reactor(async move {
-                        let listener = rt::listener(listener)?;
-                        accept_loop(listener, app, config, shutdown).await
-                    });
+                    let served =
+                        runtime.run(async move { runtime.listen(listener, serving)?.await });
                     let _ = done.send(served);
                 })?;
             finished.push(finish);
@@ -200,18 +234,33 @@ fn default_workers() -> usize {
         .max(1)
 }
 
-/// Accepts on `listener` and drives every connection inside this future
-/// until a shutdown completes.
-async fn accept_loop(
-    listener: rt::TcpListener,
+/// What one accept loop serves, on whichever listener its runtime makes.
+struct Accepting {
+    runtime: Runtime,
     app: Arc<dyn App>,
     config: Arc<Config>,
     shutdown: Shutdown,
-) -> io::Result<()> {
+}
+
+impl Serve for Accepting {
+    fn on<L: Listen>(self, listener: L) -> BoxFuture<'static, io::Result<()>> {
+        accept_loop(listener, self).boxed()
+    }
+}
+
+/// Accepts on `listener` and drives every connection inside this future
+/// until a shutdown completes.
+async fn accept_loop<L: Listen>(listener: L, serving: Accepting) -> io::Result<()> {
+    let Accepting {
+        runtime,
+        app,
+        config,
+        shutdown,
+    } = serving;
     let max = config.max_connections.max(1);
     let (force, forced) = shutdown::channel();
     let mut connections: FuturesUnordered<BoxFuture<'static, ()>> = FuturesUnordered::new();
-    let mut incoming = rt::connections(&listener);
+    let mut incoming = listener.connections();
     let mut stop = {
         let shutdown = shutdown.clone();
         async move { shutdown.wait().await }.boxed()
@@ -245,7 +294,7 @@ async fn accept_loop(
                 if is_resource_exhausted(&e) {
                     // Out of file descriptors or memory: pause accepting
                     // for a moment while connections close; never crash.
-                    paused = Some(rt::sleep(Duration::from_millis(50)));
+                    paused = Some(runtime.sleep(Duration::from_millis(50)));
                 }
                 continue;
             }
@@ -263,6 +312,7 @@ async fn accept_loop(
             peer,
             shutdown.clone(),
             Some(slot),
+            runtime,
         );
         let forced = forced.clone();
         connections.push(
@@ -276,7 +326,7 @@ async fn accept_loop(
     drop(incoming);
     drop(listener);
     let drained = async { while connections.next().await.is_some() {} };
-    let deadline = rt::sleep(config.shutdown_timeout);
+    let deadline = runtime.sleep(config.shutdown_timeout);
     if let Either::Left(((), drained)) = future::select(deadline, drained.boxed()).await {
         // Past the deadline: close what is left.
         force.shutdown();

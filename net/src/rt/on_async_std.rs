@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 
-pub(crate) use async_std::net::TcpListener;
+use async_std::net::TcpListener;
 
 /// A listener from a bound, non-blocking std one.
 pub(crate) fn listener(listener: std::net::TcpListener) -> io::Result<TcpListener> {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 
-pub(crate) use smol::net::TcpListener;
+use smol::net::TcpListener;
 
 /// A listener from a bound, non-blocking std one.
 pub(crate) fn listener(listener: std::net::TcpListener) -> io::Result<TcpListener> {

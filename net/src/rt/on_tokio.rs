@@ -5,7 +5,6 @@
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::OnceLock;
 use std::task::{Context, Poll};
@@ -49,22 +48,24 @@ pub(crate) fn listener(listener: std::net::TcpListener) -> io::Result<TcpListene
     Ok(TcpListener { inner, runtime })
 }
 
-/// The connections `listener` accepts, each with `TCP_NODELAY` set, and
-/// its peer's address.
-pub(crate) fn connections(
-    listener: &TcpListener,
-) -> impl futures::Stream<Item = io::Result<(TcpStream, Option<SocketAddr>)>> + Unpin + '_ {
-    futures::stream::poll_fn(move |cx| {
-        // An accepted stream registers with the listener's runtime, even
-        // when the accept loop runs on another executor.
-        let _entered = listener.runtime.enter();
-        listener.inner.poll_accept(cx).map(|accepted| {
-            Some(accepted.map(|(stream, peer)| {
-                let _ = stream.set_nodelay(true);
-                (TcpStream(stream), Some(peer))
-            }))
+impl super::Listen for TcpListener {
+    type Stream = TcpStream;
+
+    fn connections(
+        &self,
+    ) -> impl futures::Stream<Item = super::Accepted<TcpStream>> + Unpin + Send + '_ {
+        futures::stream::poll_fn(move |cx| {
+            // An accepted stream registers with the listener's runtime,
+            // even when the accept loop runs on another executor.
+            let _entered = self.runtime.enter();
+            self.inner.poll_accept(cx).map(|accepted| {
+                Some(accepted.map(|(stream, peer)| {
+                    let _ = stream.set_nodelay(true);
+                    (TcpStream(stream), Some(peer))
+                }))
+            })
         })
-    })
+    }
 }
 
 /// An accepted TCP connection, on the futures-io traits. Closing it shuts
