@@ -39,7 +39,9 @@ pub(crate) struct SpanList(Vec<Span>);
 
 impl Drop for SpanList {
     fn drop(&mut self) {
-        recycle::give(&SPAN_LISTS, std::mem::take(&mut self.0));
+        if self.0.capacity() > 0 {
+            recycle::give(&SPAN_LISTS, std::mem::take(&mut self.0));
+        }
     }
 }
 
@@ -67,7 +69,9 @@ struct FieldList(Vec<(Bytes, Bytes)>);
 
 impl Drop for FieldList {
     fn drop(&mut self) {
-        recycle::give(&FIELD_LISTS, std::mem::take(&mut self.0));
+        if self.0.capacity() > 0 {
+            recycle::give(&FIELD_LISTS, std::mem::take(&mut self.0));
+        }
     }
 }
 
