@@ -2,6 +2,10 @@
 //! that serves many requests on a connection allocates a future's memory
 //! once, not once per request.
 //!
+//! Between requests a connection may hand its memory to a small pool of
+//! its thread ([`FutureSlot::lend`]), so thousands of idle connections
+//! hold none while a busy thread still allocates nothing.
+//!
 //! The one module of lath-app with `unsafe` code: it places a future in
 //! memory it keeps between requests, which `Box` cannot do. The rules it
 //! keeps:
@@ -14,6 +18,7 @@
 #![allow(unsafe_code)]
 
 use std::alloc::{self, Layout};
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -110,8 +115,48 @@ impl FutureSlot {
         }
     }
 
+    /// Gives the memory to this thread's pool, for whichever slot on the
+    /// thread needs it next; the slot takes memory again (from the pool,
+    /// when it has some) for its next future. A driver calls this when a
+    /// connection goes idle.
+    ///
+    /// ```
+    /// use lath_app::FutureSlot;
+    /// # futures::executor::block_on(async {
+    /// let mut slot = FutureSlot::new();
+    /// slot.put(async {}).await;
+    /// slot.lend(); // idle: the slot holds no memory
+    /// slot.put(async {}).await; // the pool's memory, no allocation
+    /// # });
+    /// ```
+    pub fn lend(&mut self) {
+        if self.layout.size() == 0 || self.occupied {
+            return;
+        }
+        let block = Block {
+            memory: self.memory,
+            layout: self.layout,
+        };
+        self.memory = NonNull::dangling();
+        self.layout = Layout::new::<()>();
+        let kept = POOL.try_with(|pool| {
+            let mut pool = pool.borrow_mut();
+            if pool.len() < POOLED {
+                pool.push(block);
+                true
+            } else {
+                false
+            }
+        });
+        if kept != Ok(true) {
+            // SAFETY: the block's memory is unused, allocated with its layout.
+            unsafe { alloc::dealloc(block.memory.as_ptr(), block.layout) };
+        }
+    }
+
     /// Replaces the memory with room for `needed` (and for anything the
-    /// old memory could hold).
+    /// old memory could hold): from the thread's pool when a block there
+    /// fits, else newly allocated.
     fn grow(&mut self, needed: Layout) {
         let layout = Layout::from_size_align(
             needed.size().max(self.layout.size()),
@@ -119,6 +164,21 @@ impl FutureSlot {
         )
         .expect("a future's layout");
         self.release();
+        let pooled = POOL
+            .try_with(|pool| {
+                let mut pool = pool.borrow_mut();
+                let fits = pool.iter().rposition(|block| {
+                    block.layout.size() >= layout.size() && block.layout.align() >= layout.align()
+                })?;
+                Some(pool.swap_remove(fits))
+            })
+            .ok()
+            .flatten();
+        if let Some(block) = pooled {
+            self.memory = block.memory;
+            self.layout = block.layout;
+            return;
+        }
         // SAFETY: `layout` has a non-zero size: `grow` is called only for
         // a future that is not zero-sized.
         let memory = unsafe { alloc::alloc(layout) };
@@ -145,6 +205,47 @@ impl Drop for FutureSlot {
     fn drop(&mut self) {
         self.release();
     }
+}
+
+/// Blocks a thread keeps for its slots: enough for the connections one
+/// thread serves at once, not for every idle one.
+const POOLED: usize = 16;
+
+/// Unused memory lent by an idle slot.
+#[derive(Clone, Copy)]
+struct Block {
+    memory: NonNull<u8>,
+    layout: Layout,
+}
+
+/// A thread's unused blocks, freed when the thread ends.
+struct Pool(Vec<Block>);
+
+impl std::ops::Deref for Pool {
+    type Target = Vec<Block>;
+
+    fn deref(&self) -> &Vec<Block> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Pool {
+    fn deref_mut(&mut self) -> &mut Vec<Block> {
+        &mut self.0
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        for block in self.0.drain(..) {
+            // SAFETY: a pooled block is unused, allocated with its layout.
+            unsafe { alloc::dealloc(block.memory.as_ptr(), block.layout) };
+        }
+    }
+}
+
+thread_local! {
+    static POOL: RefCell<Pool> = const { RefCell::new(Pool(Vec::new())) };
 }
 
 /// A future placed in a [`FutureSlot`]: polls it, and drops it in place
@@ -260,6 +361,35 @@ mod tests {
         assert!(polled.is_err());
         drop(future);
         block_on(slot.put(async {}));
+    }
+
+    #[test]
+    fn lent_memory_goes_to_the_next_slot_on_the_thread() {
+        let mut first = FutureSlot::new();
+        block_on(first.put(async { std::future::ready(()).await }));
+        let at = first.memory;
+        first.lend();
+        assert_eq!(first.layout.size(), 0, "an idle slot holds nothing");
+        let mut second = FutureSlot::new();
+        block_on(second.put(async { std::future::ready(()).await }));
+        assert_eq!(second.memory, at, "the lent memory, reused");
+        // A leaked future's memory is never lent.
+        let leaked = second.put(async {});
+        std::mem::forget(leaked);
+        second.lend();
+        assert_eq!(second.memory, at);
+    }
+
+    #[test]
+    fn the_pool_is_bounded() {
+        let mut slots: Vec<FutureSlot> = (0..POOLED + 4).map(|_| FutureSlot::new()).collect();
+        for slot in &mut slots {
+            block_on(slot.put(async { std::future::ready(()).await }));
+        }
+        for slot in &mut slots {
+            slot.lend();
+        }
+        assert_eq!(POOL.with(|pool| pool.borrow().len()), POOLED);
     }
 
     #[test]

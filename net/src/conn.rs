@@ -243,7 +243,8 @@ pub(crate) async fn drive<IO: Io>(
     let mut running = FutureSlot::new();
     let mut served = 0usize;
     loop {
-        let (run, feed) = match next_head(&mut wire, &mut stop, slot.as_deref()).await {
+        let waiting = next_head(&mut wire, &mut stop, slot.as_deref(), &mut running);
+        let (run, feed) = match waiting.await {
             Ok(Some(head)) => start(&*app, head, peer, &responded, &mut running),
             Ok(None) => break,
             Err(e) => return Err(e),
@@ -307,6 +308,7 @@ async fn next_head<IO: Io>(
     wire: &mut Wire<IO>,
     stop: &mut BoxFuture<'static, ()>,
     slot: Option<&Slot>,
+    running: &mut FutureSlot,
 ) -> io::Result<Option<RequestHead>> {
     let mut idle_since: Option<Instant> = None;
     let mut head_started: Option<Instant> = None;
@@ -327,6 +329,10 @@ async fn next_head<IO: Io>(
         } else {
             *head_started.get_or_insert_with(Instant::now) + wire.config.head_timeout
         };
+        if idle {
+            // An idle connection holds no memory for an app's future.
+            running.lend();
+        }
         if let (true, Some(slot)) = (idle, slot) {
             slot.set_idle();
         }
