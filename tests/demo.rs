@@ -141,6 +141,12 @@ fn visits_count_with_a_cookie() {
         .send_blocking()
         .unwrap();
     assert_eq!(junk.text(), "visits: 1", "a malformed count starts over");
+    let most = c
+        .get("/visits")
+        .header("Cookie", "visits=18446744073709551615")
+        .send_blocking()
+        .unwrap();
+    assert_eq!(most.text(), "visits: 18446744073709551615", "no wrap to 0");
 }
 
 #[test]
@@ -156,6 +162,12 @@ fn back_redirects_to_the_referer() {
         c.get("/back").send_blocking().unwrap().header("location"),
         Some("/")
     );
+    let elsewhere = c
+        .get("/back")
+        .header("Referer", "//evil.example/")
+        .send_blocking()
+        .unwrap();
+    assert_eq!(elsewhere.header("location"), Some("/"), "never off-site");
 }
 
 #[test]

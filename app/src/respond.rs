@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use futures::channel::oneshot;
-use lath_codec::Status;
 
 use crate::Response;
 
@@ -164,11 +163,11 @@ impl ResponseSlot {
 }
 
 /// The answer of an app that never answered: it failed (often by
-/// panicking), so the connection it ran on is closed as well.
+/// panicking), so the connection it ran on is closed as well. An
+/// [`HttpError`](crate::HttpError), so an error layer renders it like any
+/// other 500.
 fn unanswered() -> Response {
-    Response::text("internal server error\n")
-        .with_status(Status::INTERNAL_SERVER_ERROR)
-        .with_header("Connection", "close")
+    Response::from(crate::HttpError::internal()).with_header("Connection", "close")
 }
 
 impl Drop for Respond {
@@ -207,6 +206,7 @@ impl Future for Responded {
 mod tests {
     use super::*;
     use futures::executor::block_on;
+    use lath_codec::Status;
 
     #[test]
     fn dropped_unsent_answers_500_through_every_map() {
@@ -216,6 +216,11 @@ mod tests {
         let res = block_on(responded);
         assert_eq!(res.status(), Status::INTERNAL_SERVER_ERROR);
         assert_eq!(res.headers().get_str("x-layer"), Some("1"));
+        // An error an error layer can render, like any other.
+        assert_eq!(
+            res.error().map(|e| e.status()),
+            Some(Status::INTERNAL_SERVER_ERROR)
+        );
     }
 
     #[test]

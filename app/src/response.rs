@@ -64,9 +64,14 @@ impl Response {
     }
 
     /// A status with its reason phrase as a plain-text body, such as
-    /// `404` → `Not Found`.
+    /// `404` → `Not Found`; a code with no standard phrase has its digits
+    /// as the body.
     pub fn status_page(status: Status) -> Response {
-        Response::text(status.reason()).with_status(status)
+        let body = match status.reason() {
+            "" => status.code().to_string(),
+            reason => reason.to_owned(),
+        };
+        Response::text(body).with_status(status)
     }
 
     /// `101 Switching Protocols` to `protocol`; `then` gets the raw
@@ -346,6 +351,11 @@ mod tests {
             Some("text/csv")
         );
         assert_eq!(Response::send_status(404).status().code(), 404);
+        let teapot = Response::send_status(418);
+        assert_eq!(teapot.status().reason(), "I'm a Teapot");
+        assert_eq!(teapot.body().size(), lath_codec::BodySize::Known(12));
+        let unnamed = Response::send_status(599);
+        assert_eq!(unnamed.body().size(), lath_codec::BodySize::Known(3));
         let res = Response::text("x")
             .set("X-A", "1")
             .set("x-a", "2")

@@ -70,6 +70,7 @@ statuses! {
     UNSUPPORTED_MEDIA_TYPE = 415, "Unsupported Media Type";
     RANGE_NOT_SATISFIABLE = 416, "Range Not Satisfiable";
     EXPECTATION_FAILED = 417, "Expectation Failed";
+    IM_A_TEAPOT = 418, "I'm a Teapot";
     MISDIRECTED_REQUEST = 421, "Misdirected Request";
     UNPROCESSABLE_CONTENT = 422, "Unprocessable Content";
     UPGRADE_REQUIRED = 426, "Upgrade Required";

@@ -120,7 +120,7 @@ fn visits(req: &Request) -> Response {
         .cookie("visits")
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0)
-        + 1;
+        .saturating_add(1);
     Response::text(format!("visits: {count}")).cookie(
         Cookie::new("visits", count.to_string())
             .path("/")

@@ -212,7 +212,12 @@ impl Normalize {
         let missing: Vec<&str> = self
             .required
             .iter()
-            .filter(|f| object.get(*f).is_none_or(Value::is_null))
+            // An empty array is as missing as an absent field.
+            .filter(|f| match object.get(*f) {
+                None | Some(Value::Null) => true,
+                Some(Value::Array(items)) => items.is_empty(),
+                Some(_) => false,
+            })
             .map(String::as_str)
             .collect();
         if !missing.is_empty() {

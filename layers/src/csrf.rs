@@ -83,6 +83,15 @@ pub fn csrf_input(req: &Request) -> String {
     )
 }
 
+/// Is `path` the path `prefix` or below it? (`/hooks` covers `/hooks`
+/// and `/hooks/github`, not `/hooks-admin`.)
+fn under(path: &str, prefix: &str) -> bool {
+    match path.strip_prefix(prefix) {
+        Some(rest) => rest.is_empty() || rest.starts_with('/') || prefix.ends_with('/'),
+        None => false,
+    }
+}
+
 fn token_name(client_secret: &str) -> String {
     format!("csrf:{client_secret}")
 }
@@ -91,8 +100,8 @@ fn token_name(client_secret: &str) -> String {
 impl<A: App> App for Csrf<A> {
     async fn call(&self, mut req: Request, respond: Respond) {
         let existing = req.cookie(CSRF_COOKIE).filter(|s| s.len() >= 32);
-        let checked = self.methods.contains(req.method())
-            && !self.skip.iter().any(|p| req.path().starts_with(p.as_str()));
+        let checked =
+            self.methods.contains(req.method()) && !self.skip.iter().any(|p| under(req.path(), p));
         if checked {
             let Some(client_secret) = &existing else {
                 return respond.send(HttpError::new(Status::FORBIDDEN, "missing csrf cookie"));
@@ -134,10 +143,20 @@ impl<A: App> App for Csrf<A> {
 }
 
 /// The token from the header, or from the `_csrf` field of an urlencoded
-/// body — which is read under the body limit and put back for the app.
+/// or multipart form body — which is read under the body limit and put
+/// back for the app.
 async fn sent_token(req: &mut Request) -> Result<Option<String>, HttpError> {
     if let Some(token) = req.header(CSRF_HEADER) {
         return Ok(Some(token.to_owned()));
+    }
+    #[cfg(feature = "multipart")]
+    if req.is("multipart") {
+        let limit = limit_of_body(req);
+        let bytes = req.bytes(limit).await?;
+        *req.body_mut() = Body::full(bytes.clone());
+        let token = multipart_token(req).await;
+        *req.body_mut() = Body::full(bytes);
+        return Ok(token);
     }
     if !req.is("form") {
         return Ok(None);
@@ -149,4 +168,27 @@ async fn sent_token(req: &mut Request) -> Result<Option<String>, HttpError> {
         .and_then(|text| Query::parse(text).get(CSRF_FIELD).map(str::to_owned));
     *req.body_mut() = Body::full(bytes);
     Ok(token)
+}
+
+/// The `_csrf` text field of a buffered multipart body, if there is one
+/// (a malformed body has none: the check then answers 403).
+#[cfg(feature = "multipart")]
+async fn multipart_token(req: &mut Request) -> Option<String> {
+    /// Longer than any token this layer signs.
+    const MAX_TOKEN: usize = 1024;
+    let mut parts = crate::parts(req, crate::MultipartLimits::default()).ok()?;
+    while let Some(mut part) = parts.next_part().await.ok()? {
+        if part.name() != CSRF_FIELD || part.file_name().is_some() {
+            continue;
+        }
+        let mut value = Vec::new();
+        while let Some(chunk) = part.chunk(&mut parts).await.ok()? {
+            value.extend_from_slice(&chunk);
+            if value.len() > MAX_TOKEN {
+                return None;
+            }
+        }
+        return String::from_utf8(value).ok();
+    }
+    None
 }

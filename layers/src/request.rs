@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 
 use lath_app::Request;
+use percent_encoding::percent_decode_str;
 
 /// A parsed query string: every pair in order, decoded. Repeated keys, and
 /// keys written `key[]`, read as arrays through [`Query::get_all`].
@@ -231,7 +232,10 @@ impl RequestExt for Request {
                     .strip_prefix('"')
                     .and_then(|v| v.strip_suffix('"'))
                     .unwrap_or(value);
-                out.push((name.to_owned(), value.to_owned()));
+                // `Cookie::to_header` percent-encodes what a cookie-octet
+                // cannot hold; undo it (a value that does not decode to
+                // UTF-8 is kept as sent).
+                out.push((decoded(name), decoded(value)));
             }
         }
         out
@@ -277,4 +281,11 @@ impl RequestExt for Request {
         specificity(ty, essence) > 0
             || (kind == "json" && mime.suffix().is_some_and(|s| s == mime::JSON))
     }
+}
+
+/// `text` percent-decoded, or as it is when that is not UTF-8.
+fn decoded(text: &str) -> String {
+    percent_decode_str(text)
+        .decode_utf8()
+        .map_or_else(|_| text.to_owned(), |d| d.into_owned())
 }

@@ -210,13 +210,61 @@ pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Response {
     }
 }
 
-/// `302` back to the page the request came from (`Referer`), else `/`.
+/// `302` back to the page the request came from (`Referer`) when that
+/// page is on this site, else to `/`: never to another origin
+/// (`//evil.example`, `https://evil.example/`) or a `javascript:` URI.
+///
+/// ```
+/// use lath_layers::back;
+/// use lath_app::Request;
+/// let from = |referer: &str| {
+///     let req = Request::builder("POST", "/form")
+///         .header("Host", "shop.example")
+///         .header("Referer", referer)
+///         .build();
+///     back(&req).headers().get_str("location").unwrap().to_owned()
+/// };
+/// assert_eq!(from("/cart?step=2"), "/cart?step=2");
+/// assert_eq!(from("https://shop.example/cart"), "/cart");
+/// assert_eq!(from("https://evil.example/"), "/");
+/// assert_eq!(from("//evil.example/"), "/");
+/// ```
 pub fn back(req: &Request) -> Response {
-    Response::redirect(
-        req.header("referer")
-            .filter(|r| !r.is_empty())
-            .unwrap_or("/"),
-    )
+    let host = crate::RequestExt::host(req);
+    let to = req
+        .header("referer")
+        .and_then(|referer| local_path(referer, host))
+        .unwrap_or("/");
+    Response::redirect(to)
+}
+
+/// The path (and query) of `referer` when it points into this site:
+/// a path that cannot be read as another host, or an absolute `http(s)`
+/// URL whose authority is `host`.
+fn local_path<'a>(referer: &'a str, host: Option<&str>) -> Option<&'a str> {
+    // Browsers read `\` as `/` in http(s) URLs: `/\evil` is `//evil`.
+    let is_local_path = |p: &str| {
+        p.starts_with('/')
+            && !p.starts_with("//")
+            && !p.starts_with("/\\")
+            && !p.bytes().any(|b| b.is_ascii_control())
+    };
+    if referer.starts_with('/') {
+        return is_local_path(referer).then_some(referer);
+    }
+    let (scheme, rest) = referer.split_once("://")?;
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return None;
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    if !host.is_some_and(|host| authority.eq_ignore_ascii_case(host)) {
+        return None;
+    }
+    match path {
+        "" => Some("/"),
+        path => is_local_path(path).then_some(path),
+    }
 }
 
 #[cfg(test)]
@@ -263,11 +311,54 @@ mod tests {
     }
 
     #[test]
+    fn values_read_back_as_they_were_set() {
+        use crate::RequestExt;
+        for value in ["hello world", "a;b,c", "100%", "naïve \"quoted\"", "x=y"] {
+            let set = Cookie::new("n", value).to_header();
+            let pair = set.split(';').next().unwrap();
+            let req = Request::builder("GET", "/").header("Cookie", pair).build();
+            assert_eq!(req.cookie("n").as_deref(), Some(value), "{set}");
+        }
+    }
+
+    #[cfg(feature = "signed")]
+    #[test]
+    fn signed_values_with_spaces_verify() {
+        use crate::{SignedCookies, Signer};
+        let signer = Signer::new(b"0123456789abcdef0123456789abcdef").unwrap();
+        let set = Cookie::new("s", "a b").signed_by(&signer).to_header();
+        let pair = set.split(';').next().unwrap();
+        let req = Request::builder("GET", "/").header("Cookie", pair).build();
+        assert_eq!(req.signed_cookie("s", &signer).as_deref(), Some("a b"));
+    }
+
+    #[test]
     fn back_goes_to_the_referer_or_home() {
         let from = Request::builder("GET", "/x")
             .header("Referer", "/from")
             .build();
         assert_eq!(back(&from).get("location"), Some("/from"));
+        let back_from = |referer: &str| {
+            let req = Request::builder("POST", "/x")
+                .header("Host", "a.example:8080")
+                .header("Referer", referer)
+                .build();
+            back(&req).get("location").unwrap().to_owned()
+        };
+        for (referer, to) in [
+            ("http://a.example:8080/page?q=1", "/page?q=1"),
+            ("HTTPS://A.EXAMPLE:8080", "/"),
+            ("//evil.example/x", "/"),
+            ("/\\evil.example/x", "/"),
+            ("javascript:alert(1)", "/"),
+            ("http://evil.example/x", "/"),
+            ("http://a.example:8080.evil.example/x", "/"),
+            ("http://a.example:8080//evil.example/x", "/"),
+            ("data:text/html,hi", "/"),
+            ("", "/"),
+        ] {
+            assert_eq!(back_from(referer), to, "{referer}");
+        }
         assert_eq!(
             back(&Request::builder("GET", "/x").build()).get("location"),
             Some("/")

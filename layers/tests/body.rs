@@ -47,6 +47,13 @@ fn client() -> Client {
             }),
         )
         .post(
+            "/tags",
+            handler(|mut req: Request| async move {
+                let options = Normalize::new().arrays(["tags"]).required(["tags"]);
+                req.normalized(&options).await.map(Json)
+            }),
+        )
+        .post(
             "/small",
             limit_body(
                 16,
@@ -149,6 +156,18 @@ fn normalization_of_json_and_forms() {
         text, r#"{"name":"cy","ownedPets":[]}"#,
         "arrays default to empty"
     );
+}
+
+#[test]
+fn a_required_array_needs_an_element() {
+    let missing = (
+        Status::UNPROCESSABLE_CONTENT,
+        "missing required fields: tags".to_owned(),
+    );
+    assert_eq!(post("/tags", JSON, r#"{"tags":[]}"#), missing);
+    assert_eq!(post("/tags", JSON, "{}"), missing);
+    assert_eq!(post("/tags", FORM, "other=1"), missing);
+    assert_eq!(post("/tags", FORM, "tags=a").1, r#"{"tags":["a"]}"#);
 }
 
 #[test]

@@ -31,9 +31,37 @@ fn client() -> Client {
             handler(|_req: Request| async { "x-csrf-token ok" }),
         )
         .post("/hooks/github", handler(|_req: Request| async { "hook" }))
+        .post("/hooks-admin", handler(|_req: Request| async { "admin" }))
+        .post("/hooksy/x", handler(|_req: Request| async { "x" }))
+        .post("/multipart", handler(multipart_fields))
         .build()
         .unwrap();
     Client::new(csrf(SECRET, routes).unwrap().skip(["/hooks"]))
+}
+
+/// The multipart form's fields, read after the check: `name=text` for
+/// short ones, the name alone for the token.
+#[cfg(feature = "multipart")]
+async fn multipart_fields(mut req: Request) -> Result<String, lath_app::HttpError> {
+    let mut parts = lath_layers::parts(&mut req, lath_layers::MultipartLimits::default())?;
+    let mut seen = Vec::new();
+    while let Some(mut part) = parts.next_part().await? {
+        let name = part.name().to_owned();
+        let mut value = Vec::new();
+        while let Some(chunk) = part.chunk(&mut parts).await? {
+            value.extend_from_slice(&chunk);
+        }
+        seen.push(match name.as_str() {
+            "_csrf" => name,
+            _ => format!("{name}={}", String::from_utf8_lossy(&value)),
+        });
+    }
+    Ok(seen.join(", "))
+}
+
+#[cfg(not(feature = "multipart"))]
+async fn multipart_fields(_req: Request) -> &'static str {
+    "multipart is off"
 }
 
 /// A client's cookie pair and a token for it.
@@ -165,6 +193,29 @@ fn a_token_does_not_work_for_another_client() {
     assert_eq!(res.status, Status::FORBIDDEN);
 }
 
+#[cfg(feature = "multipart")]
+#[test]
+fn a_token_in_a_multipart_form_passes_and_the_form_stays_whole() {
+    let c = client();
+    let (cookie, token) = session(&c);
+    let upload = |token: &str| {
+        let body = format!(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n\
+             --XyZ\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n--XyZ--\r\n"
+        );
+        c.post("/multipart")
+            .header("Cookie", &cookie)
+            .header("Content-Type", "multipart/form-data; boundary=XyZ")
+            .body(body)
+            .send_blocking()
+            .unwrap()
+    };
+    let ok = upload(&token);
+    assert_eq!(ok.status, Status::OK, "{}", ok.text());
+    assert_eq!(ok.text(), "note=hi, _csrf");
+    assert_eq!(upload("forged").status, Status::FORBIDDEN);
+}
+
 #[test]
 fn skipped_paths_and_short_secrets() {
     assert_eq!(
@@ -175,5 +226,10 @@ fn skipped_paths_and_short_secrets() {
             .text(),
         "hook"
     );
+    // A skipped prefix covers its own path segments only.
+    for path in ["/hooks-admin", "/hooksy/x"] {
+        let res = client().post(path).send_blocking().unwrap();
+        assert_eq!(res.status, Status::FORBIDDEN, "{path}");
+    }
     assert!(csrf(b"short", handler(|_req: Request| async { "" })).is_err());
 }
