@@ -56,7 +56,9 @@ pub(crate) fn is_tchar(b: u8) -> bool {
 /// Is `s` a non-empty token (RFC 9110 §5.6.2)?
 #[inline]
 pub(crate) fn is_token(s: &[u8]) -> bool {
-    !s.is_empty() && s.iter().all(|&b| is_tchar(b))
+    // No early exit: valid names (the usual case) are checked without a
+    // branch per byte.
+    !s.is_empty() && s.iter().fold(true, |ok, &b| ok & is_tchar(b))
 }
 
 /// May `b` appear in a field value? HTAB, SP, VCHAR and obs-text; never
@@ -69,7 +71,8 @@ pub(crate) fn is_field_value_byte(b: u8) -> bool {
 /// Is `v` a field value that cannot split a message (RFC 9112 §11.1)?
 #[inline]
 pub(crate) fn is_field_value(v: &[u8]) -> bool {
-    v.iter().all(|&b| is_field_value_byte(b))
+    // No early exit, so the compiler checks many bytes per instruction.
+    v.iter().fold(true, |ok, &b| ok & is_field_value_byte(b))
 }
 
 /// May `b` appear in a request-target? Visible ASCII only: no whitespace,
