@@ -158,17 +158,37 @@ impl<A: App> AppExt for A {}
 pub struct Handler<F>(F);
 
 /// Turns a function returning anything that converts into a [`Response`]
-/// (including `Result<T, HttpError>`) into an app.
+/// into an app: a `Result<T, E>` does when both `T` and `E` do, so the
+/// error may be an [`HttpError`](crate::HttpError) (which `?` makes from
+/// any error) or a type of the app's own.
 ///
 /// ```
-/// use lath_app::{handler, HttpError, Request};
+/// use lath_app::{handler, HttpError, Request, Response};
 /// let app = handler(|req: Request| async move {
 ///     match req.path() {
 ///         "/" => Ok("home"),
 ///         _ => Err(HttpError::not_found()),
 ///     }
 /// });
-/// # let _ = app;
+///
+/// /// An error of the app's own, answered as it chooses.
+/// enum ApiError {
+///     Invalid(&'static str),
+/// }
+/// impl From<ApiError> for Response {
+///     fn from(ApiError::Invalid(why): ApiError) -> Response {
+///         Response::text(why).with_status(lath_app::Status::UNPROCESSABLE_CONTENT)
+///     }
+/// }
+/// let strict = handler(|req: Request| async move {
+///     match req.query_string() {
+///         Some(_) => Ok("fine"),
+///         None => Err(ApiError::Invalid("a query is required")),
+///     }
+/// });
+/// let res: Response = Err::<&str, _>(ApiError::Invalid("no")).into();
+/// assert_eq!(res.status().code(), 422);
+/// # let _ = (app, strict);
 /// ```
 pub fn handler<F, Fut, R>(f: F) -> Handler<F>
 where

@@ -154,7 +154,43 @@ impl fmt::Display for HttpError {
     }
 }
 
-impl std::error::Error for HttpError {}
+/// Any error becomes a 500 whose message is the reason phrase and whose
+/// detail (for logs, never sent) is the error's text, so `?` works on any
+/// error in a handler returning `Result<T, HttpError>`. Errors that carry
+/// a status of their own keep it: a [`BodyError`](crate::BodyError) that
+/// says 413 or 408 stays one.
+///
+/// This is why `HttpError` is not itself a `std::error::Error` (as
+/// `anyhow::Error` is not): it converts from every error instead.
+///
+/// ```
+/// use lath_app::HttpError;
+/// fn load() -> Result<String, HttpError> {
+///     let text = std::fs::read_to_string("/no/such/file")?;
+///     Ok(text)
+/// }
+/// let e = load().unwrap_err();
+/// assert_eq!(e.status().code(), 500);
+/// assert_eq!(e.message(), "Internal Server Error");
+/// assert!(e.detail().unwrap().contains("No such file"));
+/// ```
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for HttpError {
+    fn from(error: E) -> HttpError {
+        let any: &dyn std::any::Any = &error;
+        let body = any.downcast_ref::<crate::BodyError>();
+        let protocol = any.downcast_ref::<lath_codec::ProtocolError>();
+        let carried = match (body, protocol) {
+            (Some(e), _) => e.status().map(|s| (s, e.message().to_owned())),
+            (_, Some(e)) => Some((e.status(), e.reason().to_owned())),
+            _ => None,
+        };
+        match carried {
+            Some((status, message)) => HttpError::new(status, message),
+            None => HttpError::internal(),
+        }
+        .with_detail(error.to_string())
+    }
+}
 
 impl From<HttpError> for Response {
     /// The status with the message as a plain-text body.
@@ -168,6 +204,20 @@ impl From<HttpError> for Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn any_error_converts_keeping_a_status_it_carries() {
+        let io = HttpError::from(std::io::Error::other("disk on fire"));
+        assert_eq!(io.status(), Status::INTERNAL_SERVER_ERROR);
+        assert_eq!(io.message(), "Internal Server Error", "no detail leaks");
+        assert_eq!(io.detail(), Some("disk on fire"));
+        let big = HttpError::from(crate::BodyError::too_large(10));
+        assert_eq!(big.status(), Status::CONTENT_TOO_LARGE);
+        let bad = lath_codec::ProtocolError::new(Status::BAD_REQUEST, "bad framing");
+        let bad = HttpError::from(bad);
+        assert_eq!(bad.status(), Status::BAD_REQUEST);
+        assert_eq!(bad.message(), "bad framing");
+    }
 
     #[test]
     fn constructors_statuses_and_messages() {

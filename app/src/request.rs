@@ -1,6 +1,7 @@
 //! The request an app receives.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
@@ -23,6 +24,7 @@ pub struct Request {
     head: RequestHead,
     body: Body,
     peer: Option<SocketAddr>,
+    route: Option<Arc<str>>,
     extensions: Extensions,
 }
 
@@ -33,6 +35,7 @@ impl Request {
             head,
             body,
             peer: None,
+            route: None,
             extensions: Extensions::new(),
         }
     }
@@ -100,6 +103,26 @@ impl Request {
     /// Records the peer's address (drivers do this).
     pub fn set_peer_addr(&mut self, peer: Option<SocketAddr>) {
         self.peer = peer;
+    }
+
+    /// The route pattern a router matched (`/users/:id`), for logs and
+    /// metrics: unlike the path, it does not vary with the ids in it.
+    /// Inside nested routers it is the whole pattern, prefixes included.
+    ///
+    /// ```
+    /// use lath_app::Request;
+    /// let mut req = Request::builder("GET", "/users/7").build();
+    /// assert_eq!(req.route(), None);
+    /// req.set_route("/users/:id".into());
+    /// assert_eq!(req.route(), Some("/users/:id"));
+    /// ```
+    pub fn route(&self) -> Option<&str> {
+        self.route.as_deref()
+    }
+
+    /// Records the route pattern matched (routers do this).
+    pub fn set_route(&mut self, route: Arc<str>) {
+        self.route = Some(route);
     }
 
     /// The path parameter `name` a router matched (`:name` or `*name`),

@@ -307,8 +307,11 @@ impl<T: Into<Response>> From<(Status, T)> for Response {
     }
 }
 
-impl<T: Into<Response>> From<Result<T, HttpError>> for Response {
-    fn from(result: Result<T, HttpError>) -> Response {
+/// A handler's `Result`: either side becomes the response, so an error
+/// type of the app's own works as well as [`HttpError`] once it converts
+/// into a `Response`.
+impl<T: Into<Response>, E: Into<Response>> From<Result<T, E>> for Response {
+    fn from(result: Result<T, E>) -> Response {
         match result {
             Ok(value) => value.into(),
             Err(e) => e.into(),

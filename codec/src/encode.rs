@@ -1,5 +1,6 @@
 //! Writing heads and framing bodies (RFC 9112 §4, §6, §7; RFC 9110 §6.6.1).
 
+use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::grammar::{is_field_value, is_token, list_elements, push_decimal, push_hex, trim_ows};
@@ -24,13 +25,31 @@ impl DateCache {
     pub(crate) fn get(&mut self, now: SystemTime) -> &[u8; 29] {
         let second = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         if self.second != Some(second) {
-            let text = httpdate::fmt_http_date(now);
-            if text.len() == 29 {
-                self.value.copy_from_slice(text.as_bytes());
-            }
+            // Written in place: a new second costs no allocation.
+            let mut text = Fixed {
+                buf: &mut self.value,
+                len: 0,
+            };
+            let _ = write!(text, "{}", httpdate::HttpDate::from(now));
             self.second = Some(second);
         }
         &self.value
+    }
+}
+
+/// Formats into the 29 bytes of an IMF-fixdate; anything longer is cut.
+struct Fixed<'a> {
+    buf: &'a mut [u8; 29],
+    len: usize,
+}
+
+impl std::fmt::Write for Fixed<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let room = self.buf.len() - self.len;
+        let n = s.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
     }
 }
 

@@ -1,9 +1,12 @@
 //! Routing by method and path pattern.
 //!
-//! Patterns are literal segments, `:name` for one segment and `*name` (or
-//! bare `*`) for the rest of the path. Priority does not depend on the
-//! order routes are added: a literal segment beats `:param`, which beats
-//! `*`, and a longer match beats a shorter one.
+//! Patterns are literal segments, `:name` (or `{name}`) for one segment
+//! and `*name` (or `{*name}`, or bare `*`) for the rest of the path; any
+//! other use of braces or `*` is an error when the router is built.
+//! Priority does not depend on the order routes are added: a literal
+//! segment beats `:param`, which beats `*`, and a longer match beats a
+//! shorter one. [`Request::route`](lath_app::Request::route) tells the
+//! pattern matched.
 //!
 //! ```
 //! use lath_app::{handler, Request};
@@ -14,6 +17,9 @@
 //!     .get("/users/:id", handler(|req: Request| async move {
 //!         format!("user {}", req.param("id").unwrap_or(""))
 //!     }))
+//!     .get("/items/{id}", handler(|req: Request| async move {
+//!         format!("{} for {}", req.route().unwrap_or(""), req.param("id").unwrap_or(""))
+//!     }))
 //!     .get("/files/*path", handler(|req: Request| async move {
 //!         format!("file {}", req.param("path").unwrap_or(""))
 //!     }))
@@ -22,6 +28,7 @@
 //!
 //! let client = Client::new(routes);
 //! assert_eq!(client.get("/users/7").send_blocking().unwrap().text(), "user 7");
+//! assert_eq!(client.get("/items/9").send_blocking().unwrap().text(), "/items/{id} for 9");
 //! assert_eq!(client.get("/files/a/b%20c.txt").send_blocking().unwrap().text(), "file a/b c.txt");
 //! assert_eq!(client.get("/nope").send_blocking().unwrap().status.code(), 404);
 //! ```
@@ -458,6 +465,7 @@ impl Routes {
                     if !params.is_empty() {
                         req.extensions_mut().insert(params);
                     }
+                    req.set_route(handler.pattern.clone());
                     Some((&*handler.app, req, respond))
                 }
                 None => {

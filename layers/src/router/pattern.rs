@@ -1,4 +1,5 @@
-//! Route patterns: `/literal/:param/*rest`.
+//! Route patterns: `/literal/:param/*rest`, or in braces (the syntax of
+//! axum 0.8 and actix) `/literal/{param}/{*rest}`.
 
 use std::fmt;
 
@@ -45,14 +46,16 @@ impl fmt::Display for RouteError {
 
 impl std::error::Error for RouteError {}
 
-/// Splits a pattern into segments, checking its grammar.
+/// Splits a pattern into segments, checking its grammar: literal
+/// segments, parameters (`:id` or `{id}`) and a wildcard that takes the
+/// rest of the path as the last segment (`*rest`, `{*rest}`, or `*`).
 pub(crate) fn parse(pattern: &str) -> Result<Vec<Segment>, RouteError> {
     let bad = |reason| Err(RouteError::new(pattern, reason));
     let Some(rest) = pattern.strip_prefix('/') else {
         return bad("a pattern starts with '/'");
     };
     let mut segments = Vec::new();
-    let mut names: Vec<&str> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
     let parts: Vec<&str> = if rest.is_empty() {
         Vec::new()
     } else {
@@ -60,37 +63,49 @@ pub(crate) fn parse(pattern: &str) -> Result<Vec<Segment>, RouteError> {
     };
     for (i, part) in parts.iter().enumerate() {
         let last = i + 1 == parts.len();
-        let segment = if let Some(name) = part.strip_prefix(':') {
-            if name.is_empty() {
-                return bad("a parameter needs a name");
-            }
-            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return bad("parameter names are letters, digits and '_'");
-            }
-            Segment::Param(name.to_owned())
-        } else if let Some(name) = part.strip_prefix('*') {
-            if !last {
-                return bad("a wildcard must be the last segment");
-            }
-            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return bad("parameter names are letters, digits and '_'");
-            }
-            Segment::Wildcard(if name.is_empty() {
-                "*".to_owned()
-            } else {
-                name.to_owned()
-            })
-        } else if part.is_empty() && !last {
-            return bad("empty segment");
-        } else {
-            Segment::Literal((*part).to_owned())
+        let (is_wildcard, name) = match part.strip_prefix('{') {
+            Some(inner) => match inner.strip_suffix('}') {
+                Some(inner) => match inner.strip_prefix('*') {
+                    Some(name) => (Some(true), name),
+                    None => (Some(false), inner),
+                },
+                None => return bad(BRACES),
+            },
+            None => match (part.strip_prefix(':'), part.strip_prefix('*')) {
+                (Some(name), _) => (Some(false), name),
+                (_, Some(name)) => (Some(true), name),
+                _ => (None, *part),
+            },
         };
-        if let Segment::Param(name) | Segment::Wildcard(name) = &segment {
-            if names.contains(&name.as_str()) {
-                return bad("two parameters share one name");
+        let segment = match is_wildcard {
+            None if part.contains(['{', '}']) => return bad(BRACES),
+            None if part.contains('*') => return bad(STAR),
+            None if part.is_empty() && !last => return bad("empty segment"),
+            None => Segment::Literal((*part).to_owned()),
+            Some(wildcard) => {
+                if (wildcard && !last) || name.contains(['*', '{', '}']) {
+                    return bad(STAR);
+                }
+                // `*` alone takes the rest unnamed; every other form needs
+                // a name.
+                let unnamed = wildcard && *part == "*";
+                if name.is_empty() && !unnamed {
+                    return bad("a parameter needs a name");
+                }
+                if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    return bad("parameter names are letters, digits and '_'");
+                }
+                if !name.is_empty() && names.iter().any(|n| n == name) {
+                    return bad("two parameters share one name");
+                }
+                names.push(name.to_owned());
+                match (wildcard, unnamed) {
+                    (true, true) => Segment::Wildcard("*".to_owned()),
+                    (true, false) => Segment::Wildcard(name.to_owned()),
+                    (false, _) => Segment::Param(name.to_owned()),
+                }
             }
-            names.push(parts[i].trim_start_matches([':', '*']));
-        }
+        };
         segments.push(segment);
     }
     // A trailing slash in a pattern is the same route as without it.
@@ -101,6 +116,14 @@ pub(crate) fn parse(pattern: &str) -> Result<Vec<Segment>, RouteError> {
     }
     Ok(segments)
 }
+
+/// Braces that do not hold a whole segment.
+const BRACES: &str =
+    "braces hold a whole segment, {name} or a last {*rest}; segments are literals, :name or {name}, and a last *rest or {*rest}";
+
+/// A `*` anywhere but as the start of the last segment.
+const STAR: &str =
+    "a wildcard is the whole last segment, *rest or {*rest}; segments are literals, :name or {name}, and a last *rest or {*rest}";
 
 /// `prefix` + `pattern`, one slash between them.
 pub(crate) fn join(prefix: &str, pattern: &str) -> String {
@@ -125,11 +148,31 @@ mod tests {
             vec![Literal("a".into()), Param("b".into()), Wildcard("*".into())]
         );
         assert_eq!(parse("/a/").unwrap(), vec![Literal("a".into())]);
+        assert_eq!(
+            parse("/items/{id}/{*rest}").unwrap(),
+            vec![
+                Literal("items".into()),
+                Param("id".into()),
+                Wildcard("rest".into())
+            ]
+        );
+        assert_eq!(parse("/f/*path").unwrap(), parse("/f/{*path}").unwrap());
         for (bad, reason) in [
             ("/:", "a parameter needs a name"),
-            ("/x/*/y", "a wildcard must be the last segment"),
+            ("/{}", "a parameter needs a name"),
+            ("/{*}", "a parameter needs a name"),
+            ("/x/*/y", STAR),
+            ("/x/{*rest}/y", STAR),
+            ("/a/**", STAR),
+            ("/file*rest", STAR),
+            ("/a*", STAR),
+            ("/items/{id", BRACES),
+            ("/items/id}", BRACES),
+            ("/items/x{id}", BRACES),
+            ("/{a}/{a}", "two parameters share one name"),
             ("/:id/:id", "two parameters share one name"),
             ("/:id/*id", "two parameters share one name"),
+            ("/:id/{*id}", "two parameters share one name"),
             ("x", "a pattern starts with '/'"),
             ("/a//b", "empty segment"),
             ("/:a-b", "parameter names are letters, digits and '_'"),
