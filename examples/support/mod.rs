@@ -38,8 +38,14 @@ pub fn runtime() -> Runtime {
 }
 
 /// Serves `app` on 127.0.0.1:`port` until Ctrl-C or SIGTERM, then shuts
-/// down gracefully.
+/// down gracefully; lath's `tracing` events go to stderr.
 pub fn run(port: u16, app: impl lath::App) {
+    // lath reports caught panics and private error details as `tracing`
+    // events; an app chooses where they go. Here: stderr.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
     let runtime = runtime();
     runtime.run(async {
         let mut server = lath::Server::bind(&format!("127.0.0.1:{port}"))

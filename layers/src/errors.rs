@@ -21,8 +21,8 @@ type Renderer = Arc<dyn Fn(&HttpError, ErrorFormat) -> Response + Send + Sync>;
 /// Renders every [`HttpError`] the app answers with by the client's
 /// `Accept`: `{"error":{"status":404,"message":"Not Found"}}` when it
 /// prefers JSON, plain text otherwise. 5xx messages become the generic
-/// reason phrase unless debug mode is on; private details are written to
-/// stderr, never sent. Headers of the error response (such as `Allow`) are
+/// reason phrase unless debug mode is on; private details are emitted as
+/// `tracing` events (`error` for 5xx, `info` otherwise), never sent. Headers of the error response (such as `Allow`) are
 /// kept.
 ///
 /// ```
@@ -104,11 +104,12 @@ impl<A: App> App for Errors<A> {
             };
             if let Some(detail) = error.detail() {
                 let target = String::from_utf8_lossy(&target);
-                eprintln!(
-                    "{method} {target}: {} {}: {detail}",
-                    error.status().code(),
-                    error.message()
-                );
+                let (status, message) = (error.status().code(), error.message());
+                if status >= 500 {
+                    tracing::error!(%method, %target, status, message, detail, "error answered");
+                } else {
+                    tracing::info!(%method, %target, status, message, detail, "error answered");
+                }
             }
             let shown = if error.status().code() >= 500 && !debug {
                 HttpError::from_status(error.status())

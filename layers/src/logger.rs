@@ -23,11 +23,17 @@ pub enum Format {
     Combined,
 }
 
-type Sink = Arc<Mutex<Box<dyn Write + Send>>>;
+/// Where lines go: a writer, or `None` for `tracing` events.
+type Sink = Option<Arc<Mutex<Box<dyn Write + Send>>>>;
 
-/// Logs every request in Common Log Format, plus its latency, to stderr —
-/// written when the response has gone out, so the byte count and latency
-/// are the real ones (a response cut short logs what was sent).
+/// Logs every request in Common Log Format, plus its latency — when the
+/// response has gone out, so the byte count and latency are the real ones
+/// (a response cut short logs what was sent).
+///
+/// By default each line is an `info` event of the `tracing` target
+/// `lath::access`, with the fields `status`, `bytes` and `latency_ms`, for
+/// whichever subscriber the app installs; [`Logger::to`] writes the lines
+/// to a writer instead (`std::io::stderr()`, a file).
 ///
 /// ```
 /// use lath_app::{AppExt, Request, Respond};
@@ -42,7 +48,7 @@ pub fn logger<A: App>(app: A) -> Logger<A> {
     Logger {
         app,
         format: Format::Common,
-        sink: Arc::new(Mutex::new(Box::new(std::io::stderr()))),
+        sink: None,
     }
 }
 
@@ -68,9 +74,19 @@ impl<A> Logger<A> {
         self
     }
 
-    /// Writes lines to `writer` instead of stderr.
+    /// Writes the lines to `writer` instead of emitting events.
+    ///
+    /// ```
+    /// use lath_app::{AppExt, Request, Respond};
+    /// use lath_layers::logger;
+    /// async fn hello(_req: Request, respond: Respond) {
+    ///     respond.send("Hello, World!");
+    /// }
+    /// let app = hello.wrap(|app| logger(app).to(std::io::stderr()));
+    /// # let _ = app;
+    /// ```
     pub fn to(mut self, writer: impl Write + Send + 'static) -> Logger<A> {
-        self.sink = Arc::new(Mutex::new(Box::new(writer)));
+        self.sink = Some(Arc::new(Mutex::new(Box::new(writer))));
         self
     }
 }
@@ -103,6 +119,7 @@ impl<A: App> App for Logger<A> {
             let size = body.size();
             let counted = Counted {
                 body,
+                status: res.status().code(),
                 sent: 0,
                 line: Some(format!("{line} {}", res.status().code())),
                 extra,
@@ -122,6 +139,7 @@ impl<A: App> App for Logger<A> {
 /// The response body, counted; logs its line when it ends or is dropped.
 struct Counted {
     body: Body,
+    status: u16,
     sent: u64,
     line: Option<String>,
     extra: String,
@@ -138,11 +156,19 @@ impl Counted {
             self.sent.to_string()
         };
         let latency = self.start.elapsed().as_secs_f64() * 1000.0;
+        let Some(sink) = &self.sink else {
+            tracing::info!(
+                target: "lath::access",
+                status = self.status,
+                bytes = self.sent,
+                latency_ms = latency,
+                "{line} {bytes}{}",
+                self.extra
+            );
+            return;
+        };
         let full = format!("{line} {bytes}{} {latency:.3}ms\n", self.extra);
-        let mut sink = self
-            .sink
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut sink = sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let _ = sink.write_all(full.as_bytes());
     }
 }

@@ -11,8 +11,9 @@ use crate::slot::Slot;
 
 /// Answers a panic in `app` with `500 Internal Server Error` — while
 /// nothing has been sent; once a response has started, the connection
-/// closes instead. The panic is written to stderr with the request line;
-/// its message reaches the client only in debug mode.
+/// closes instead. The panic is a `tracing` error event with the method,
+/// target and panic message; the message reaches the client only in debug
+/// mode.
 ///
 /// ```
 /// use lath_app::{AppExt, Request, Respond};
@@ -66,7 +67,7 @@ impl<A: App> App for Recover<A> {
         if let Err(payload) = ran {
             let message = panic_message(&*payload);
             let target = String::from_utf8_lossy(&target);
-            eprintln!("panic while serving {method} {target}: {message}");
+            tracing::error!(%method, %target, panic = message, "panic while serving");
             let error = if self.debug {
                 HttpError::internal().with_message(message.to_owned())
             } else {
