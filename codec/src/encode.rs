@@ -11,35 +11,44 @@ use crate::{Headers, UsageError};
 #[derive(Debug, Clone)]
 pub(crate) struct DateCache {
     second: Option<u64>,
-    value: [u8; 29],
+    /// `Date: ` + an IMF-fixdate + CRLF.
+    line: [u8; 37],
 }
 
 impl DateCache {
     pub(crate) fn new() -> DateCache {
-        DateCache {
-            second: None,
-            value: [b' '; 29],
-        }
+        let mut line = [b' '; 37];
+        line[..6].copy_from_slice(b"Date: ");
+        line[35..].copy_from_slice(b"\r\n");
+        DateCache { second: None, line }
     }
 
-    pub(crate) fn get(&mut self, now: SystemTime) -> &[u8; 29] {
+    /// The IMF-fixdate for `now`.
+    #[cfg(test)]
+    pub(crate) fn get(&mut self, now: SystemTime) -> &[u8] {
+        &self.line(now)[6..35]
+    }
+
+    /// The whole `Date` field line for `now`, rendered once per second.
+    pub(crate) fn line(&mut self, now: SystemTime) -> &[u8; 37] {
         let second = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         if self.second != Some(second) {
             // Written in place: a new second costs no allocation.
+            let (_, rest) = self.line.split_at_mut(6);
             let mut text = Fixed {
-                buf: &mut self.value,
+                buf: &mut rest[..29],
                 len: 0,
             };
             let _ = write!(text, "{}", httpdate::HttpDate::from(now));
             self.second = Some(second);
         }
-        &self.value
+        &self.line
     }
 }
 
 /// Formats into the 29 bytes of an IMF-fixdate; anything longer is cut.
 struct Fixed<'a> {
-    buf: &'a mut [u8; 29],
+    buf: &'a mut [u8],
     len: usize,
 }
 
@@ -149,6 +158,7 @@ fn is_framing_field(name: &[u8]) -> bool {
     .any(|n| name.eq_ignore_ascii_case(n))
 }
 
+#[inline]
 pub(crate) fn push_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
     out.extend_from_slice(name);
     out.extend_from_slice(b": ");
@@ -227,8 +237,16 @@ impl Given {
 }
 
 /// Writes `HTTP/1.1 SP 3DIGIT SP reason CRLF` (RFC 9112 §4); the SP stays
-/// even when the reason is empty.
-pub(crate) fn push_status_line(out: &mut Vec<u8>, status: crate::Status, reason: &[u8]) {
+/// even when the reason is empty. `custom` replaces the standard reason.
+pub(crate) fn push_status_line(out: &mut Vec<u8>, status: crate::Status, custom: Option<&[u8]>) {
+    let reason = match (custom, status.status_line()) {
+        (None, Some(line)) => {
+            out.extend_from_slice(line.as_bytes());
+            return;
+        }
+        (Some(reason), _) => reason,
+        (None, None) => b"",
+    };
     out.extend_from_slice(b"HTTP/1.1 ");
     out.extend_from_slice(&status.digits());
     out.push(b' ');

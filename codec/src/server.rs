@@ -394,7 +394,8 @@ impl ServerConn {
         }
         let given = Given::of(&head.headers)?;
         // RFC 9112 §4: reason-phrase = *( HTAB / SP / VCHAR / obs-text ).
-        if !is_field_value(head.reason()) {
+        // (The standard phrases are.)
+        if head.reason.as_ref().is_some_and(|r| !is_field_value(r)) {
             return Err(UsageError::InvalidReason);
         }
         let facts = self.facts();
@@ -402,7 +403,7 @@ impl ServerConn {
         let framing = match decide(&facts, status, &given, body, &self.config)? {
             Decision::Interim { send } => {
                 if send {
-                    push_status_line(out, status, head.reason());
+                    push_status_line(out, status, head.reason.as_deref());
                     push_fields(out, &head.headers, true);
                     out.extend_from_slice(b"\r\n");
                     self.exchange.continue_sent |= status == Status::CONTINUE;
@@ -410,7 +411,7 @@ impl ServerConn {
                 return Ok(());
             }
             Decision::Switch => {
-                push_status_line(out, status, head.reason());
+                push_status_line(out, status, head.reason.as_deref());
                 push_fields(out, &head.headers, true);
                 out.extend_from_slice(b"\r\n");
                 self.read = Read::Upgraded;
@@ -419,7 +420,7 @@ impl ServerConn {
             }
             Decision::Final(framing) => framing,
         };
-        push_status_line(out, status, head.reason());
+        push_status_line(out, status, head.reason.as_deref());
         push_fields(out, &head.headers, framing.strip_framing);
         if let Some(n) = framing.auto_length {
             push_content_length(out, n);
@@ -435,7 +436,7 @@ impl ServerConn {
             }
         }
         if self.config.date && !given.date {
-            push_field(out, b"Date", self.date.get(now));
+            out.extend_from_slice(self.date.line(now));
         }
         if let (Some(server), false) = (&self.config.server, given.server) {
             push_field(out, b"Server", server);
@@ -614,12 +615,12 @@ impl ServerConn {
         }
         self.write = Write::Closed;
         let body_len = error.reason().len() as u64 + 1;
-        push_status_line(out, error.status(), error.status().reason().as_bytes());
+        push_status_line(out, error.status(), None);
         out.extend_from_slice(b"Content-Type: text/plain; charset=utf-8\r\n");
         push_content_length(out, body_len);
         out.extend_from_slice(b"Connection: close\r\n");
         if self.config.date {
-            push_field(out, b"Date", self.date.get(now));
+            out.extend_from_slice(self.date.line(now));
         }
         if let Some(server) = &self.config.server {
             push_field(out, b"Server", server);

@@ -29,6 +29,15 @@ macro_rules! statuses {
                     _ => "",
                 }
             }
+
+            /// The whole status line with the standard reason, CRLF
+            /// included, for a code that has one.
+            pub(crate) fn status_line(self) -> Option<&'static str> {
+                match self.0 {
+                    $($code => Some(concat!("HTTP/1.1 ", $code, " ", $reason, "\r\n")),)*
+                    _ => None,
+                }
+            }
         }
     };
 }
