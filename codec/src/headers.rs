@@ -1,7 +1,6 @@
 //! Header fields: order and original case kept, lookup case-insensitive
 //! (RFC 9110 §5).
 
-use std::cell::RefCell;
 use std::fmt;
 
 use bytes::Bytes;
@@ -28,8 +27,8 @@ impl Span {
 }
 
 thread_local! {
-    static SPAN_LISTS: RefCell<Vec<Vec<Span>>> = const { RefCell::new(Vec::new()) };
-    static FIELD_LISTS: RefCell<Vec<Vec<(Bytes, Bytes)>>> = const { RefCell::new(Vec::new()) };
+    static SPAN_LISTS: recycle::Kept<Span> = const { recycle::Kept::new() };
+    static FIELD_LISTS: recycle::Kept<(Bytes, Bytes)> = const { recycle::Kept::new() };
 }
 
 /// The spans of parsed fields, in order; the storage is recycled per

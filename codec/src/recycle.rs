@@ -3,7 +3,7 @@
 //! takes them, so a connection serving request after request allocates no
 //! field storage once warm.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::thread::LocalKey;
 
 /// Lists kept per thread and kind: enough for every request in flight on
@@ -13,15 +13,35 @@ const KEPT: usize = 64;
 /// Lists longer than this are freed rather than kept.
 const MAX_CAPACITY: usize = 64;
 
+/// Empty lists of `T` kept by one thread: a stack of cells, so taking and
+/// giving cost no borrow bookkeeping.
+pub(crate) struct Kept<T> {
+    lists: [Cell<Vec<T>>; KEPT],
+    len: Cell<usize>,
+}
+
+impl<T> Kept<T> {
+    pub(crate) const fn new() -> Kept<T> {
+        Kept {
+            lists: [const { Cell::new(Vec::new()) }; KEPT],
+            len: Cell::new(0),
+        }
+    }
+}
+
 /// A per-thread pool of empty lists of `T`.
-pub(crate) type Pool<T> = LocalKey<RefCell<Vec<Vec<T>>>>;
+pub(crate) type Pool<T> = LocalKey<Kept<T>>;
 
 /// An empty list with room for `n`, from the pool when it has one.
 pub(crate) fn take<T>(pool: &'static Pool<T>, n: usize) -> Vec<T> {
     let mut list = pool
-        .try_with(|kept| kept.borrow_mut().pop())
-        .ok()
-        .flatten()
+        .try_with(|kept| match kept.len.get() {
+            0 => Vec::new(),
+            len => {
+                kept.len.set(len - 1);
+                kept.lists[len - 1].take()
+            }
+        })
         .unwrap_or_default();
     list.reserve(n);
     list
@@ -35,10 +55,10 @@ pub(crate) fn give<T>(pool: &'static Pool<T>, mut list: Vec<T>) {
     }
     list.clear();
     let _ = pool.try_with(|kept| {
-        if let Ok(mut kept) = kept.try_borrow_mut() {
-            if kept.len() < KEPT {
-                kept.push(list);
-            }
+        let len = kept.len.get();
+        if len < KEPT {
+            kept.lists[len].set(list);
+            kept.len.set(len + 1);
         }
     });
 }
@@ -48,7 +68,7 @@ mod tests {
     use super::*;
 
     thread_local! {
-        static NUMBERS: RefCell<Vec<Vec<u32>>> = const { RefCell::new(Vec::new()) };
+        static NUMBERS: Kept<u32> = const { Kept::new() };
     }
 
     #[test]
@@ -61,7 +81,7 @@ mod tests {
         assert!(again.is_empty());
         assert_eq!(again.as_ptr(), at, "the same storage, reused");
         give(&NUMBERS, Vec::with_capacity(MAX_CAPACITY + 1));
-        assert_eq!(NUMBERS.with(|kept| kept.borrow().len()), 0);
+        assert_eq!(NUMBERS.with(|kept| kept.len.get()), 0);
     }
 
     #[test]
@@ -69,6 +89,6 @@ mod tests {
         for _ in 0..KEPT + 10 {
             give(&NUMBERS, Vec::with_capacity(1));
         }
-        assert_eq!(NUMBERS.with(|kept| kept.borrow().len()), KEPT);
+        assert_eq!(NUMBERS.with(|kept| kept.len.get()), KEPT);
     }
 }
