@@ -21,6 +21,8 @@ pub struct HttpError {
     status: Status,
     message: Cow<'static, str>,
     detail: Option<String>,
+    #[cfg(feature = "json")]
+    json: Option<Box<serde_json::Value>>,
 }
 
 impl HttpError {
@@ -36,6 +38,8 @@ impl HttpError {
             status,
             message: message.into(),
             detail: None,
+            #[cfg(feature = "json")]
+            json: None,
         }
     }
 
@@ -146,6 +150,32 @@ impl HttpError {
     pub fn detail(&self) -> Option<&str> {
         self.detail.as_deref()
     }
+
+    /// A JSON body for this error, sent as it is (with
+    /// `Content-Type: application/json`) in place of the message: a
+    /// structured answer, such as the fields a 422 found wrong, travels as
+    /// an error (kequapp's `Ex.*(message, extra)`). The `errors` layer sends
+    /// it to clients that take JSON and the message to the others.
+    ///
+    /// ```
+    /// use lath_app::{HttpError, Response};
+    /// let e = HttpError::unprocessable_content()
+    ///     .with_json(serde_json::json!({"errors": [{"field": "age", "problem": "not a number"}]}));
+    /// let res = Response::from(e);
+    /// assert_eq!(res.status().code(), 422);
+    /// assert_eq!(res.headers().get_str("content-type"), Some("application/json"));
+    /// ```
+    #[cfg(feature = "json")]
+    pub fn with_json(mut self, body: serde_json::Value) -> HttpError {
+        self.json = Some(Box::new(body));
+        self
+    }
+
+    /// The JSON body given with [`HttpError::with_json`], if any.
+    #[cfg(feature = "json")]
+    pub fn json(&self) -> Option<&serde_json::Value> {
+        self.json.as_deref()
+    }
 }
 
 impl fmt::Display for HttpError {
@@ -193,9 +223,17 @@ impl<E: std::error::Error + Send + Sync + 'static> From<E> for HttpError {
 }
 
 impl From<HttpError> for Response {
-    /// The status with the message as a plain-text body.
+    /// The status with the message as a plain-text body (or the error's
+    /// JSON body, when it has one).
     fn from(e: HttpError) -> Response {
-        let mut res = Response::text(e.message.to_string()).with_status(e.status);
+        #[cfg(feature = "json")]
+        let body = e.json.as_ref().map(|json| {
+            Response::typed("application/json", json.to_string()).with_status(e.status)
+        });
+        #[cfg(not(feature = "json"))]
+        let body: Option<Response> = None;
+        let mut res =
+            body.unwrap_or_else(|| Response::text(e.message.to_string()).with_status(e.status));
         res.set_error(e);
         res
     }

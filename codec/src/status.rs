@@ -94,6 +94,19 @@ statuses! {
     HTTP_VERSION_NOT_SUPPORTED = 505, "HTTP Version Not Supported";
 }
 
+/// The names RFC 7231 used, kept for code written against them.
+impl Status {
+    /// `413`, named `Payload Too Large` before RFC 9110
+    /// ([`Status::CONTENT_TOO_LARGE`]).
+    pub const PAYLOAD_TOO_LARGE: Status = Status::CONTENT_TOO_LARGE;
+    /// `422`, named `Unprocessable Entity` before RFC 9110
+    /// ([`Status::UNPROCESSABLE_CONTENT`]).
+    pub const UNPROCESSABLE_ENTITY: Status = Status::UNPROCESSABLE_CONTENT;
+    /// `416`, named `Requested Range Not Satisfiable` before RFC 7233
+    /// ([`Status::RANGE_NOT_SATISFIABLE`]).
+    pub const REQUESTED_RANGE_NOT_SATISFIABLE: Status = Status::RANGE_NOT_SATISFIABLE;
+}
+
 impl Status {
     /// A status from its code, if the code has three digits (100–999).
     pub const fn new(code: u16) -> Option<Status> {

@@ -38,6 +38,7 @@ pub fn errors<A: App>(app: A) -> Errors<A> {
     Errors {
         app,
         debug: false,
+        format: None,
         render: Arc::new(render),
     }
 }
@@ -46,6 +47,8 @@ pub fn errors<A: App>(app: A) -> Errors<A> {
 pub struct Errors<A> {
     app: A,
     debug: bool,
+    /// Always this format, whatever the client's `Accept`.
+    format: Option<ErrorFormat>,
     render: Renderer,
 }
 
@@ -53,6 +56,7 @@ impl<A> std::fmt::Debug for Errors<A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Errors")
             .field("debug", &self.debug)
+            .field("format", &self.format)
             .finish_non_exhaustive()
     }
 }
@@ -64,7 +68,29 @@ impl<A> Errors<A> {
         self
     }
 
-    /// Replaces the renderer (kequapp's errorHandler).
+    /// Answers every error in `format`, whatever the client's `Accept`:
+    /// a JSON API gives curl (which sends `Accept: */*`) JSON errors too.
+    ///
+    /// ```
+    /// use lath_app::{handler, HttpError, Request};
+    /// use lath_layers::{errors, ErrorFormat};
+    /// use lath_net::Client;
+    ///
+    /// let app = handler(|_req: Request| async { Err::<&str, _>(HttpError::not_found()) });
+    /// let api = errors(app).always(ErrorFormat::Json);
+    /// let res = Client::new(api).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.header("content-type"), Some("application/json"));
+    /// assert_eq!(res.status.code(), 404);
+    /// ```
+    pub fn always(mut self, format: ErrorFormat) -> Errors<A> {
+        self.format = Some(format);
+        self
+    }
+
+    /// Replaces the renderer (kequapp's errorHandler). Whatever status
+    /// the rendered response has, the client gets the error's own unless
+    /// the renderer chose another error status (4xx or 5xx): an error
+    /// never goes out as a success.
     pub fn render(
         mut self,
         f: impl Fn(&HttpError, ErrorFormat) -> Response + Send + Sync + 'static,
@@ -76,11 +102,12 @@ impl<A> Errors<A> {
 
 /// The default rendering.
 fn render(error: &HttpError, format: ErrorFormat) -> Response {
-    let res = match format {
-        ErrorFormat::Json => crate::json(&serde_json::json!({
+    let res = match (format, error.json()) {
+        (ErrorFormat::Json, Some(body)) => crate::json(body),
+        (ErrorFormat::Json, None) => crate::json(&serde_json::json!({
             "error": { "status": error.status().code(), "message": error.message() }
         })),
-        ErrorFormat::Text => Response::text(error.message().to_owned()),
+        (ErrorFormat::Text, _) => Response::text(error.message().to_owned()),
     };
     res.with_status(error.status())
 }
@@ -91,17 +118,17 @@ impl<A: App> App for Errors<A> {
         // Cheap handles only: the work happens if an error comes back.
         let accept = req.headers().get_bytes("accept");
         let (method, target) = (req.method().clone(), req.head().target.clone());
-        let (debug, render) = (self.debug, self.render.clone());
+        let (debug, always, render) = (self.debug, self.format, self.render.clone());
         let respond = respond.map(move |res| {
             let Some(error) = res.error() else { return res };
             let accept: Vec<&str> = accept
                 .iter()
                 .filter_map(|a| std::str::from_utf8(a).ok())
                 .collect();
-            let format = match negotiate(&accept, &["text", "json"]) {
+            let format = always.unwrap_or(match negotiate(&accept, &["text", "json"]) {
                 Some("json") => ErrorFormat::Json,
                 _ => ErrorFormat::Text,
-            };
+            });
             if let Some(detail) = error.detail() {
                 let target = String::from_utf8_lossy(&target);
                 let (status, message) = (error.status().code(), error.message());
@@ -114,9 +141,16 @@ impl<A: App> App for Errors<A> {
             let shown = if error.status().code() >= 500 && !debug {
                 HttpError::from_status(error.status())
             } else {
-                HttpError::new(error.status(), error.message().to_owned())
+                let shown = HttpError::new(error.status(), error.message().to_owned());
+                match error.json() {
+                    Some(json) => shown.with_json(json.clone()),
+                    None => shown,
+                }
             };
             let mut rendered = render(&shown, format);
+            if rendered.status().code() < 400 {
+                rendered = rendered.with_status(error.status());
+            }
             for (name, value) in res.headers() {
                 let framing = ["content-type", "content-length"]
                     .iter()

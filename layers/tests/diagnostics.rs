@@ -67,7 +67,10 @@ fn panics_error_details_and_the_access_log_are_events() {
         events.contains("ERROR") && events.contains("panic=\"the flux capacitor broke\""),
         "{events}"
     );
-    assert!(events.contains("detail=\"db password rejected\""), "{events}");
+    assert!(
+        events.contains("detail=\"db password rejected\""),
+        "{events}"
+    );
     assert!(events.contains("status=500"), "{events}");
     assert!(
         events.contains("lath::access INFO") && events.contains("\"GET / HTTP/1.1\" 200"),

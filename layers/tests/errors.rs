@@ -12,6 +12,13 @@ fn failing() -> impl lath_app::App {
                 .with_message("connection to db-7 refused")
                 .with_detail("pool exhausted after 30 s")),
             "/teapot" => Err(HttpError::code(418, "I'm a teapot")),
+            "/invalid" => Err(HttpError::unprocessable_content()
+                .with_message("invalid user")
+                .with_json(serde_json::json!({"errors": [{"field": "age"}]}))),
+            "/secret-json" => {
+                Err(HttpError::internal()
+                    .with_json(serde_json::json!({"errors": ["db-7 password"]})))
+            }
             _ => Ok("fine"),
         }
     })
@@ -89,6 +96,52 @@ fn the_renderer_can_be_replaced() {
         .send_blocking()
         .unwrap();
     assert_eq!(res.text(), "json:404");
+}
+
+#[test]
+fn a_structured_error_body_reaches_json_clients() {
+    let client = Client::new(errors(failing()));
+    let json = client
+        .get("/invalid")
+        .header("Accept", "application/json")
+        .send_blocking()
+        .unwrap();
+    assert_eq!(json.status, Status::UNPROCESSABLE_CONTENT);
+    assert_eq!(json.text(), r#"{"errors":[{"field":"age"}]}"#);
+    let text = client.get("/invalid").send_blocking().unwrap();
+    assert_eq!(text.text(), "invalid user");
+    // A 5xx body is as private as its message, unless in debug mode.
+    let secret = client
+        .get("/secret-json")
+        .header("Accept", "application/json")
+        .send_blocking()
+        .unwrap();
+    assert!(!secret.text().contains("db-7"), "{}", secret.text());
+}
+
+#[test]
+fn a_renderer_cannot_turn_an_error_into_a_success() {
+    // The renderer forgets the status: the error's own goes out.
+    let app = errors(failing()).render(|error, _| Response::text(error.message().to_owned()));
+    let res = Client::new(app).get("/missing").send_blocking().unwrap();
+    assert_eq!(res.status, Status::NOT_FOUND);
+    // A renderer may still choose another error status.
+    let app = errors(failing()).render(|_, _| Response::text("gone").with_status(Status::GONE));
+    let res = Client::new(app).get("/missing").send_blocking().unwrap();
+    assert_eq!(res.status, Status::GONE);
+}
+
+#[test]
+fn a_json_api_answers_json_errors_without_an_accept() {
+    let client = Client::new(errors(failing()).always(ErrorFormat::Json));
+    let res = client.get("/missing").send_blocking().unwrap();
+    assert_eq!(res.header("content-type"), Some("application/json"));
+    let text = client
+        .get("/missing")
+        .header("Accept", "text/plain")
+        .send_blocking()
+        .unwrap();
+    assert!(text.text().starts_with('{'), "always JSON: {}", text.text());
 }
 
 #[test]
