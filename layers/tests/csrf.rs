@@ -1,5 +1,5 @@
-//! CSRF through the in-memory client (which keeps no cookies: the tests
-//! carry them by hand).
+//! CSRF through the in-memory client, its cookie jar off: the tests carry
+//! cookies by hand.
 
 use lath_app::{handler, Method, Request, Status};
 use lath_layers::{csrf, csrf_input, csrf_token, BodyExt, Router};
@@ -36,7 +36,7 @@ fn client() -> Client {
         .post("/multipart", handler(multipart_fields))
         .build()
         .unwrap();
-    Client::new(csrf(SECRET, routes).unwrap().skip(["/hooks"]))
+    Client::new(csrf(SECRET, routes).unwrap().skip(["/hooks"])).cookies(false)
 }
 
 /// The multipart form's fields, read after the check: `name=text` for

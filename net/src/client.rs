@@ -45,6 +45,58 @@ pub struct Client {
     app: Arc<dyn App>,
     config: Arc<Config>,
     conn: Arc<Mutex<Option<Connection>>>,
+    /// Cookies the app set, sent back as a browser would; `None` when off.
+    jar: Option<Arc<std::sync::Mutex<Jar>>>,
+}
+
+/// Cookies kept by a [`Client`]: name, value and path.
+#[derive(Debug, Default)]
+struct Jar(Vec<(String, String, String)>);
+
+impl Jar {
+    /// Keeps or removes what one `Set-Cookie` says (RFC 6265 §5.2, for one
+    /// host: `Domain` is not looked at).
+    fn set(&mut self, set_cookie: &str) {
+        let mut parts = set_cookie.split(';');
+        let Some((name, value)) = parts.next().and_then(|pair| pair.split_once('=')) else {
+            return;
+        };
+        let (name, value) = (name.trim(), value.trim());
+        let mut path = "/".to_owned();
+        let mut expired = false;
+        for attribute in parts {
+            let (key, val) = attribute.split_once('=').unwrap_or((attribute, ""));
+            let (key, val) = (key.trim(), val.trim());
+            if key.eq_ignore_ascii_case("path") && val.starts_with('/') {
+                path = val.to_owned();
+            } else if key.eq_ignore_ascii_case("max-age") {
+                expired |= val.parse::<i64>().is_ok_and(|age| age <= 0);
+            } else if key.eq_ignore_ascii_case("expires") {
+                expired |= httpdate::parse_http_date(val)
+                    .is_ok_and(|at| at <= std::time::SystemTime::now());
+            }
+        }
+        self.0.retain(|(n, _, p)| !(n == name && *p == path));
+        if !expired {
+            self.0.push((name.to_owned(), value.to_owned(), path));
+        }
+    }
+
+    /// The `Cookie` value for a request to `path`, if any cookie applies.
+    fn header_for(&self, path: &str) -> Option<String> {
+        let applies = |cookie_path: &str| {
+            path == cookie_path
+                || (path.starts_with(cookie_path)
+                    && (cookie_path.ends_with('/') || path[cookie_path.len()..].starts_with('/')))
+        };
+        let pairs: Vec<String> = self
+            .0
+            .iter()
+            .filter(|(_, _, p)| applies(p))
+            .map(|(n, v, _)| format!("{n}={v}"))
+            .collect();
+        (!pairs.is_empty()).then(|| pairs.join("; "))
+    }
 }
 
 struct Connection {
@@ -81,6 +133,24 @@ impl TestResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get_str(name)
     }
+
+    /// The body parsed as JSON into `T`.
+    ///
+    /// ```
+    /// use lath_app::{handler, Request, Response};
+    /// use lath_net::Client;
+    ///
+    /// let app = handler(|_req: Request| async {
+    ///     Response::typed("application/json", r#"{"id":7}"#)
+    /// });
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// let value: serde_json::Value = res.json().unwrap();
+    /// assert_eq!(value["id"], 7);
+    /// ```
+    #[cfg(feature = "json")]
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> serde_json::Result<T> {
+        serde_json::from_slice(&self.body)
+    }
 }
 
 impl Client {
@@ -95,7 +165,33 @@ impl Client {
             app: Arc::new(app),
             config: Arc::new(config),
             conn: Arc::new(Mutex::new(None)),
+            jar: Some(Arc::default()),
         }
+    }
+
+    /// Keeps cookies the app sets and sends them back, as a browser does
+    /// (on by default); a request with a `Cookie` header of its own sends
+    /// that instead.
+    ///
+    /// ```
+    /// use lath_app::{handler, Request, Response};
+    /// use lath_net::Client;
+    ///
+    /// let app = handler(|req: Request| async move {
+    ///     match req.header("cookie") {
+    ///         Some(cookie) => Response::text(format!("back: {cookie}")),
+    ///         None => Response::text("first").with_header("Set-Cookie", "id=7; Path=/"),
+    ///     }
+    /// });
+    /// let client = Client::new(app);
+    /// assert_eq!(client.get("/").send_blocking().unwrap().text(), "first");
+    /// assert_eq!(client.get("/").send_blocking().unwrap().text(), "back: id=7");
+    /// let forgetful = Client::new(handler(|_req: Request| async { "hi" })).cookies(false);
+    /// # let _ = forgetful;
+    /// ```
+    pub fn cookies(mut self, keep: bool) -> Client {
+        self.jar = keep.then(Arc::default);
+        self
     }
 
     /// A request with any method.
@@ -132,6 +228,16 @@ impl Client {
         self.request(Method::DELETE, target)
     }
 
+    /// A `PATCH` request.
+    pub fn patch(&self, target: &str) -> TestRequest {
+        self.request(Method::PATCH, target)
+    }
+
+    /// An `OPTIONS` request.
+    pub fn options(&self, target: &str) -> TestRequest {
+        self.request(Method::OPTIONS, target)
+    }
+
     /// Sends `bytes` as they are on a fresh connection, half-closes it, and
     /// returns every byte the server wrote until it closed.
     pub async fn raw(&self, bytes: impl AsRef<[u8]>) -> io::Result<Vec<u8>> {
@@ -161,7 +267,25 @@ impl Client {
         client
     }
 
-    async fn send(&self, head: RequestHead, body: Option<Bytes>) -> io::Result<TestResponse> {
+    async fn send(&self, mut head: RequestHead, body: Option<Bytes>) -> io::Result<TestResponse> {
+        let jar = self.jar.as_ref();
+        if let (Some(jar), false) = (jar, head.headers.contains("cookie")) {
+            let path = head.target_str().split('?').next().unwrap_or("/");
+            if let Some(cookie) = lock(jar).header_for(path) {
+                head.headers.append("Cookie", cookie);
+            }
+        }
+        let answer = self.exchange(head, body).await;
+        if let (Some(jar), Ok(res)) = (jar, &answer) {
+            let mut jar = lock(jar);
+            for set_cookie in res.headers.get_all("set-cookie") {
+                jar.set(&String::from_utf8_lossy(set_cookie));
+            }
+        }
+        answer
+    }
+
+    async fn exchange(&self, head: RequestHead, body: Option<Bytes>) -> io::Result<TestResponse> {
         let mut slot = self.conn.lock().await;
         let reuse = slot.as_ref().is_some_and(|c| c.codec.keep_alive());
         if !reuse {
@@ -177,6 +301,10 @@ impl Client {
         }
         result
     }
+}
+
+fn lock(jar: &std::sync::Mutex<Jar>) -> std::sync::MutexGuard<'_, Jar> {
+    jar.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 async fn exchange(
@@ -267,6 +395,26 @@ impl TestRequest {
         self
     }
 
+    /// Sets a JSON body and `Content-Type: application/json`.
+    ///
+    /// ```
+    /// use lath_app::{handler, Request};
+    /// use lath_net::Client;
+    ///
+    /// let app = handler(|mut req: Request| async move { req.text(1024).await });
+    /// let res = Client::new(app)
+    ///     .post("/")
+    ///     .json(&serde_json::json!({"name": "ann"}))
+    ///     .send_blocking()
+    ///     .unwrap();
+    /// assert_eq!(res.text(), r#"{"name":"ann"}"#);
+    /// ```
+    #[cfg(feature = "json")]
+    pub fn json<T: serde::Serialize + ?Sized>(self, value: &T) -> TestRequest {
+        let body = serde_json::to_vec(value).unwrap_or_default();
+        self.header("Content-Type", "application/json").body(body)
+    }
+
     /// Sends it and reads the whole response.
     pub async fn send(self) -> io::Result<TestResponse> {
         self.client.send(self.head, self.body).await
@@ -275,5 +423,31 @@ impl TestRequest {
     /// [`TestRequest::send`] for plain tests.
     pub fn send_blocking(self) -> io::Result<TestResponse> {
         Runtime::default().block_on(self.send())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Jar;
+
+    #[test]
+    fn the_jar_keeps_replaces_scopes_and_expires_cookies() {
+        let mut jar = Jar::default();
+        jar.set("id=1; Path=/; HttpOnly");
+        jar.set("theme=dark");
+        jar.set("cart=3; Path=/shop");
+        assert_eq!(jar.header_for("/").as_deref(), Some("id=1; theme=dark"));
+        assert_eq!(
+            jar.header_for("/shop/item").as_deref(),
+            Some("id=1; theme=dark; cart=3")
+        );
+        assert_eq!(jar.header_for("/shopping").as_deref(), Some("id=1; theme=dark"));
+        jar.set("id=2; Path=/");
+        assert_eq!(jar.header_for("/").as_deref(), Some("theme=dark; id=2"));
+        jar.set("id=; Path=/; Max-Age=0");
+        jar.set("theme=; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(jar.header_for("/"), None);
+        jar.set("garbage without equals");
+        assert_eq!(jar.header_for("/"), None);
     }
 }
