@@ -13,6 +13,7 @@
 //!   [`Body`], [`HttpError`], [`handler`], [`AppExt::wrap`].
 //! - [`net`] (`lath-net`): [`serve`], [`Server`], and the test [`Client`].
 //! - [`layers`] (`lath-layers`): [`Router`] and the layers around apps.
+//! - [`prelude`]: `use lath::prelude::*;` for the names most apps use.
 //!
 //! # Features
 //!
@@ -20,6 +21,7 @@
 //!   on. With more than one, the default is tokio, then smol, and
 //!   [`Server::runtime`](net::Server::runtime) picks another; async-std is
 //!   the design's runtime but discontinued upstream (RUSTSEC-2025-0052).
+//! - `json` (default): JSON error bodies and JSON in the test client.
 //! - `multipart` (default): multipart/form-data uploads.
 //! - `signed` (default): signed cookies and CSRF.
 //!
@@ -47,6 +49,34 @@ pub use lath_app::{handler, App, AppExt, Body, HttpError, Request, Respond, Resp
 pub use lath_codec::{Headers, Method, Status, Version};
 pub use lath_layers::Router;
 pub use lath_net::{serve, Client, Runtime, Server};
+
+/// The names most apps use, in one import: the app protocol, the router,
+/// `Json` and `Cookie`, the test client, and every extension trait that
+/// adds methods to requests and responses (`req.json()`, `req.cookie()`,
+/// `res.cookie(…)`).
+///
+/// ```
+/// use lath::prelude::*;
+///
+/// let routes = Router::new()
+///     .get("/users/:id", handler(|req: Request| async move {
+///         let id: u64 = req.param("id").unwrap_or("").parse().map_err(|_| HttpError::not_found())?;
+///         Ok::<_, HttpError>(Json(serde_json::json!({ "id": id, "visits": req.cookie("visits") })))
+///     }))
+///     .build()
+///     .unwrap();
+/// let res = Client::new(routes).get("/users/7").send_blocking().unwrap();
+/// assert_eq!(res.json::<serde_json::Value>().unwrap()["id"], 7);
+/// ```
+pub mod prelude {
+    pub use lath_app::{
+        handler, App, AppExt, Body, HttpError, Method, Request, Respond, Response, Status,
+    };
+    pub use lath_layers::{BodyExt, Cookie, Json, RequestExt, ResponseExt, Router};
+    #[cfg(feature = "signed")]
+    pub use lath_layers::SignedCookies;
+    pub use lath_net::{Client, Server};
+}
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
