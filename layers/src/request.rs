@@ -117,6 +117,30 @@ pub trait RequestExt {
     fn accepts<'a>(&self, offered: &[&'a str]) -> Option<&'a str>;
     /// Is the request body of type `kind` (`"json"`, `"text/*"`, …)?
     fn is(&self, kind: &str) -> bool;
+    /// The state of type `T` that a [`state`](crate::state) layer put on
+    /// this request, as an owned handle: the request (and its body) stays
+    /// free to use.
+    ///
+    /// # Panics
+    ///
+    /// When no `state` layer with a `T` wraps the app: a wiring mistake,
+    /// reported at the first request with the type and the layer to add.
+    ///
+    /// ```
+    /// use lath_app::{handler, Request};
+    /// use lath_layers::{state, RequestExt};
+    /// use lath_net::Client;
+    ///
+    /// struct Greeting(&'static str);
+    /// let app = state(Greeting("hi"), handler(|mut req: Request| async move {
+    ///     let greeting = req.state::<Greeting>();
+    ///     let body = req.text(1024).await?; // still readable
+    ///     Ok::<_, lath_app::HttpError>(format!("{} {body}", greeting.0))
+    /// }));
+    /// let res = Client::new(app).post("/").body("ann").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "hi ann");
+    /// ```
+    fn state<T: Send + Sync + 'static>(&self) -> std::sync::Arc<T>;
 }
 
 /// The media type a short name stands for.
@@ -199,6 +223,17 @@ impl RequestExt for Request {
         let query = self.query();
         crate::query_de::from_query(&query)
             .map_err(|e| lath_app::HttpError::bad_request(format!("invalid query: {e}")))
+    }
+
+    fn state<T: Send + Sync + 'static>(&self) -> std::sync::Arc<T> {
+        match self.extensions().get::<std::sync::Arc<T>>() {
+            Some(value) => value.clone(),
+            None => panic!(
+                "no state of type `{}` on this request: wrap the app in \
+                 `lath::layers::state(value, app)` with a value of that type",
+                std::any::type_name::<T>()
+            ),
+        }
     }
 
     fn cookie(&self, name: &str) -> Option<String> {

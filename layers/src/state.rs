@@ -45,3 +45,17 @@ impl<T: Send + Sync + 'static, A: App> App for State<T, A> {
         self.app.call(req, respond).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use lath_app::Request;
+
+    use crate::RequestExt;
+
+    #[test]
+    #[should_panic(expected = "no state of type `u32` on this request: wrap the app in")]
+    fn a_missing_state_names_its_type_and_the_layer() {
+        let req = Request::builder("GET", "/").build();
+        let _ = req.state::<u32>();
+    }
+}
