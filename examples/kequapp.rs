@@ -8,22 +8,19 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use std::sync::Arc;
-
 use lath::layers::{errors, Json, Router};
-use lath::{handler, App, HttpError, Request, Respond};
+use lath::{from_fn, handler, App, AppExt, HttpError, Next, Request, Respond};
 
 /// kequapp's per-branch action: only `Authorization: mike` gets in.
-fn logged_in(app: Arc<dyn App>) -> impl App {
-    move |req: Request, respond: Respond| {
-        let app = app.clone();
-        async move {
+fn logged_in<A: App>(app: A) -> impl App {
+    app.wrap(from_fn(
+        |req: Request, respond: Respond, next: Next<A>| async move {
             match req.header("authorization") {
-                Some("mike") => app.call(req, respond).await,
+                Some("mike") => next.call(req, respond).await,
                 _ => respond.send(HttpError::unauthorized()),
             }
-        }
-    }
+        },
+    ))
 }
 
 fn main() {

@@ -8,25 +8,23 @@
 mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 use lath::layers::{limit_body, state, state_of, Router};
-use lath::{handler, App, AppExt, HttpError, Request, Respond};
+use lath::{from_fn, handler, App, AppExt, HttpError, Next, Request, Respond};
 
 struct Notes(AtomicUsize);
 
 /// The `/api` group's middleware: a key, checked for this group only.
-fn api_key(app: Arc<dyn App>) -> impl App {
-    move |req: Request, respond: Respond| {
-        let app = app.clone();
-        async move {
+fn api_key<A: App>(app: A) -> impl App {
+    app.wrap(from_fn(
+        |req: Request, respond: Respond, next: Next<A>| async move {
             if req.header("x-key") == Some("secret") {
-                app.call(req, respond).await
+                next.call(req, respond).await
             } else {
                 respond.send(HttpError::forbidden().with_message("missing X-Key"))
             }
-        }
-    }
+        },
+    ))
 }
 
 fn main() {

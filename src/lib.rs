@@ -45,7 +45,9 @@ pub use lath_codec as codec;
 pub use lath_layers as layers;
 pub use lath_net as net;
 
-pub use lath_app::{handler, App, AppExt, Body, HttpError, Request, Respond, Response};
+pub use lath_app::{
+    from_fn, handler, App, AppExt, Body, HttpError, Next, Request, Respond, Response, SharedApp,
+};
 pub use lath_codec::{Headers, Method, Status, Version};
 pub use lath_layers::Router;
 pub use lath_net::{serve, Client, Runtime, Server};
@@ -70,11 +72,12 @@ pub use lath_net::{serve, Client, Runtime, Server};
 /// ```
 pub mod prelude {
     pub use lath_app::{
-        handler, App, AppExt, Body, HttpError, Method, Request, Respond, Response, Status,
+        from_fn, handler, App, AppExt, Body, HttpError, Method, Next, Request, Respond, Response,
+        SharedApp, Status,
     };
-    pub use lath_layers::{BodyExt, Cookie, Json, RequestExt, ResponseExt, Router};
     #[cfg(feature = "signed")]
     pub use lath_layers::SignedCookies;
+    pub use lath_layers::{BodyExt, Cookie, Json, RequestExt, ResponseExt, Router};
     pub use lath_net::{Client, Server};
 }
 

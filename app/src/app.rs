@@ -3,15 +3,16 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use async_trait::async_trait;
+use futures::future::BoxFuture;
 
 use crate::{FutureSlot, Request, Respond, Response, SlotFuture};
 
 /// An app: an async function of a request and a one-shot [`Respond`].
 ///
 /// Every `async fn(Request, Respond)` and every closure of that shape is an
-/// app, and so are `Arc<dyn App>` and `Box<dyn App>`, so routers can hold
-/// mixed apps.
+/// app. Its future is returned as it is, never boxed, so a stack of layers
+/// is one future; [`SharedApp`] (`Arc<dyn DynApp>`) holds apps of
+/// different types where a router needs to.
 ///
 /// ```
 /// use lath_app::{App, Request, Respond};
@@ -22,18 +23,35 @@ use crate::{FutureSlot, Request, Respond, Response, SlotFuture};
 /// takes_an_app(hello);
 /// takes_an_app(|_req: Request, respond: Respond| async move { respond.send("hi") });
 /// ```
-#[async_trait]
+///
+/// A layer of its own is a type whose `call` returns an `async` block:
+///
+/// ```
+/// use std::future::Future;
+/// use lath_app::{App, Request, Respond};
+///
+/// struct PoweredBy<A>(A);
+///
+/// impl<A: App> App for PoweredBy<A> {
+///     fn call(&self, req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
+///         let respond = respond.map(|res| res.with_header("X-Powered-By", "lath"));
+///         self.0.call(req, respond)
+///     }
+/// }
+/// # fn takes_an_app(_: impl App) {}
+/// # takes_an_app(PoweredBy(|_req: Request, respond: Respond| async move { respond.send("hi") }));
+/// ```
 pub trait App: Send + Sync + 'static {
     /// Handles one request; sends the response through `respond`.
-    async fn call(&self, req: Request, respond: Respond);
+    fn call(&self, req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_;
 
     /// [`call`](App::call), with the request's future placed in `slot`,
-    /// whose memory a driver reuses from request to request.
+    /// whose memory a driver reuses from request to request: a connection
+    /// allocates nothing per request for it.
     ///
-    /// Functions and closures place their future there directly, so a
-    /// connection serving them allocates nothing per request for it;
-    /// `Arc<dyn App>` and `Box<dyn App>` pass the slot on. The default
-    /// places [`call`](App::call)'s boxed future there.
+    /// The default places [`call`](App::call)'s future there. A router
+    /// overrides it to place the chosen route's future there directly,
+    /// rather than a future of its own holding a boxed one.
     ///
     /// ```
     /// use std::sync::Arc;
@@ -61,14 +79,61 @@ pub trait App: Send + Sync + 'static {
     }
 }
 
-#[async_trait]
 impl<F, Fut> App for F
 where
     F: Fn(Request, Respond) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    async fn call(&self, req: Request, respond: Respond) {
-        self(req, respond).await
+    fn call(&self, req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
+        self(req, respond)
+    }
+}
+
+/// [`App`] in a form that can be a trait object: every app is one, and
+/// [`SharedApp`] (`Arc<dyn DynApp>`) is itself an app. Its future is
+/// boxed, or placed in a driver's [`FutureSlot`].
+pub trait DynApp: Send + Sync + 'static {
+    /// [`App::call`], boxed.
+    fn call_boxed(&self, req: Request, respond: Respond) -> BoxFuture<'_, ()>;
+
+    /// [`App::call_in`].
+    fn call_in_dyn<'a>(
+        &'a self,
+        req: Request,
+        respond: Respond,
+        slot: &'a mut FutureSlot,
+    ) -> SlotFuture<'a>;
+}
+
+impl<A: App> DynApp for A {
+    fn call_boxed(&self, req: Request, respond: Respond) -> BoxFuture<'_, ()> {
+        Box::pin(self.call(req, respond))
+    }
+
+    fn call_in_dyn<'a>(
+        &'a self,
+        req: Request,
+        respond: Respond,
+        slot: &'a mut FutureSlot,
+    ) -> SlotFuture<'a> {
+        self.call_in(req, respond, slot)
+    }
+}
+
+/// Any app behind one type, shared: what routers hold, one per route.
+///
+/// ```
+/// use lath_app::{AppExt, Request, Respond, SharedApp};
+/// async fn a(_req: Request, respond: Respond) { respond.send("a") }
+/// async fn b(_req: Request, respond: Respond) { respond.send("b") }
+/// let apps: Vec<SharedApp> = vec![a.shared(), b.shared()];
+/// # let _ = apps;
+/// ```
+pub type SharedApp = Arc<dyn DynApp>;
+
+impl App for Arc<dyn DynApp> {
+    fn call(&self, req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
+        (**self).call_boxed(req, respond)
     }
 
     fn call_in<'a>(
@@ -77,14 +142,13 @@ where
         respond: Respond,
         slot: &'a mut FutureSlot,
     ) -> SlotFuture<'a> {
-        slot.put(self(req, respond))
+        (**self).call_in_dyn(req, respond, slot)
     }
 }
 
-#[async_trait]
-impl App for Arc<dyn App> {
-    async fn call(&self, req: Request, respond: Respond) {
-        (**self).call(req, respond).await
+impl App for Box<dyn DynApp> {
+    fn call(&self, req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
+        (**self).call_boxed(req, respond)
     }
 
     fn call_in<'a>(
@@ -93,14 +157,13 @@ impl App for Arc<dyn App> {
         respond: Respond,
         slot: &'a mut FutureSlot,
     ) -> SlotFuture<'a> {
-        (**self).call_in(req, respond, slot)
+        (**self).call_in_dyn(req, respond, slot)
     }
 }
 
-#[async_trait]
-impl App for Box<dyn App> {
-    async fn call(&self, req: Request, respond: Respond) {
-        (**self).call(req, respond).await
+impl<A: App> App for Arc<A> {
+    fn call(&self, req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
+        (**self).call(req, respond)
     }
 
     fn call_in<'a>(
@@ -117,18 +180,22 @@ impl App for Box<dyn App> {
 /// app to app.
 ///
 /// ```
-/// use lath_app::{App, AppExt, Request, Respond};
-/// fn shout<A: App>(app: A) -> impl App {
-///     let app = std::sync::Arc::new(app);
-///     move |req: Request, respond: Respond| {
-///         let app = app.clone();
-///         async move {
-///             let respond = respond.map(|res| res.with_header("X-Shout", "yes"));
-///             app.call(req, respond).await
-///         }
-///     }
+/// use lath_app::{from_fn, App, AppExt, Next, Request, Respond};
+/// async fn hi(_req: Request, respond: Respond) {
+///     respond.send("hi");
 /// }
-/// let app = (|_req: Request, respond: Respond| async move { respond.send("hi") }).wrap(shout);
+/// // A layer is a function from app to app...
+/// fn shout<A: App>(app: A) -> impl App {
+///     app.wrap(from_fn(|req: Request, respond: Respond, next: Next<A>| async move {
+///         let respond = respond.map(|res| res.with_header("X-Shout", "yes"));
+///         next.call(req, respond).await
+///     }))
+/// }
+/// let app = hi.wrap(shout);
+/// // ...or a value made by a function, used in place.
+/// let app = app.wrap(from_fn(|req, respond, next| async move {
+///     next.call(req, respond).await
+/// }));
 /// # let _ = app;
 /// ```
 pub trait AppExt: App + Sized {
@@ -140,13 +207,13 @@ pub trait AppExt: App + Sized {
         layer(self)
     }
 
-    /// This app behind a `Box<dyn App>`.
-    fn boxed(self) -> Box<dyn App> {
+    /// This app behind a `Box<dyn DynApp>`.
+    fn boxed(self) -> Box<dyn DynApp> {
         Box::new(self)
     }
 
-    /// This app behind an `Arc<dyn App>`.
-    fn shared(self) -> Arc<dyn App> {
+    /// This app as a [`SharedApp`].
+    fn shared(self) -> SharedApp {
         Arc::new(self)
     }
 }
@@ -199,23 +266,86 @@ where
     Handler(f)
 }
 
-#[async_trait]
 impl<F, Fut, R> App for Handler<F>
 where
     F: Fn(Request) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = R> + Send + 'static,
     R: Into<Response>,
 {
-    async fn call(&self, req: Request, respond: Respond) {
-        respond.send((self.0)(req).await.into());
+    fn call(&self, req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
+        let answer = (self.0)(req);
+        async move { respond.send(answer.await.into()) }
     }
+}
 
-    fn call_in<'a>(
-        &'a self,
-        req: Request,
-        respond: Respond,
-        slot: &'a mut FutureSlot,
-    ) -> SlotFuture<'a> {
-        slot.put(async move { respond.send((self.0)(req).await.into()) })
+/// The rest of the stack, handed to a layer written with [`from_fn`]: a
+/// cheap handle on the app it wraps.
+pub struct Next<A>(Arc<A>);
+
+impl<A: App> Next<A> {
+    /// Runs the wrapped app.
+    pub async fn call(self, req: Request, respond: Respond) {
+        self.0.call(req, respond).await
+    }
+}
+
+impl<A> Clone for Next<A> {
+    fn clone(&self) -> Next<A> {
+        Next(self.0.clone())
+    }
+}
+
+impl<A> std::fmt::Debug for Next<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Next")
+    }
+}
+
+/// A layer written as one async function of the request, the `respond`
+/// and the rest of the stack: no `Arc`s or clones to write.
+///
+/// ```
+/// use lath_app::{from_fn, handler, AppExt, HttpError, Request};
+///
+/// let app = handler(|_req: Request| async { "secret" }).wrap(from_fn(|req, respond, next| async move {
+///     match req.header("authorization") {
+///         Some("Bearer let-me-in") => next.call(req, respond).await,
+///         _ => respond.send(HttpError::unauthorized()),
+///     }
+/// }));
+/// # let _ = app;
+/// ```
+pub fn from_fn<A, F, Fut>(f: F) -> impl FnOnce(A) -> FromFn<A, F>
+where
+    A: App,
+    F: Fn(Request, Respond, Next<A>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    move |app| FromFn {
+        f,
+        next: Arc::new(app),
+    }
+}
+
+/// The app a [`from_fn`] layer makes.
+pub struct FromFn<A, F> {
+    f: F,
+    next: Arc<A>,
+}
+
+impl<A, F> std::fmt::Debug for FromFn<A, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FromFn").finish_non_exhaustive()
+    }
+}
+
+impl<A, F, Fut> App for FromFn<A, F>
+where
+    A: App,
+    F: Fn(Request, Respond, Next<A>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    fn call(&self, req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
+        (self.f)(req, respond, Next(self.next.clone()))
     }
 }

@@ -8,7 +8,8 @@
 //!
 //! # Contents
 //!
-//! - [`App`], [`AppExt::wrap`], [`handler`]: apps and layering;
+//! - [`App`], [`AppExt::wrap`], [`handler`], [`from_fn`]: apps and
+//!   layering; [`SharedApp`]: any app behind one type;
 //!   [`FutureSlot`]: memory a driver reuses for each request's future.
 //! - [`Request`], [`Response`], [`Body`]: the messages.
 //! - [`Respond`]: the way out ([`ResponseSlot`] for drivers that reuse
@@ -41,7 +42,7 @@ mod response;
 mod slot;
 mod upgrade;
 
-pub use app::{handler, App, AppExt, Handler};
+pub use app::{from_fn, handler, App, AppExt, DynApp, FromFn, Handler, Next, SharedApp};
 pub use body::{Body, BodyError, BodySender};
 pub use error::HttpError;
 pub use extensions::{Extensions, Params};

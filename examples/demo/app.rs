@@ -8,7 +8,9 @@ use lath::layers::{
     back, collect_multipart, csrf, csrf_input, csrf_token, errors, recover, timeout, BodyExt,
     Cookie, Json, MultipartLimits, Normalize, RequestExt, ResponseExt, Router, Routes, Signer,
 };
-use lath::{handler, App, AppExt, Body, HttpError, Request, Respond, Response, Status};
+use lath::{
+    from_fn, handler, App, AppExt, Body, HttpError, Next, Request, Respond, Response, Status,
+};
 
 const INDEX: &str = "<!doctype html>
 <title>lath demo</title>
@@ -98,12 +100,11 @@ async fn slow(_req: Request, respond: Respond) {
 }
 
 /// The admin branch's guard (kequapp's example): `Authorization: mike`.
-fn require_mike(app: Arc<dyn App>) -> impl App {
-    move |req: Request, respond: Respond| {
-        let app = app.clone();
-        async move {
+fn require_mike<A: App>(app: A) -> impl App {
+    app.wrap(from_fn(
+        |req: Request, respond: Respond, next: Next<A>| async move {
             match req.header("authorization") {
-                Some("mike") => app.call(req, respond).await,
+                Some("mike") => next.call(req, respond).await,
                 _ => respond.send(
                     Response::from(Json(serde_json::json!({
                         "error": {"status": 401, "message": "Unauthorized"}
@@ -111,8 +112,8 @@ fn require_mike(app: Arc<dyn App>) -> impl App {
                     .with_status(Status::UNAUTHORIZED),
                 ),
             }
-        }
-    }
+        },
+    ))
 }
 
 fn visits(req: &Request) -> Response {

@@ -1,8 +1,8 @@
 //! Client addresses behind trusted proxies.
 
+use std::future::Future;
 use std::net::IpAddr;
 
-use async_trait::async_trait;
 use lath_app::{App, Request, Respond};
 
 use crate::request::ClientIp;
@@ -65,22 +65,23 @@ fn parse_node(node: &str) -> Option<IpAddr> {
         .or_else(|| node.rsplit_once(':').and_then(|(ip, _)| ip.parse().ok()))
 }
 
-#[async_trait]
 impl<A: App> App for TrustedProxies<A> {
-    async fn call(&self, mut req: Request, respond: Respond) {
-        if let Some(peer) = req.peer_addr().map(|a| a.ip()) {
-            if self.proxies.contains(&peer) {
-                let chain = forwarded_chain(&req);
-                let client = chain
-                    .iter()
-                    .rev()
-                    .find(|ip| !self.proxies.contains(ip))
-                    .copied();
-                if let Some(client) = client.or_else(|| chain.first().copied()) {
-                    req.extensions_mut().insert(ClientIp(client));
+    fn call(&self, mut req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
+        async move {
+            if let Some(peer) = req.peer_addr().map(|a| a.ip()) {
+                if self.proxies.contains(&peer) {
+                    let chain = forwarded_chain(&req);
+                    let client = chain
+                        .iter()
+                        .rev()
+                        .find(|ip| !self.proxies.contains(ip))
+                        .copied();
+                    if let Some(client) = client.or_else(|| chain.first().copied()) {
+                        req.extensions_mut().insert(ClientIp(client));
+                    }
                 }
             }
+            self.app.call(req, respond).await
         }
-        self.app.call(req, respond).await
     }
 }

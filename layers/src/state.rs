@@ -1,8 +1,8 @@
 //! Shared state reachable from every request.
 
+use std::future::Future;
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use lath_app::{App, Request, Respond};
 
 /// Makes `value` reachable from every request through [`state_of`]: a
@@ -38,11 +38,12 @@ pub fn state_of<T: Send + Sync + 'static>(req: &Request) -> Option<&T> {
     req.extensions().get::<Arc<T>>().map(|value| &**value)
 }
 
-#[async_trait]
 impl<T: Send + Sync + 'static, A: App> App for State<T, A> {
-    async fn call(&self, mut req: Request, respond: Respond) {
-        req.extensions_mut().insert(self.value.clone());
-        self.app.call(req, respond).await
+    fn call(&self, mut req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
+        async move {
+            req.extensions_mut().insert(self.value.clone());
+            self.app.call(req, respond).await
+        }
     }
 }
 

@@ -1,9 +1,9 @@
 //! A time limit on an app.
 
+use std::future::Future;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use futures::future::{self, Either, FutureExt};
+use futures::future::{self, Either};
 use lath_app::{App, HttpError, Request, Respond, Status};
 
 use crate::slot::Slot;
@@ -49,21 +49,26 @@ impl<A> Timeout<A> {
     }
 }
 
-#[async_trait]
 impl<A: App> App for Timeout<A> {
-    async fn call(&self, req: Request, respond: Respond) {
-        let slot = Slot::new(respond);
-        let run = self.app.call(req, slot.respond());
-        // async-io's timer runs under every runtime (its own reactor thread
-        // drives it where no async-io executor does).
-        let timer = async_io::Timer::after(self.duration).map(drop).boxed();
-        if let Either::Right(((), run)) = future::select(run, timer).await {
-            // Take the way out first, so the app's dropped `Respond` finds
-            // nobody to answer, then drop the app's future: its work stops.
-            let outer = slot.take();
-            drop(run);
-            if let Some(outer) = outer {
-                outer.send(HttpError::new(self.status, "request timed out"));
+    fn call(&self, req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
+        async move {
+            let slot = Slot::new(respond);
+            let mut run = std::pin::pin!(Some(self.app.call(req, slot.respond())));
+            // async-io's timer runs under every runtime (its own reactor thread
+            // drives it where no async-io executor does).
+            let timer = async_io::Timer::after(self.duration);
+            let expired = match run.as_mut().as_pin_mut() {
+                Some(running) => matches!(future::select(running, timer).await, Either::Right(_)),
+                None => false,
+            };
+            if expired {
+                // Take the way out first, so the app's dropped `Respond` finds
+                // nobody to answer, then drop the app's future: its work stops.
+                let outer = slot.take();
+                run.set(None);
+                if let Some(outer) = outer {
+                    outer.send(HttpError::new(self.status, "request timed out"));
+                }
             }
         }
     }

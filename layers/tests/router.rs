@@ -1,8 +1,6 @@
 //! The router through its lookup and through the in-memory client.
 
-use std::sync::Arc;
-
-use lath_app::{handler, App, Method, Request, Respond, Status};
+use lath_app::{from_fn, handler, App, AppExt, Method, Next, Request, Respond, SharedApp, Status};
 use lath_layers::{Found, Router};
 use lath_net::Client;
 
@@ -126,15 +124,15 @@ fn a_bare_wildcard_is_named_star_and_may_be_empty() {
 }
 
 /// A layer that adds a header, to see where it runs.
-fn tag(tag: &'static str) -> impl Fn(Arc<dyn App>) -> Arc<dyn App> {
-    move |app: Arc<dyn App>| -> Arc<dyn App> {
-        Arc::new(move |req: Request, respond: Respond| {
-            let app = app.clone();
-            async move {
+fn tag(tag: &'static str) -> impl FnOnce(SharedApp) -> SharedApp {
+    move |app: SharedApp| {
+        app.wrap(from_fn(
+            move |req: Request, respond: Respond, next: Next<SharedApp>| {
                 let respond = respond.map(move |res| res.with_header("X-Layer", tag));
-                app.call(req, respond).await
-            }
-        })
+                next.call(req, respond)
+            },
+        ))
+        .shared()
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use bytes::{Bytes, BytesMut};
 use futures::lock::Mutex;
 use futures::{AsyncReadExt, AsyncWriteExt};
-use lath_app::App;
+use lath_app::{App, SharedApp};
 use lath_codec::{BodySize, ClientConn, ClientEvent, Headers, Method, RequestHead, Status};
 
 use crate::mem::{duplex, MemStream};
@@ -42,7 +42,7 @@ const PIPE_CAPACITY: usize = 256 * 1024;
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    app: Arc<dyn App>,
+    app: SharedApp,
     config: Arc<Config>,
     conn: Arc<Mutex<Option<Connection>>>,
     /// Cookies the app set, sent back as a browser would; `None` when off.
@@ -441,7 +441,10 @@ mod tests {
             jar.header_for("/shop/item").as_deref(),
             Some("id=1; theme=dark; cart=3")
         );
-        assert_eq!(jar.header_for("/shopping").as_deref(), Some("id=1; theme=dark"));
+        assert_eq!(
+            jar.header_for("/shopping").as_deref(),
+            Some("id=1; theme=dark")
+        );
         jar.set("id=2; Path=/");
         assert_eq!(jar.header_for("/").as_deref(), Some("theme=dark; id=2"));
         jar.set("id=; Path=/; Max-Age=0");

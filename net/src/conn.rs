@@ -71,7 +71,6 @@ where
     IO: Io,
     A: App,
 {
-    let app: Arc<dyn App> = Arc::new(app);
     let runtime = Runtime::default();
     drive(
         io,
@@ -215,9 +214,9 @@ async fn linger<IO: Io>(io: &mut IO, total: Duration, timer: &mut Deadline) {
 }
 
 /// Serves requests on `io` until it closes.
-pub(crate) async fn drive<IO: Io>(
+pub(crate) async fn drive<IO: Io, A: App>(
     io: IO,
-    app: Arc<dyn App>,
+    app: A,
     config: Arc<Config>,
     peer: Option<SocketAddr>,
     shutdown: Shutdown,
@@ -245,7 +244,7 @@ pub(crate) async fn drive<IO: Io>(
     loop {
         let waiting = next_head(&mut wire, &mut stop, slot.as_deref(), &mut running);
         let (run, feed) = match waiting.await {
-            Ok(Some(head)) => start(&*app, head, peer, &responded, &mut running),
+            Ok(Some(head)) => start(&app, head, peer, &responded, &mut running),
             Ok(None) => break,
             Err(e) => return Err(e),
         };
@@ -276,8 +275,8 @@ pub(crate) async fn drive<IO: Io>(
 /// The app's future for one request, and the feed of its body. Apart from
 /// `drive`, so the request is built on the stack and never takes room in
 /// the connection's future.
-fn start<'a>(
-    app: &'a dyn App,
+fn start<'a, A: App>(
+    app: &'a A,
     head: RequestHead,
     peer: Option<SocketAddr>,
     responded: &Arc<ResponseSlot>,

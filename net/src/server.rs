@@ -176,7 +176,7 @@ impl Server {
             handle: _handle,
             shutdown,
         } = self;
-        let app: Arc<dyn App> = Arc::new(app);
+        let app = Arc::new(app);
         if workers == 1 {
             let serving = Accepting {
                 runtime,
@@ -235,14 +235,14 @@ fn default_workers() -> usize {
 }
 
 /// What one accept loop serves, on whichever listener its runtime makes.
-struct Accepting {
+struct Accepting<A> {
     runtime: Runtime,
-    app: Arc<dyn App>,
+    app: Arc<A>,
     config: Arc<Config>,
     shutdown: Shutdown,
 }
 
-impl Serve for Accepting {
+impl<A: App> Serve for Accepting<A> {
     fn on<L: Listen>(self, listener: L) -> BoxFuture<'static, io::Result<()>> {
         accept_loop(listener, self).boxed()
     }
@@ -250,7 +250,7 @@ impl Serve for Accepting {
 
 /// Accepts on `listener` and drives every connection inside this future
 /// until a shutdown completes.
-async fn accept_loop<L: Listen>(listener: L, serving: Accepting) -> io::Result<()> {
+async fn accept_loop<L: Listen, A: App>(listener: L, serving: Accepting<A>) -> io::Result<()> {
     let Accepting {
         runtime,
         app,

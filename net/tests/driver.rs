@@ -345,12 +345,12 @@ async fn an_invalid_response_head_becomes_500() {
 
 #[async_std::test]
 async fn boxed_and_shared_apps_mix_in_one_table() {
-    use lath_app::{handler, App, AppExt};
-    let apps: Vec<Box<dyn App>> = vec![
+    use lath_app::{handler, App, AppExt, DynApp, SharedApp};
+    let apps: Vec<Box<dyn DynApp>> = vec![
         hello.boxed(),
         handler(|_req: Request| async { "handled" }).boxed(),
     ];
-    let shared: Vec<Arc<dyn App>> = vec![echo.shared()];
+    let shared: Vec<SharedApp> = vec![echo.shared()];
     let table = Arc::new((apps, shared));
     let app = move |req: Request, respond: Respond| {
         let table = table.clone();

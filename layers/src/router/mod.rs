@@ -37,11 +37,12 @@ mod pattern;
 mod tree;
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use lath_app::{
-    App, FutureSlot, HttpError, Method, Params, Request, Respond, Response, SlotFuture, Status,
+    App, FutureSlot, HttpError, Method, Params, Request, Respond, Response, SharedApp, SlotFuture,
+    Status,
 };
 
 pub use pattern::RouteError;
@@ -51,15 +52,17 @@ use tree::{Endpoint, Handler, Node};
 struct Route {
     method: Option<Method>,
     pattern: String,
-    app: Arc<dyn App>,
+    app: SharedApp,
+    /// Branch layers around `app`, outermost first.
+    layers: Vec<SharedApp>,
 }
 
 /// Builds a routing table; [`Router::build`] checks every pattern and
 /// returns the app, [`Routes`].
 pub struct Router {
     routes: Vec<Route>,
-    fallback: Option<Arc<dyn App>>,
-    connect: Option<Arc<dyn App>>,
+    fallback: Option<SharedApp>,
+    connect: Option<SharedApp>,
     trailing_slash: bool,
 }
 
@@ -103,6 +106,7 @@ impl Router {
             method: Some(method),
             pattern: pattern.to_owned(),
             app: Arc::new(app),
+            layers: Vec::new(),
         });
         self
     }
@@ -113,6 +117,7 @@ impl Router {
             method: None,
             pattern: pattern.to_owned(),
             app: Arc::new(app),
+            layers: Vec::new(),
         });
         self
     }
@@ -165,15 +170,46 @@ impl Router {
         self
     }
 
-    /// Wraps every route added so far in `layer`, so it runs only for them
-    /// (route groups): add a branch's routes, then its layers.
+    /// Wraps the routes added so far in `layer`, so it runs only for them
+    /// (route groups): add a branch's routes, then its layers. The layer
+    /// is applied once, to the branch as a whole, so a layer with state (a
+    /// rate limit, a cache) shares it among the branch's routes; each
+    /// request goes through it to the route it matched. A later `layer`
+    /// wraps an earlier one.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use lath_app::{from_fn, handler, Request};
+    /// use lath_layers::Router;
+    /// use lath_net::Client;
+    ///
+    /// let seen = Arc::new(AtomicUsize::new(0));
+    /// let counted = seen.clone();
+    /// let routes = Router::new()
+    ///     .get("/a", handler(|_req: Request| async { "a" }))
+    ///     .get("/b", handler(|_req: Request| async { "b" }))
+    ///     .layer(from_fn(move |req, respond, next| {
+    ///         counted.fetch_add(1, Ordering::Relaxed);
+    ///         next.call(req, respond)
+    ///     }))
+    ///     .get("/c", handler(|_req: Request| async { "not counted" }))
+    ///     .build()
+    ///     .unwrap();
+    /// let client = Client::new(routes);
+    /// for path in ["/a", "/b", "/c"] {
+    ///     client.get(path).send_blocking().unwrap();
+    /// }
+    /// assert_eq!(seen.load(Ordering::Relaxed), 2);
+    /// ```
     pub fn layer<L, B>(mut self, layer: L) -> Router
     where
-        L: Fn(Arc<dyn App>) -> B,
+        L: FnOnce(SharedApp) -> B,
         B: App,
     {
+        let wrapped: SharedApp = Arc::new(layer(Arc::new(Chosen)));
         for route in &mut self.routes {
-            route.app = Arc::new(layer(route.app.clone()));
+            route.layers.insert(0, wrapped.clone());
         }
         self
     }
@@ -239,6 +275,7 @@ impl Router {
                 Handler {
                     method: route.method,
                     app: route.app,
+                    layers: route.layers,
                     pattern: route.pattern.into(),
                     names,
                 },
@@ -322,8 +359,8 @@ pub enum Found<'a> {
 /// A built routing table; an [`App`].
 pub struct Routes {
     root: Node,
-    fallback: Option<Arc<dyn App>>,
-    connect: Option<Arc<dyn App>>,
+    fallback: Option<SharedApp>,
+    connect: Option<SharedApp>,
     allow_all: String,
     trailing_slash: bool,
 }
@@ -438,7 +475,11 @@ impl Routes {
     /// Answers what the router answers itself; otherwise, the app the
     /// request goes to, with the request and its `respond`. No await, so
     /// the chosen app's future can take the driver's slot directly.
-    fn dispatch(&self, mut req: Request, respond: Respond) -> Option<(&dyn App, Request, Respond)> {
+    fn dispatch(
+        &self,
+        mut req: Request,
+        respond: Respond,
+    ) -> Option<(&SharedApp, Request, Respond)> {
         let method = req.method().clone();
         // RFC 9110 §9.3.7: `OPTIONS *` asks about the server in general.
         if method == Method::OPTIONS && req.target() == "*" {
@@ -449,7 +490,7 @@ impl Routes {
         // for one of the router's resources.
         if method == Method::CONNECT {
             return match &self.connect {
-                Some(app) => Some((&**app, req, respond)),
+                Some(app) => Some((app, req, respond)),
                 None => {
                     respond.send(
                         Response::from(HttpError::method_not_allowed())
@@ -466,7 +507,18 @@ impl Routes {
                         req.extensions_mut().insert(params);
                     }
                     req.set_route(handler.pattern.clone());
-                    Some((&*handler.app, req, respond))
+                    match handler.layers.split_first() {
+                        None => Some((&handler.app, req, respond)),
+                        Some((outermost, inner)) => {
+                            // The branch layers run once each, outermost
+                            // first; each reaches the next through `Chosen`.
+                            let mut next: Vec<SharedApp> = Vec::with_capacity(inner.len() + 1);
+                            next.push(handler.app.clone());
+                            next.extend(inner.iter().rev().cloned());
+                            req.extensions_mut().insert(Next(next));
+                            Some((outermost, req, respond))
+                        }
+                    }
                 }
                 None => {
                     respond.send(HttpError::bad_request("malformed percent escape in path"));
@@ -488,7 +540,7 @@ impl Routes {
                 None
             }
             Lookup::NotFound => match &self.fallback {
-                Some(fallback) => Some((&**fallback, req, respond)),
+                Some(fallback) => Some((fallback, req, respond)),
                 None => {
                     respond.send(HttpError::not_found());
                     None
@@ -498,11 +550,13 @@ impl Routes {
     }
 }
 
-#[async_trait]
 impl App for Routes {
-    async fn call(&self, req: Request, respond: Respond) {
-        if let Some((app, req, respond)) = self.dispatch(req, respond) {
-            app.call(req, respond).await
+    fn call(&self, req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
+        let chosen = self.dispatch(req, respond);
+        async move {
+            if let Some((app, req, respond)) = chosen {
+                app.call(req, respond).await
+            }
         }
     }
 
@@ -515,6 +569,33 @@ impl App for Routes {
         match self.dispatch(req, respond) {
             Some((app, req, respond)) => app.call_in(req, respond, slot),
             None => slot.put(std::future::ready(())),
+        }
+    }
+}
+
+/// What a layered branch's request goes through after the outermost
+/// branch layer: the inner layers, then the route's app (popped from the
+/// end).
+struct Next(Vec<SharedApp>);
+
+/// The app a branch layer wraps: whatever comes next for this request.
+struct Chosen;
+
+impl App for Chosen {
+    fn call(&self, mut req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
+        let next = req
+            .extensions_mut()
+            .get_mut::<Next>()
+            .and_then(|next| next.0.pop());
+        async move {
+            match next {
+                Some(app) => app.call(req, respond).await,
+                // Only a router sends requests here; a layer that calls its
+                // app twice finds nothing left.
+                None => {
+                    respond.send(HttpError::internal().with_detail("branch layer called twice"))
+                }
+            }
         }
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use lath_app::{App, Method};
+use lath_app::{Method, SharedApp};
 
 use super::pattern::{RouteError, Segment};
 
@@ -14,7 +14,9 @@ use super::pattern::{RouteError, Segment};
 pub(crate) struct Handler {
     /// `None` for `any`.
     pub(crate) method: Option<Method>,
-    pub(crate) app: Arc<dyn App>,
+    pub(crate) app: SharedApp,
+    /// Branch layers around `app`, outermost first (see `Router::layer`).
+    pub(crate) layers: Vec<SharedApp>,
     pub(crate) pattern: Arc<str>,
     /// Parameter names, in the order their values are captured.
     pub(crate) names: Vec<Arc<str>>,
