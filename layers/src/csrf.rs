@@ -1,6 +1,5 @@
 //! Cross-site request forgery protection (wsgiLite's CSRF).
 
-use std::future::Future;
 use std::sync::Arc;
 
 use lath_app::{App, Body, HttpError, Method, Request, Respond, Status};
@@ -97,49 +96,47 @@ fn token_name(client_secret: &str) -> String {
 }
 
 impl<A: App> App for Csrf<A> {
-    fn call(&self, mut req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
-        async move {
-            let existing = req.cookie(CSRF_COOKIE).filter(|s| s.len() >= 32);
-            let checked = self.methods.contains(req.method())
-                && !self.skip.iter().any(|p| under(req.path(), p));
-            if checked {
-                let Some(client_secret) = &existing else {
-                    return respond.send(HttpError::new(Status::FORBIDDEN, "missing csrf cookie"));
-                };
-                let token = match sent_token(&mut req).await {
-                    Ok(token) => token,
-                    Err(e) => return respond.send(e),
-                };
-                let Some(token) = token else {
-                    return respond.send(HttpError::new(Status::FORBIDDEN, "missing csrf token"));
-                };
-                if self
-                    .signer
-                    .verify(&token_name(client_secret), &token)
-                    .is_none()
-                {
-                    return respond.send(HttpError::new(Status::FORBIDDEN, "invalid csrf token"));
-                }
-            }
-            // A fresh token for forms and scripts, tied to this client.
-            let client_secret = existing.clone().unwrap_or_else(Signer::random);
-            let token = self
-                .signer
-                .sign(&token_name(&client_secret), &Signer::random());
-            req.extensions_mut().insert(CsrfToken(token));
-            let respond = match existing {
-                Some(_) => respond,
-                None => respond.map(move |res| {
-                    res.cookie(
-                        Cookie::new(CSRF_COOKIE, client_secret)
-                            .path("/")
-                            .http_only(true)
-                            .same_site(SameSite::Lax),
-                    )
-                }),
+    async fn call(&self, mut req: Request, respond: Respond) {
+        let existing = req.cookie(CSRF_COOKIE).filter(|s| s.len() >= 32);
+        let checked =
+            self.methods.contains(req.method()) && !self.skip.iter().any(|p| under(req.path(), p));
+        if checked {
+            let Some(client_secret) = &existing else {
+                return respond.send(HttpError::new(Status::FORBIDDEN, "missing csrf cookie"));
             };
-            self.app.call(req, respond).await
+            let token = match sent_token(&mut req).await {
+                Ok(token) => token,
+                Err(e) => return respond.send(e),
+            };
+            let Some(token) = token else {
+                return respond.send(HttpError::new(Status::FORBIDDEN, "missing csrf token"));
+            };
+            if self
+                .signer
+                .verify(&token_name(client_secret), &token)
+                .is_none()
+            {
+                return respond.send(HttpError::new(Status::FORBIDDEN, "invalid csrf token"));
+            }
         }
+        // A fresh token for forms and scripts, tied to this client.
+        let client_secret = existing.clone().unwrap_or_else(Signer::random);
+        let token = self
+            .signer
+            .sign(&token_name(&client_secret), &Signer::random());
+        req.extensions_mut().insert(CsrfToken(token));
+        let respond = match existing {
+            Some(_) => respond,
+            None => respond.map(move |res| {
+                res.cookie(
+                    Cookie::new(CSRF_COOKIE, client_secret)
+                        .path("/")
+                        .http_only(true)
+                        .same_site(SameSite::Lax),
+                )
+            }),
+        };
+        self.app.call(req, respond).await
     }
 }
 

@@ -1,6 +1,5 @@
 //! Errors rendered for the client that asked.
 
-use std::future::Future;
 use std::sync::Arc;
 
 use lath_app::{App, HttpError, Request, Respond, Response};
@@ -113,59 +112,57 @@ fn render(error: &HttpError, format: ErrorFormat) -> Response {
 }
 
 impl<A: App> App for Errors<A> {
-    fn call(&self, req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
-        async move {
-            // Cheap handles only: the work happens if an error comes back.
-            let accept = req.headers().get_bytes("accept");
-            let (method, target) = (req.method().clone(), req.head().target.clone());
-            let (debug, always, render) = (self.debug, self.format, self.render.clone());
-            let respond = respond.map(move |res| {
-                let Some(error) = res.error() else { return res };
-                let accept: Vec<&str> = accept
-                    .iter()
-                    .filter_map(|a| std::str::from_utf8(a).ok())
-                    .collect();
-                let format = always.unwrap_or(match negotiate(&accept, &["text", "json"]) {
-                    Some("json") => ErrorFormat::Json,
-                    _ => ErrorFormat::Text,
-                });
-                if let Some(detail) = error.detail() {
-                    let target = String::from_utf8_lossy(&target);
-                    let (status, message) = (error.status().code(), error.message());
-                    if status >= 500 {
-                        tracing::error!(%method, %target, status, message, detail, "error answered");
-                    } else {
-                        tracing::info!(%method, %target, status, message, detail, "error answered");
-                    }
-                }
-                let shown = if error.status().code() >= 500 && !debug {
-                    HttpError::from_status(error.status())
-                } else {
-                    let shown = HttpError::new(error.status(), error.message().to_owned());
-                    match error.json() {
-                        Some(json) => shown.with_json(json.clone()),
-                        None => shown,
-                    }
-                };
-                let mut rendered = render(&shown, format);
-                if rendered.status().code() < 400 {
-                    rendered = rendered.with_status(error.status());
-                }
-                for (name, value) in res.headers() {
-                    let framing = ["content-type", "content-length"]
-                        .iter()
-                        .any(|n| name.eq_ignore_ascii_case(n));
-                    if !framing {
-                        rendered.headers_mut().append(
-                            bytes::Bytes::copy_from_slice(name.as_bytes()),
-                            bytes::Bytes::copy_from_slice(value),
-                        );
-                    }
-                }
-                rendered
+    async fn call(&self, req: Request, respond: Respond) {
+        // Cheap handles only: the work happens if an error comes back.
+        let accept = req.headers().get_bytes("accept");
+        let (method, target) = (req.method().clone(), req.head().target.clone());
+        let (debug, always, render) = (self.debug, self.format, self.render.clone());
+        let respond = respond.map(move |res| {
+            let Some(error) = res.error() else { return res };
+            let accept: Vec<&str> = accept
+                .iter()
+                .filter_map(|a| std::str::from_utf8(a).ok())
+                .collect();
+            let format = always.unwrap_or(match negotiate(&accept, &["text", "json"]) {
+                Some("json") => ErrorFormat::Json,
+                _ => ErrorFormat::Text,
             });
-            self.app.call(req, respond).await
-        }
+            if let Some(detail) = error.detail() {
+                let target = String::from_utf8_lossy(&target);
+                let (status, message) = (error.status().code(), error.message());
+                if status >= 500 {
+                    tracing::error!(%method, %target, status, message, detail, "error answered");
+                } else {
+                    tracing::info!(%method, %target, status, message, detail, "error answered");
+                }
+            }
+            let shown = if error.status().code() >= 500 && !debug {
+                HttpError::from_status(error.status())
+            } else {
+                let shown = HttpError::new(error.status(), error.message().to_owned());
+                match error.json() {
+                    Some(json) => shown.with_json(json.clone()),
+                    None => shown,
+                }
+            };
+            let mut rendered = render(&shown, format);
+            if rendered.status().code() < 400 {
+                rendered = rendered.with_status(error.status());
+            }
+            for (name, value) in res.headers() {
+                let framing = ["content-type", "content-length"]
+                    .iter()
+                    .any(|n| name.eq_ignore_ascii_case(n));
+                if !framing {
+                    rendered.headers_mut().append(
+                        bytes::Bytes::copy_from_slice(name.as_bytes()),
+                        bytes::Bytes::copy_from_slice(value),
+                    );
+                }
+            }
+            rendered
+        });
+        self.app.call(req, respond).await
     }
 }
 

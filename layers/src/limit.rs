@@ -2,7 +2,6 @@
 
 use futures::StreamExt;
 use lath_app::{App, Body, BodyError, BodySize, HttpError, Request, Respond};
-use std::future::Future;
 
 /// Refuses request bodies over `max` bytes with `413 Content Too Large`
 /// (per app, branch or route, wherever the layer is put; the buffered
@@ -35,28 +34,26 @@ pub struct LimitBody<A> {
 }
 
 impl<A: App> App for LimitBody<A> {
-    fn call(&self, mut req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
-        async move {
-            let max = self.max;
-            // The buffered body helpers use this limit too.
-            req.extensions_mut().insert(crate::BodyLimit(max));
-            match req.body_mut().size() {
-                BodySize::Known(n) if n > max => return respond.send(HttpError::too_large(max)),
-                BodySize::Known(_) => {}
-                BodySize::Unknown => {
-                    let mut seen = 0u64;
-                    let limited = req.take_body().map(move |piece| {
-                        let piece = piece?;
-                        seen += piece.len() as u64;
-                        if seen > max {
-                            return Err(BodyError::too_large(max));
-                        }
-                        Ok(piece)
-                    });
-                    *req.body_mut() = Body::stream(limited);
-                }
+    async fn call(&self, mut req: Request, respond: Respond) {
+        let max = self.max;
+        // The buffered body helpers use this limit too.
+        req.extensions_mut().insert(crate::BodyLimit(max));
+        match req.body_mut().size() {
+            BodySize::Known(n) if n > max => return respond.send(HttpError::too_large(max)),
+            BodySize::Known(_) => {}
+            BodySize::Unknown => {
+                let mut seen = 0u64;
+                let limited = req.take_body().map(move |piece| {
+                    let piece = piece?;
+                    seen += piece.len() as u64;
+                    if seen > max {
+                        return Err(BodyError::too_large(max));
+                    }
+                    Ok(piece)
+                });
+                *req.body_mut() = Body::stream(limited);
             }
-            self.app.call(req, respond).await
         }
+        self.app.call(req, respond).await
     }
 }

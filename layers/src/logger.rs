@@ -1,7 +1,6 @@
 //! One line per completed response.
 
 use std::fmt::Write as _;
-use std::future::Future;
 use std::io::Write;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -92,48 +91,46 @@ impl<A> Logger<A> {
 }
 
 impl<A: App> App for Logger<A> {
-    fn call(&self, req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
-        async move {
-            let start = Instant::now();
-            let mut line = String::new();
-            let _ = write!(
-                line,
-                "{} - - [{}] \"{} {} {}\"",
-                req.ip().map_or("-".to_owned(), |ip| ip.to_string()),
-                clf_date(SystemTime::now()),
-                req.method(),
-                req.target(),
-                req.version(),
-            );
-            let extra = match self.format {
-                Format::Common => String::new(),
-                Format::Combined => format!(
-                    " \"{}\" \"{}\"",
-                    req.header("referer").unwrap_or("-"),
-                    req.header("user-agent").unwrap_or("-")
-                ),
+    async fn call(&self, req: Request, respond: Respond) {
+        let start = Instant::now();
+        let mut line = String::new();
+        let _ = write!(
+            line,
+            "{} - - [{}] \"{} {} {}\"",
+            req.ip().map_or("-".to_owned(), |ip| ip.to_string()),
+            clf_date(SystemTime::now()),
+            req.method(),
+            req.target(),
+            req.version(),
+        );
+        let extra = match self.format {
+            Format::Common => String::new(),
+            Format::Combined => format!(
+                " \"{}\" \"{}\"",
+                req.header("referer").unwrap_or("-"),
+                req.header("user-agent").unwrap_or("-")
+            ),
+        };
+        let sink = self.sink.clone();
+        let respond = respond.map(move |mut res| {
+            let body = res.take_body();
+            let size = body.size();
+            let counted = Counted {
+                body,
+                status: res.status().code(),
+                sent: 0,
+                line: Some(format!("{line} {}", res.status().code())),
+                extra,
+                start,
+                sink,
             };
-            let sink = self.sink.clone();
-            let respond = respond.map(move |mut res| {
-                let body = res.take_body();
-                let size = body.size();
-                let counted = Counted {
-                    body,
-                    status: res.status().code(),
-                    sent: 0,
-                    line: Some(format!("{line} {}", res.status().code())),
-                    extra,
-                    start,
-                    sink,
-                };
-                let body = match size {
-                    BodySize::Known(n) => Body::sized_stream(n, counted),
-                    BodySize::Unknown => Body::stream(counted),
-                };
-                res.with_body(body)
-            });
-            self.app.call(req, respond).await
-        }
+            let body = match size {
+                BodySize::Known(n) => Body::sized_stream(n, counted),
+                BodySize::Unknown => Body::stream(counted),
+            };
+            res.with_body(body)
+        });
+        self.app.call(req, respond).await
     }
 }
 

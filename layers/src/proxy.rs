@@ -1,6 +1,5 @@
 //! Client addresses behind trusted proxies.
 
-use std::future::Future;
 use std::net::IpAddr;
 
 use lath_app::{App, Request, Respond};
@@ -66,22 +65,20 @@ fn parse_node(node: &str) -> Option<IpAddr> {
 }
 
 impl<A: App> App for TrustedProxies<A> {
-    fn call(&self, mut req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
-        async move {
-            if let Some(peer) = req.peer_addr().map(|a| a.ip()) {
-                if self.proxies.contains(&peer) {
-                    let chain = forwarded_chain(&req);
-                    let client = chain
-                        .iter()
-                        .rev()
-                        .find(|ip| !self.proxies.contains(ip))
-                        .copied();
-                    if let Some(client) = client.or_else(|| chain.first().copied()) {
-                        req.extensions_mut().insert(ClientIp(client));
-                    }
+    async fn call(&self, mut req: Request, respond: Respond) {
+        if let Some(peer) = req.peer_addr().map(|a| a.ip()) {
+            if self.proxies.contains(&peer) {
+                let chain = forwarded_chain(&req);
+                let client = chain
+                    .iter()
+                    .rev()
+                    .find(|ip| !self.proxies.contains(ip))
+                    .copied();
+                if let Some(client) = client.or_else(|| chain.first().copied()) {
+                    req.extensions_mut().insert(ClientIp(client));
                 }
             }
-            self.app.call(req, respond).await
         }
+        self.app.call(req, respond).await
     }
 }

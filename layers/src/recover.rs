@@ -1,7 +1,6 @@
 //! Panics become 500s.
 
 use std::any::Any;
-use std::future::Future;
 use std::panic::AssertUnwindSafe;
 
 use futures::FutureExt;
@@ -57,27 +56,25 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
 }
 
 impl<A: App> App for Recover<A> {
-    fn call(&self, req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
-        async move {
-            let (method, target) = (req.method().clone(), req.head().target.clone());
-            let slot = Slot::new(respond);
-            let ran = AssertUnwindSafe(self.app.call(req, slot.respond()))
-                .catch_unwind()
-                .await;
-            if let Err(payload) = ran {
-                let message = panic_message(&*payload);
-                let target = String::from_utf8_lossy(&target);
-                tracing::error!(%method, %target, panic = message, "panic while serving");
-                let error = if self.debug {
-                    HttpError::internal().with_message(message.to_owned())
-                } else {
-                    HttpError::internal()
-                };
-                // Nothing sent yet: a 500 (an error value, so an error layer
-                // renders it), and the connection closes after it since the
-                // app's state is in doubt.
-                slot.send(Response::from(error).with_header("Connection", "close"));
-            }
+    async fn call(&self, req: Request, respond: Respond) {
+        let (method, target) = (req.method().clone(), req.head().target.clone());
+        let slot = Slot::new(respond);
+        let ran = AssertUnwindSafe(self.app.call(req, slot.respond()))
+            .catch_unwind()
+            .await;
+        if let Err(payload) = ran {
+            let message = panic_message(&*payload);
+            let target = String::from_utf8_lossy(&target);
+            tracing::error!(%method, %target, panic = message, "panic while serving");
+            let error = if self.debug {
+                HttpError::internal().with_message(message.to_owned())
+            } else {
+                HttpError::internal()
+            };
+            // Nothing sent yet: a 500 (an error value, so an error layer
+            // renders it), and the connection closes after it since the
+            // app's state is in doubt.
+            slot.send(Response::from(error).with_header("Connection", "close"));
         }
     }
 }

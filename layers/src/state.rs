@@ -1,6 +1,5 @@
 //! Shared state reachable from every request.
 
-use std::future::Future;
 use std::sync::Arc;
 
 use lath_app::{App, Request, Respond};
@@ -39,11 +38,9 @@ pub fn state_of<T: Send + Sync + 'static>(req: &Request) -> Option<&T> {
 }
 
 impl<T: Send + Sync + 'static, A: App> App for State<T, A> {
-    fn call(&self, mut req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
-        async move {
-            req.extensions_mut().insert(self.value.clone());
-            self.app.call(req, respond).await
-        }
+    async fn call(&self, mut req: Request, respond: Respond) {
+        req.extensions_mut().insert(self.value.clone());
+        self.app.call(req, respond).await
     }
 }
 

@@ -1,6 +1,5 @@
 //! A time limit on an app.
 
-use std::future::Future;
 use std::time::Duration;
 
 use futures::future::{self, Either};
@@ -50,25 +49,23 @@ impl<A> Timeout<A> {
 }
 
 impl<A: App> App for Timeout<A> {
-    fn call(&self, req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
-        async move {
-            let slot = Slot::new(respond);
-            let mut run = std::pin::pin!(Some(self.app.call(req, slot.respond())));
-            // async-io's timer runs under every runtime (its own reactor thread
-            // drives it where no async-io executor does).
-            let timer = async_io::Timer::after(self.duration);
-            let expired = match run.as_mut().as_pin_mut() {
-                Some(running) => matches!(future::select(running, timer).await, Either::Right(_)),
-                None => false,
-            };
-            if expired {
-                // Take the way out first, so the app's dropped `Respond` finds
-                // nobody to answer, then drop the app's future: its work stops.
-                let outer = slot.take();
-                run.set(None);
-                if let Some(outer) = outer {
-                    outer.send(HttpError::new(self.status, "request timed out"));
-                }
+    async fn call(&self, req: Request, respond: Respond) {
+        let slot = Slot::new(respond);
+        let mut run = std::pin::pin!(Some(self.app.call(req, slot.respond())));
+        // async-io's timer runs under every runtime (its own reactor thread
+        // drives it where no async-io executor does).
+        let timer = async_io::Timer::after(self.duration);
+        let expired = match run.as_mut().as_pin_mut() {
+            Some(running) => matches!(future::select(running, timer).await, Either::Right(_)),
+            None => false,
+        };
+        if expired {
+            // Take the way out first, so the app's dropped `Respond` finds
+            // nobody to answer, then drop the app's future: its work stops.
+            let outer = slot.take();
+            run.set(None);
+            if let Some(outer) = outer {
+                outer.send(HttpError::new(self.status, "request timed out"));
             }
         }
     }
