@@ -39,7 +39,7 @@ fn main() {
             }),
         )
         // Group-scoped: a body limit and the key check run only under /api.
-        .layer(|app| limit_body(1024, app))
+        .layer(limit_body(1024))
         .layer(api_key);
     let routes = Router::new()
         .get("/", handler(|_req: Request| async { "public\n" }))
@@ -48,6 +48,6 @@ fn main() {
         .expect("valid routes");
     support::run(
         support::port(3000),
-        routes.wrap(|app| state(Notes(AtomicUsize::new(0)), app)),
+        routes.wrap(state(Notes(AtomicUsize::new(0)))),
     );
 }

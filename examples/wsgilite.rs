@@ -29,7 +29,7 @@ fn main() {
         // A timeout on this route only, answering 504 as wsgiLite does.
         .get(
             "/slow",
-            timeout(Duration::from_secs(1), slow).status(Status::GATEWAY_TIMEOUT),
+            slow.wrap(timeout(Duration::from_secs(1)).status(Status::GATEWAY_TIMEOUT)),
         )
         .get("/crash", crash)
         .build()

@@ -199,12 +199,10 @@ impl<A: App> App for Arc<A> {
 /// # let _ = app;
 /// ```
 pub trait AppExt: App + Sized {
-    /// Applies `layer` to this app.
-    fn wrap<B, L>(self, layer: L) -> B
-    where
-        L: FnOnce(Self) -> B,
-    {
-        layer(self)
+    /// Applies `layer` to this app: a function from app to app, or a
+    /// configured layer value such as `timeout(Duration::from_secs(2))`.
+    fn wrap<L: Layer<Self>>(self, layer: L) -> L::App {
+        layer.layer(self)
     }
 
     /// This app behind a `Box<dyn DynApp>`.
@@ -219,6 +217,58 @@ pub trait AppExt: App + Sized {
 }
 
 impl<A: App> AppExt for A {}
+
+/// What [`AppExt::wrap`] and a router's `layer` take: something that turns
+/// an app into another. Every function from app to app is one (`logger`,
+/// `recover`, a `fn` of your own, a closure); a layer with settings is a
+/// value that is one (`timeout(d).status(504)`).
+///
+/// ```
+/// use lath_app::{App, AppExt, Layer, Request, Respond};
+///
+/// /// A layer with a setting: adds one response header.
+/// struct Header(&'static str, &'static str);
+///
+/// impl<A: App> Layer<A> for Header {
+///     type App = WithHeader<A>;
+///     fn layer(self, app: A) -> WithHeader<A> {
+///         WithHeader { app, header: self }
+///     }
+/// }
+///
+/// struct WithHeader<A> {
+///     app: A,
+///     header: Header,
+/// }
+///
+/// impl<A: App> App for WithHeader<A> {
+///     async fn call(&self, req: Request, respond: Respond) {
+///         let Header(name, value) = self.header;
+///         self.app.call(req, respond.map(move |res| res.with_header(name, value))).await
+///     }
+/// }
+///
+/// async fn hi(_req: Request, respond: Respond) {
+///     respond.send("hi");
+/// }
+/// let app = hi.wrap(Header("X-Frame-Options", "DENY"));
+/// # let _ = app;
+/// ```
+pub trait Layer<A> {
+    /// The app it makes.
+    type App: App;
+
+    /// Wraps `app`.
+    fn layer(self, app: A) -> Self::App;
+}
+
+impl<A, B: App, F: FnOnce(A) -> B> Layer<A> for F {
+    type App = B;
+
+    fn layer(self, app: A) -> B {
+        self(app)
+    }
+}
 
 /// An app made from a function that *returns* its response.
 #[derive(Debug, Clone)]

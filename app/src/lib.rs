@@ -42,7 +42,7 @@ mod response;
 mod slot;
 mod upgrade;
 
-pub use app::{from_fn, handler, App, AppExt, DynApp, FromFn, Handler, Next, SharedApp};
+pub use app::{from_fn, handler, App, AppExt, DynApp, FromFn, Handler, Layer, Next, SharedApp};
 pub use body::{Body, BodyError, BodySender};
 pub use error::HttpError;
 pub use extensions::{Extensions, Params};

@@ -145,7 +145,7 @@ pub fn routes_with(secret: &[u8]) -> Routes {
             "/upload2",
             handler(|_req: Request| async { "x-csrf-token ok" }),
         )
-        .layer(move |app| csrf(&secret, app).expect("a secret of 32 bytes or more"));
+        .layer(csrf(&secret).expect("a secret of 32 bytes or more"));
     base_routes()
         .branch("", protected)
         .build()
@@ -199,7 +199,7 @@ fn base_routes() -> Router {
             handler(|_req: Request| async { Response::redirect("/heartbeat999") }),
         )
         .get("/exception", exception)
-        .get("/timeout", timeout(Duration::from_secs(1), slow))
+        .get("/timeout", slow.wrap(timeout(Duration::from_secs(1))))
         .branch("/admin", admin)
         .get(
             "/query",

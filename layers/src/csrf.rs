@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use lath_app::{App, Body, HttpError, Method, Request, Respond, Status};
+use lath_app::{App, Body, HttpError, Layer, Method, Request, Respond, Status};
 
 use crate::{
     limit_of_body, Cookie, Query, RequestExt, ResponseExt, SameSite, SecretTooShort, Signer,
@@ -29,44 +29,67 @@ pub struct CsrfToken(pub String);
 /// compared in constant time.
 ///
 /// ```
-/// use lath_app::{handler, Request};
+/// use lath_app::{handler, AppExt, Request};
 /// use lath_layers::{csrf, csrf_input};
-/// let app = csrf(&[9u8; 32], handler(|req: Request| async move {
+/// let app = handler(|req: Request| async move {
 ///     format!("<form method=post>{}<button>go</button></form>", csrf_input(&req))
-/// }))
-/// .unwrap();
+/// })
+/// .wrap(csrf(&[9u8; 32]).unwrap().skip(["/hooks"]));
 /// # let _ = app;
 /// ```
-pub fn csrf<A: App>(secret: &[u8], app: A) -> Result<Csrf<A>, SecretTooShort> {
-    Ok(Csrf {
-        app,
+///
+/// A secret shorter than [`MIN_SECRET_LEN`](crate::MIN_SECRET_LEN) bytes
+/// is refused.
+pub fn csrf(secret: &[u8]) -> Result<CsrfLayer, SecretTooShort> {
+    Ok(CsrfLayer {
         signer: Arc::new(Signer::new(secret)?),
         methods: vec![Method::POST, Method::PUT, Method::PATCH, Method::DELETE],
         skip: Vec::new(),
     })
 }
 
-/// The app returned by [`csrf`].
+/// The layer [`csrf`] makes.
+#[derive(Debug, Clone)]
+pub struct CsrfLayer {
+    signer: Arc<Signer>,
+    methods: Vec<Method>,
+    skip: Vec<String>,
+}
+
+impl CsrfLayer {
+    /// The methods checked (default `POST`, `PUT`, `PATCH`, `DELETE`).
+    pub fn methods(mut self, methods: impl IntoIterator<Item = Method>) -> CsrfLayer {
+        self.methods = methods.into_iter().collect();
+        self
+    }
+
+    /// Paths (and everything under them) never checked, such as webhooks.
+    pub fn skip<I: IntoIterator<Item = S>, S: Into<String>>(mut self, prefixes: I) -> CsrfLayer {
+        self.skip = prefixes.into_iter().map(Into::into).collect();
+        self
+    }
+}
+
+impl<A: App> Layer<A> for CsrfLayer {
+    type App = Csrf<A>;
+
+    fn layer(self, app: A) -> Csrf<A> {
+        Csrf {
+            app,
+            signer: self.signer,
+            methods: self.methods,
+            skip: self.skip,
+        }
+    }
+}
+
+/// The app a [`csrf`] layer makes.
 #[derive(Debug)]
 pub struct Csrf<A> {
     app: A,
     signer: Arc<Signer>,
     methods: Vec<Method>,
     skip: Vec<String>,
-}
-
-impl<A> Csrf<A> {
-    /// The methods checked (default `POST`, `PUT`, `PATCH`, `DELETE`).
-    pub fn methods(mut self, methods: impl IntoIterator<Item = Method>) -> Csrf<A> {
-        self.methods = methods.into_iter().collect();
-        self
-    }
-
-    /// Paths (and everything under them) never checked, such as webhooks.
-    pub fn skip<I: IntoIterator<Item = S>, S: Into<String>>(mut self, prefixes: I) -> Csrf<A> {
-        self.skip = prefixes.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
 /// The CSRF token for this request's client (`None` outside [`csrf`]).

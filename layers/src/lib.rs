@@ -62,10 +62,10 @@ pub(crate) use body::limit_of as limit_of_body;
 pub use body::{BodyExt, BodyLimit, Normalize, DEFAULT_BODY_LIMIT};
 #[cfg(feature = "signed")]
 pub use csrf::{
-    csrf, csrf_input, csrf_token, Csrf, CsrfToken, CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER,
+    csrf, csrf_input, csrf_token, Csrf, CsrfLayer, CsrfToken, CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER,
 };
 pub use errors::{errors, ErrorFormat, Errors, Json};
-pub use limit::{limit_body, LimitBody};
+pub use limit::{limit_body, LimitBody, LimitBodyLayer};
 pub use logger::{logger, Format, Logger};
 #[cfg(feature = "multipart")]
 pub use multipart::{collect_multipart, parts, Form, MultipartLimits, Part, Parts, UploadedFile};
@@ -77,5 +77,5 @@ pub use response::{back, json, Cookie, ResponseExt, SameSite};
 pub use router::{Found, RouteError, Router, Routes};
 #[cfg(feature = "signed")]
 pub use signed::{SecretTooShort, SignedCookies, Signer, MIN_SECRET_LEN};
-pub use state::{state, state_of, State};
-pub use timeout::{timeout, Timeout};
+pub use state::{state, state_of, State, StateLayer};
+pub use timeout::{timeout, Timeout, TimeoutLayer};

@@ -1,7 +1,7 @@
 //! A limit on request bodies.
 
 use futures::StreamExt;
-use lath_app::{App, Body, BodyError, BodySize, HttpError, Request, Respond};
+use lath_app::{App, Body, BodyError, BodySize, HttpError, Layer, Request, Respond};
 
 /// Refuses request bodies over `max` bytes with `413 Content Too Large`
 /// (per app, branch or route, wherever the layer is put; the buffered
@@ -11,22 +11,37 @@ use lath_app::{App, Body, BodyError, BodySize, HttpError, Request, Respond};
 /// the body helpers answer 413).
 ///
 /// ```
-/// use lath_app::{handler, Request};
+/// use lath_app::{handler, AppExt, Request};
 /// use lath_layers::limit_body;
 /// use lath_net::Client;
 ///
-/// let app = limit_body(4, handler(|mut req: Request| async move {
+/// let app = handler(|mut req: Request| async move {
 ///     req.bytes(1 << 20).await.map(|b| format!("{} bytes", b.len()))
-/// }));
+/// })
+/// .wrap(limit_body(4));
 /// let client = Client::new(app);
 /// assert_eq!(client.post("/").body("1234").send_blocking().unwrap().text(), "4 bytes");
 /// assert_eq!(client.post("/").body("12345").send_blocking().unwrap().status.code(), 413);
 /// ```
-pub fn limit_body<A: App>(max: u64, app: A) -> LimitBody<A> {
-    LimitBody { max, app }
+pub fn limit_body(max: u64) -> LimitBodyLayer {
+    LimitBodyLayer { max }
 }
 
-/// The app returned by [`limit_body`].
+/// The layer [`limit_body`] makes.
+#[derive(Debug, Clone, Copy)]
+pub struct LimitBodyLayer {
+    max: u64,
+}
+
+impl<A: App> Layer<A> for LimitBodyLayer {
+    type App = LimitBody<A>;
+
+    fn layer(self, app: A) -> LimitBody<A> {
+        LimitBody { max: self.max, app }
+    }
+}
+
+/// The app a [`limit_body`] layer makes.
 #[derive(Debug)]
 pub struct LimitBody<A> {
     max: u64,

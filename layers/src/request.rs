@@ -127,16 +127,17 @@ pub trait RequestExt {
     /// reported at the first request with the type and the layer to add.
     ///
     /// ```
-    /// use lath_app::{handler, Request};
+    /// use lath_app::{handler, AppExt, Request};
     /// use lath_layers::{state, RequestExt};
     /// use lath_net::Client;
     ///
     /// struct Greeting(&'static str);
-    /// let app = state(Greeting("hi"), handler(|mut req: Request| async move {
+    /// let app = handler(|mut req: Request| async move {
     ///     let greeting = req.state::<Greeting>();
     ///     let body = req.text(1024).await?; // still readable
     ///     Ok::<_, lath_app::HttpError>(format!("{} {body}", greeting.0))
-    /// }));
+    /// })
+    /// .wrap(state(Greeting("hi")));
     /// let res = Client::new(app).post("/").body("ann").send_blocking().unwrap();
     /// assert_eq!(res.text(), "hi ann");
     /// ```
@@ -230,7 +231,7 @@ impl RequestExt for Request {
             Some(value) => value.clone(),
             None => panic!(
                 "no state of type `{}` on this request: wrap the app in \
-                 `lath::layers::state(value, app)` with a value of that type",
+                 `app.wrap(lath::layers::state(value))` with a value of that type",
                 std::any::type_name::<T>()
             ),
         }

@@ -2,30 +2,55 @@
 
 use std::sync::Arc;
 
-use lath_app::{App, Request, Respond};
+use lath_app::{App, Layer, Request, Respond};
 
 /// Makes `value` reachable from every request through [`state_of`]: a
 /// database pool, a configuration, a cache.
 ///
 /// ```
-/// use lath_app::{handler, Request};
+/// use lath_app::{handler, AppExt, Request};
 /// use lath_layers::{state, state_of};
 /// use lath_net::Client;
 ///
 /// struct Greeting(&'static str);
-/// let app = state(Greeting("hi"), handler(|req: Request| async move {
+/// let app = handler(|req: Request| async move {
 ///     state_of::<Greeting>(&req).map_or("none", |g| g.0)
-/// }));
+/// })
+/// .wrap(state(Greeting("hi")));
 /// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().text(), "hi");
 /// ```
-pub fn state<T: Send + Sync + 'static, A: App>(value: T, app: A) -> State<T, A> {
-    State {
+pub fn state<T: Send + Sync + 'static>(value: T) -> StateLayer<T> {
+    StateLayer {
         value: Arc::new(value),
-        app,
     }
 }
 
-/// The app returned by [`state`].
+/// The layer [`state`] makes.
+#[derive(Debug)]
+pub struct StateLayer<T> {
+    value: Arc<T>,
+}
+
+impl<T> Clone for StateLayer<T> {
+    fn clone(&self) -> StateLayer<T> {
+        StateLayer {
+            value: self.value.clone(),
+        }
+    }
+}
+
+impl<T: Send + Sync + 'static, A: App> Layer<A> for StateLayer<T> {
+    type App = State<T, A>;
+
+    fn layer(self, app: A) -> State<T, A> {
+        State {
+            value: self.value,
+            app,
+        }
+    }
+}
+
+/// The app a [`state`] layer makes.
 #[derive(Debug)]
 pub struct State<T, A> {
     value: Arc<T>,

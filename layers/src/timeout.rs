@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use futures::future::{self, Either};
-use lath_app::{App, HttpError, Request, Respond, Status};
+use lath_app::{App, HttpError, Layer, Request, Respond, Status};
 
 use crate::slot::Slot;
 
@@ -13,7 +13,7 @@ use crate::slot::Slot;
 ///
 /// ```
 /// use std::time::Duration;
-/// use lath_app::{Request, Respond};
+/// use lath_app::{AppExt, Request, Respond};
 /// use lath_layers::timeout;
 /// use lath_net::Client;
 ///
@@ -21,31 +21,49 @@ use crate::slot::Slot;
 ///     async_std::task::sleep(Duration::from_secs(10)).await;
 ///     respond.send("too late");
 /// };
-/// let app = timeout(Duration::from_millis(50), slow);
+/// let app = slow.wrap(timeout(Duration::from_millis(50)));
 /// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().status.code(), 503);
 /// ```
-pub fn timeout<A: App>(duration: Duration, app: A) -> Timeout<A> {
-    Timeout {
-        app,
+pub fn timeout(duration: Duration) -> TimeoutLayer {
+    TimeoutLayer {
         duration,
         status: Status::SERVICE_UNAVAILABLE,
     }
 }
 
-/// The app returned by [`timeout`].
+/// The layer [`timeout`] makes.
+#[derive(Debug, Clone, Copy)]
+pub struct TimeoutLayer {
+    duration: Duration,
+    status: Status,
+}
+
+impl TimeoutLayer {
+    /// Answers with `status` instead of 503 (504 is the other common one).
+    pub fn status(mut self, status: Status) -> TimeoutLayer {
+        self.status = status;
+        self
+    }
+}
+
+impl<A: App> Layer<A> for TimeoutLayer {
+    type App = Timeout<A>;
+
+    fn layer(self, app: A) -> Timeout<A> {
+        Timeout {
+            app,
+            duration: self.duration,
+            status: self.status,
+        }
+    }
+}
+
+/// The app a [`timeout`] layer makes.
 #[derive(Debug)]
 pub struct Timeout<A> {
     app: A,
     duration: Duration,
     status: Status,
-}
-
-impl<A> Timeout<A> {
-    /// Answers with `status` instead of 503 (504 is the other common one).
-    pub fn status(mut self, status: Status) -> Timeout<A> {
-        self.status = status;
-        self
-    }
 }
 
 impl<A: App> App for Timeout<A> {

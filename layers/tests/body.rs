@@ -1,6 +1,6 @@
 //! Body helpers: content types, statuses, normalization, limits.
 
-use lath_app::{handler, Request, Status};
+use lath_app::{handler, AppExt, Request, Status};
 use lath_layers::{limit_body, BodyExt, Json, Normalize, Router};
 use lath_net::Client;
 use serde_json::Value;
@@ -55,10 +55,8 @@ fn client() -> Client {
         )
         .post(
             "/small",
-            limit_body(
-                16,
-                handler(|mut req: Request| async move { req.json::<Value>().await.map(Json) }),
-            ),
+            handler(|mut req: Request| async move { req.json::<Value>().await.map(Json) })
+                .wrap(limit_body(16)),
         )
         .build()
         .unwrap();

@@ -79,7 +79,7 @@ fn timeout_answers_503_and_drops_the_apps_work() {
             respond.send("too late");
         }
     };
-    let client = Client::new(timeout(Duration::from_millis(50), slow));
+    let client = Client::new(slow.wrap(timeout(Duration::from_millis(50))));
     let res = client.get("/").send_blocking().unwrap();
     assert_eq!(res.status, Status::SERVICE_UNAVAILABLE);
     assert_eq!(res.text(), "request timed out");
@@ -97,15 +97,14 @@ fn timeout_status_is_configurable_and_fast_apps_pass() {
         respond.send("late");
     };
     let client =
-        Client::new(timeout(Duration::from_millis(20), slow).status(Status::GATEWAY_TIMEOUT));
+        Client::new(slow.wrap(timeout(Duration::from_millis(20)).status(Status::GATEWAY_TIMEOUT)));
     assert_eq!(
         client.get("/").send_blocking().unwrap().status,
         Status::GATEWAY_TIMEOUT
     );
-    let fast = Client::new(timeout(
-        Duration::from_secs(5),
-        handler(|_req: Request| async { "quick" }),
-    ));
+    let fast = Client::new(
+        handler(|_req: Request| async { "quick" }).wrap(timeout(Duration::from_secs(5))),
+    );
     assert_eq!(fast.get("/").send_blocking().unwrap().text(), "quick");
 }
 
@@ -122,7 +121,7 @@ fn limit_body_refuses_a_declared_length_without_calling_the_app() {
                 .map(|b| format!("{} bytes", b.len()))
         }
     });
-    let client = Client::new(limit_body(10, app));
+    let client = Client::new(app.wrap(limit_body(10)));
     assert_eq!(
         client
             .post("/")
@@ -148,7 +147,7 @@ fn limit_body_stops_a_chunked_body_at_the_limit() {
             .await
             .map(|b| format!("{} bytes", b.len()))
     });
-    let client = Client::new(limit_body(10, app));
+    let client = Client::new(app.wrap(limit_body(10)));
     let raw = client
         .raw_blocking(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n01234567\r\n8\r\n89abcdef\r\n0\r\n\r\n")
         .unwrap();
@@ -166,13 +165,11 @@ fn limit_body_stops_a_chunked_body_at_the_limit() {
 #[test]
 fn state_is_shared_by_every_request() {
     struct Visits(AtomicUsize);
-    let app = state(
-        Visits(AtomicUsize::new(0)),
-        handler(|req: Request| async move {
-            let visits = state_of::<Visits>(&req).expect("state");
-            format!("visit {}", visits.0.fetch_add(1, Ordering::SeqCst) + 1)
-        }),
-    );
+    let app = handler(|req: Request| async move {
+        let visits = state_of::<Visits>(&req).expect("state");
+        format!("visit {}", visits.0.fetch_add(1, Ordering::SeqCst) + 1)
+    })
+    .wrap(state(Visits(AtomicUsize::new(0))));
     let client = Client::new(app);
     assert_eq!(client.get("/").send_blocking().unwrap().text(), "visit 1");
     assert_eq!(client.get("/").send_blocking().unwrap().text(), "visit 2");

@@ -41,8 +41,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use lath_app::{
-    App, FutureSlot, HttpError, Method, Params, Request, Respond, Response, SharedApp, SlotFuture,
-    Status,
+    App, FutureSlot, HttpError, Layer, Method, Params, Request, Respond, Response, SharedApp,
+    SlotFuture, Status,
 };
 
 pub use pattern::RouteError;
@@ -202,12 +202,8 @@ impl Router {
     /// }
     /// assert_eq!(seen.load(Ordering::Relaxed), 2);
     /// ```
-    pub fn layer<L, B>(mut self, layer: L) -> Router
-    where
-        L: FnOnce(SharedApp) -> B,
-        B: App,
-    {
-        let wrapped: SharedApp = Arc::new(layer(Arc::new(Chosen)));
+    pub fn layer<L: Layer<SharedApp>>(mut self, layer: L) -> Router {
+        let wrapped: SharedApp = Arc::new(layer.layer(Arc::new(Chosen)));
         for route in &mut self.routes {
             route.layers.insert(0, wrapped.clone());
         }
