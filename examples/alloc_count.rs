@@ -3,7 +3,9 @@
 //! that allocates nothing of its own, keep-alive and 16-deep pipelined.
 //!
 //! `cargo run --release --example alloc_count` (`-- 100000` sets the
-//! number of requests per mode).
+//! number of requests per mode; `-- 100000 stack` serves the demo's whole
+//! stack instead: a router with a `:param` route, `timeout`, `recover`,
+//! `errors` and `logger`).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{Read, Write};
@@ -38,7 +40,30 @@ async fn hello(mut req: Request, respond: Respond) {
     respond.send("Hello, World!");
 }
 
-const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+/// The demo's stack around a `:param` route.
+fn stack() -> impl lath::App {
+    use std::time::Duration;
+    use lath::layers::{errors, logger, recover, timeout};
+    use lath::{handler, AppExt, Router};
+    Router::new()
+        .get(
+            "/users/:id",
+            handler(|req: Request| async move {
+                match req.param("id") {
+                    Some("7") => Ok("Hello, World!"),
+                    _ => Err(lath::HttpError::not_found()),
+                }
+            })
+            .wrap(timeout(Duration::from_secs(5))),
+        )
+        .build()
+        .expect("valid routes")
+        .wrap(recover)
+        .wrap(errors)
+        .wrap(logger)
+}
+
+const REQUEST: &[u8] = b"GET /users/7 HTTP/1.1\r\nHost: a\r\n\r\n";
 const DEPTH: usize = 16;
 
 /// Sends `rounds` batches of `depth` pipelined requests on one connection
@@ -65,12 +90,16 @@ fn main() {
         .nth(1)
         .and_then(|n| n.parse().ok())
         .unwrap_or(100_000);
+    let whole_stack = std::env::args().nth(2).as_deref() == Some("stack");
     let (tx, rx) = std::sync::mpsc::channel::<SocketAddr>();
     std::thread::spawn(move || {
         lath::net::run(async move {
             let server = Server::bind("127.0.0.1:0").await.unwrap().workers(1);
             tx.send(server.local_addr().unwrap()).unwrap();
-            server.serve(hello).await.unwrap();
+            match whole_stack {
+                true => server.serve(stack()).await.unwrap(),
+                false => server.serve(hello).await.unwrap(),
+            }
         })
     });
     let addr = rx.recv().unwrap();
