@@ -42,9 +42,9 @@ async fn hello(mut req: Request, respond: Respond) {
 
 /// The demo's stack around a `:param` route.
 fn stack() -> impl lath::App {
-    use std::time::Duration;
     use lath::layers::{errors, logger, recover, timeout};
     use lath::{handler, AppExt, Router};
+    use std::time::Duration;
     Router::new()
         .get(
             "/users/:id",

@@ -92,26 +92,27 @@ impl<A> Logger<A> {
 
 impl<A: App> App for Logger<A> {
     async fn call(&self, req: Request, respond: Respond) {
-        let start = Instant::now();
-        let mut line = String::new();
-        let _ = write!(
-            line,
-            "{} - - [{}] \"{} {} {}\"",
-            req.ip().map_or("-".to_owned(), |ip| ip.to_string()),
-            clf_date(SystemTime::now()),
-            req.method(),
-            req.target(),
-            req.version(),
-        );
-        let extra = match self.format {
-            Format::Common => String::new(),
-            Format::Combined => format!(
-                " \"{}\" \"{}\"",
-                req.header("referer").unwrap_or("-"),
-                req.header("user-agent").unwrap_or("-")
+        // Cheap handles only: the line is formatted when it is written,
+        // and not at all when no writer or subscriber takes it.
+        let (format, sink) = (self.format, self.sink.clone());
+        let headers = req.headers();
+        let (referer, agent) = match format {
+            Format::Common => (None, None),
+            Format::Combined => (
+                headers.get_bytes("referer"),
+                headers.get_bytes("user-agent"),
             ),
         };
-        let sink = self.sink.clone();
+        let seen = Seen {
+            start: Instant::now(),
+            at: SystemTime::now(),
+            ip: req.ip(),
+            method: req.method().clone(),
+            target: req.head().target.clone(),
+            version: req.version(),
+            referer,
+            agent,
+        };
         let respond = respond.map(move |mut res| {
             let body = res.take_body();
             let size = body.size();
@@ -119,9 +120,8 @@ impl<A: App> App for Logger<A> {
                 body,
                 status: res.status().code(),
                 sent: 0,
-                line: Some(format!("{line} {}", res.status().code())),
-                extra,
-                start,
+                seen: Some(seen),
+                format,
                 sink,
             };
             let body = match size {
@@ -134,40 +134,80 @@ impl<A: App> App for Logger<A> {
     }
 }
 
+/// What the line tells about the request, kept until it is written.
+struct Seen {
+    start: Instant,
+    at: SystemTime,
+    ip: Option<std::net::IpAddr>,
+    method: lath_app::Method,
+    target: Bytes,
+    version: lath_app::Version,
+    referer: Option<Bytes>,
+    agent: Option<Bytes>,
+}
+
 /// The response body, counted; logs its line when it ends or is dropped.
 struct Counted {
     body: Body,
     status: u16,
     sent: u64,
-    line: Option<String>,
-    extra: String,
-    start: Instant,
+    /// `None` once logged.
+    seen: Option<Seen>,
+    format: Format,
     sink: Sink,
 }
 
 impl Counted {
     fn log(&mut self) {
-        let Some(line) = self.line.take() else { return };
-        let bytes = if self.sent == 0 {
-            "-".to_owned()
-        } else {
-            self.sent.to_string()
+        let Some(seen) = self.seen.take() else { return };
+        let events = self.sink.is_none();
+        if events && !tracing::enabled!(target: "lath::access", tracing::Level::INFO) {
+            return;
+        }
+        let latency = seen.start.elapsed().as_secs_f64() * 1000.0;
+        let mut line = String::with_capacity(160);
+        let _ = match seen.ip {
+            Some(ip) => write!(line, "{ip}"),
+            None => write!(line, "-"),
         };
-        let latency = self.start.elapsed().as_secs_f64() * 1000.0;
+        let _ = write!(
+            line,
+            " - - [{}] \"{} {} {}\" {} ",
+            clf_date(seen.at),
+            seen.method,
+            String::from_utf8_lossy(&seen.target),
+            seen.version,
+            self.status,
+        );
+        let _ = match self.sent {
+            0 => write!(line, "-"),
+            n => write!(line, "{n}"),
+        };
+        if self.format == Format::Combined {
+            let shown = |v: &Option<Bytes>| {
+                v.as_ref()
+                    .map_or("-".into(), |v| String::from_utf8_lossy(v).into_owned())
+            };
+            let _ = write!(
+                line,
+                " \"{}\" \"{}\"",
+                shown(&seen.referer),
+                shown(&seen.agent)
+            );
+        }
         let Some(sink) = &self.sink else {
             tracing::info!(
                 target: "lath::access",
                 status = self.status,
                 bytes = self.sent,
                 latency_ms = latency,
-                "{line} {bytes}{}",
-                self.extra
+                "{line}"
             );
             return;
         };
-        let full = format!("{line} {bytes}{} {latency:.3}ms\n", self.extra);
+        let _ = writeln!(line, " {latency:.3}ms");
         let mut sink = sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let _ = sink.write_all(full.as_bytes());
+        let _ = sink.write_all(line.as_bytes());
     }
 }
 
