@@ -40,9 +40,13 @@
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
 
+#[doc(inline)]
 pub use lath_app as app;
+#[doc(inline)]
 pub use lath_codec as codec;
+#[doc(inline)]
 pub use lath_layers as layers;
+#[doc(inline)]
 pub use lath_net as net;
 
 pub use lath_app::{

@@ -282,6 +282,26 @@ impl UploadedFile {
             Stored::Disk(file) => async_fs::read(&file.path).await,
         }
     }
+
+    /// Keeps the file at `to` (titbit's `moveFile`): a spooled file is
+    /// moved there (copied when `to` is on another file system), one kept
+    /// in memory is written there. `to` is used as given: build it from a
+    /// name of your own, not from the client's file name.
+    pub async fn persist(self, to: impl AsRef<Path>) -> std::io::Result<()> {
+        let to = to.as_ref();
+        match &self.stored {
+            Stored::Memory(bytes) => async_fs::write(to, bytes).await,
+            Stored::Disk(file) => match async_fs::rename(&file.path, to).await {
+                Ok(()) => Ok(()),
+                // EXDEV: another file system. The temporary file goes
+                // when `self` is dropped.
+                Err(e) if e.raw_os_error() == Some(18) => {
+                    async_fs::copy(&file.path, to).await.map(drop)
+                }
+                Err(e) => Err(e),
+            },
+        }
+    }
 }
 
 /// Every field and file of a multipart body.

@@ -105,6 +105,37 @@ fn large_files_are_spooled_and_removed_after_the_request() {
 }
 
 #[test]
+fn uploaded_files_can_be_kept() {
+    let kept = std::env::temp_dir().join(format!("lath-kept-{}", std::process::id()));
+    std::fs::create_dir_all(&kept).unwrap();
+    let to = kept.clone();
+    let mut limits = MultipartLimits::default();
+    limits.memory_threshold = 1024;
+    let app = handler(move |mut req: Request| {
+        let (limits, to) = (limits.clone(), to.clone());
+        async move {
+            let form = collect_multipart(&mut req, limits).await?;
+            for (i, file) in form.files.into_iter().enumerate() {
+                file.persist(to.join(format!("upload-{i}")))
+                    .await
+                    .map_err(|e| lath_app::HttpError::internal().with_detail(e.to_string()))?;
+            }
+            Ok::<_, lath_app::HttpError>("kept")
+        }
+    });
+    let big = vec![b'b'; 50_000];
+    let parts = body(&[
+        ("small", Some("s.txt"), b"tiny"),
+        ("big", Some("b.bin"), &big),
+    ]);
+    let (status, _, text) = upload(&Client::new(app), parts);
+    assert_eq!((status, text.as_str()), (Status::OK, "kept"));
+    assert_eq!(std::fs::read(kept.join("upload-0")).unwrap(), b"tiny");
+    assert_eq!(std::fs::read(kept.join("upload-1")).unwrap(), big);
+    std::fs::remove_dir_all(&kept).unwrap();
+}
+
+#[test]
 fn limits_answer_413_naming_themselves() {
     let mut limits = MultipartLimits::default();
     limits.max_parts = 3;
