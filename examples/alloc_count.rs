@@ -36,7 +36,7 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOCATOR: Counting = Counting;
 
 async fn hello(mut req: Request, respond: Respond) {
-    let _ = req.bytes(1 << 20).await;
+    let _ = req.bytes().await;
     respond.send("Hello, World!");
 }
 

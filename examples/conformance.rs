@@ -16,9 +16,10 @@ fn main() {
     let routes = Router::new()
         .post(
             "/",
-            handler(
-                |mut req: Request| async move { req.bytes(16 << 20).await.map(Response::bytes) },
-            ),
+            handler(|mut req: Request| async move {
+                req.set_body_limit(16 << 20);
+                req.bytes().await.map(Response::bytes)
+            }),
         )
         .any("/", handler(|_req: Request| async { "OK" }))
         .any(

@@ -9,7 +9,7 @@ mod support;
 use lath::{Request, Respond};
 
 async fn hello(mut req: Request, respond: Respond) {
-    let _ = req.bytes(1 << 20).await;
+    let _ = req.bytes().await;
     respond.send("Hello, World!");
 }
 

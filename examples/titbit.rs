@@ -32,7 +32,7 @@ fn main() {
         .post(
             "/notes",
             handler(|mut req: Request| async move {
-                let text = req.text(1024).await?;
+                let text = req.text().await?;
                 let notes = state_of::<Notes>(&req).expect("notes service");
                 let n = notes.0.fetch_add(1, Ordering::SeqCst) + 1;
                 Ok::<_, HttpError>(format!("note {n}: {text}\n"))

@@ -25,7 +25,10 @@ async fn app(mut req: Request, respond: Respond) {
                 .with_header("Content-Type", content_type)
                 .with_body(Body::stream(req.take_body()))
         }
-        (Method::POST | Method::PUT, "/count") => match req.bytes(64 << 20).await {
+        (Method::POST | Method::PUT, "/count") => match {
+            req.set_body_limit(64 << 20);
+            req.bytes().await
+        } {
             Ok(body) => Response::text(format!("{} bytes", body.len())),
             Err(e) => e.into(),
         },

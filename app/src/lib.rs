@@ -46,7 +46,7 @@ pub use app::{from_fn, handler, App, AppExt, DynApp, FromFn, Handler, Layer, Nex
 pub use body::{Body, BodyError, BodySender};
 pub use error::HttpError;
 pub use extensions::{Extensions, Params};
-pub use request::{Request, RequestBuilder};
+pub use request::{Request, RequestBuilder, DEFAULT_BODY_LIMIT};
 pub use respond::{Respond, Responded, ResponseSlot};
 pub use response::{OnUpgrade, Response};
 pub use slot::{FutureSlot, SlotFuture};

@@ -25,8 +25,16 @@ pub struct Request {
     body: Body,
     peer: Option<SocketAddr>,
     route: Option<Arc<str>>,
+    /// The limit of the buffered body helpers; `None` for the default.
+    body_limit: Option<u64>,
     extensions: Extensions,
 }
+
+/// The limit of the buffered body helpers ([`Request::bytes`],
+/// [`Request::text`], and the JSON and form helpers of `lath-layers`) when
+/// neither a `limit_body` layer nor [`Request::set_body_limit`] set one:
+/// 1 MiB.
+pub const DEFAULT_BODY_LIMIT: u64 = 1 << 20;
 
 impl Request {
     /// A request from a parsed head and its body.
@@ -36,6 +44,7 @@ impl Request {
             body,
             peer: None,
             route: None,
+            body_limit: None,
             extensions: Extensions::new(),
         }
     }
@@ -151,10 +160,37 @@ impl Request {
         std::mem::take(&mut self.body)
     }
 
-    /// Collects the whole body, refusing more than `limit` bytes with 413:
-    /// at once when `Content-Length` says so (without reading any of it),
-    /// otherwise as soon as the stream passes the limit.
-    pub async fn bytes(&mut self, limit: u64) -> Result<Bytes, HttpError> {
+    /// The limit of the buffered body helpers for this request: what
+    /// [`set_body_limit`](Request::set_body_limit) (or a `limit_body`
+    /// layer) set, else [`DEFAULT_BODY_LIMIT`].
+    pub fn body_limit(&self) -> u64 {
+        self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT)
+    }
+
+    /// Sets the limit of the buffered body helpers for this request — a
+    /// per-call override when set right before reading. A `limit_body`
+    /// layer around the app still refuses a body past its own limit.
+    ///
+    /// ```
+    /// use lath_app::Request;
+    /// # futures::executor::block_on(async {
+    /// let mut req = Request::builder("POST", "/").body(vec![b'x'; 2 << 20]);
+    /// assert_eq!(req.bytes().await.unwrap_err().status().code(), 413); // past 1 MiB
+    /// let mut req = Request::builder("POST", "/").body(vec![b'x'; 2 << 20]);
+    /// req.set_body_limit(4 << 20);
+    /// assert_eq!(req.bytes().await.unwrap().len(), 2 << 20);
+    /// # });
+    /// ```
+    pub fn set_body_limit(&mut self, limit: u64) {
+        self.body_limit = Some(limit);
+    }
+
+    /// Collects the whole body under [`body_limit`](Request::body_limit),
+    /// refusing more with 413: at once when `Content-Length` says so
+    /// (without reading any of it), otherwise as soon as the stream passes
+    /// the limit.
+    pub async fn bytes(&mut self) -> Result<Bytes, HttpError> {
+        let limit = self.body_limit();
         if let BodySize::Known(n) = self.body.size() {
             if n > limit {
                 return Err(HttpError::too_large(limit));
@@ -190,10 +226,11 @@ impl Request {
         })
     }
 
-    /// Collects the body as text under `limit`, decoded by the charset of
-    /// `Content-Type` (UTF-8 when none is named; also US-ASCII and
-    /// ISO-8859-1). Invalid text is 400; an unknown charset is 415.
-    pub async fn text(&mut self, limit: u64) -> Result<String, HttpError> {
+    /// Collects the body as text under [`body_limit`](Request::body_limit),
+    /// decoded by the charset of `Content-Type` (UTF-8 when none is named;
+    /// also US-ASCII and ISO-8859-1). Invalid text is 400; an unknown
+    /// charset is 415.
+    pub async fn text(&mut self) -> Result<String, HttpError> {
         let charset = self
             .header("content-type")
             .and_then(|v| v.parse::<mime::Mime>().ok())
@@ -201,7 +238,7 @@ impl Request {
                 m.get_param(mime::CHARSET)
                     .map(|c| c.as_str().to_ascii_lowercase())
             });
-        let bytes = self.bytes(limit).await?;
+        let bytes = self.bytes().await?;
         decode_text(&bytes, charset.as_deref())
     }
 }
@@ -257,9 +294,11 @@ mod tests {
     fn bytes_under_and_over_the_limit() {
         block_on(async {
             let mut req = Request::builder("POST", "/").body("hello");
-            assert_eq!(req.bytes(5).await.unwrap(), "hello");
+            req.set_body_limit(5);
+            assert_eq!(req.bytes().await.unwrap(), "hello");
             let mut req = Request::builder("POST", "/").body("hello");
-            assert_eq!(req.bytes(4).await.unwrap_err().status().code(), 413);
+            req.set_body_limit(4);
+            assert_eq!(req.bytes().await.unwrap_err().status().code(), 413);
         });
     }
 
@@ -271,7 +310,8 @@ mod tests {
                     .chain(futures::stream::pending());
             let mut req = Request::builder("POST", "/").body(crate::Body::stream(pieces));
             // The stream never ends; passing the limit must not wait for it.
-            assert_eq!(req.bytes(4).await.unwrap_err().status().code(), 413);
+            req.set_body_limit(4);
+            assert_eq!(req.bytes().await.unwrap_err().status().code(), 413);
         });
     }
 
@@ -279,17 +319,17 @@ mod tests {
     fn text_by_charset() {
         block_on(async {
             let mut req = Request::builder("POST", "/").body("héllo");
-            assert_eq!(req.text(100).await.unwrap(), "héllo");
+            assert_eq!(req.text().await.unwrap(), "héllo");
             let mut req = Request::builder("POST", "/")
                 .header("Content-Type", "text/plain; charset=ISO-8859-1")
                 .body(&b"caf\xe9"[..]);
-            assert_eq!(req.text(100).await.unwrap(), "café");
+            assert_eq!(req.text().await.unwrap(), "café");
             let mut req = Request::builder("POST", "/").body(&b"\xff\xfe"[..]);
-            assert_eq!(req.text(100).await.unwrap_err().status().code(), 400);
+            assert_eq!(req.text().await.unwrap_err().status().code(), 400);
             let mut req = Request::builder("POST", "/")
                 .header("Content-Type", "text/plain; charset=koi8-r")
                 .body("x");
-            assert_eq!(req.text(100).await.unwrap_err().status().code(), 415);
+            assert_eq!(req.text().await.unwrap_err().status().code(), 415);
         });
     }
 }

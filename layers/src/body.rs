@@ -10,27 +10,15 @@ use serde_json::{Map, Value};
 
 use crate::{Query, RequestExt};
 
-/// The limit of the buffered body helpers when no layer set one: 1 MiB.
-pub const DEFAULT_BODY_LIMIT: u64 = 1 << 20;
-
-/// The body limit a [`limit_body`](crate::limit_body) layer set for this
-/// request; the buffered helpers read it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BodyLimit(pub u64);
-
-/// The limit of the buffered helpers for `req`.
-pub(crate) fn limit_of(req: &Request) -> u64 {
-    req.extensions()
-        .get::<BodyLimit>()
-        .map_or(DEFAULT_BODY_LIMIT, |l| l.0)
-}
-
 fn unprocessable(message: String) -> HttpError {
     HttpError::new(Status::UNPROCESSABLE_CONTENT, message)
 }
 
-/// Body helpers on [`Request`], each buffering under the request's limit
-/// (413 as soon as it is passed).
+/// Body helpers on [`Request`] beside its own `bytes` and `text`, each
+/// buffering under the request's limit
+/// ([`Request::body_limit`](lath_app::Request::body_limit): a
+/// [`limit_body`](crate::limit_body) layer's, or 1 MiB; 413 as soon as it
+/// is passed).
 #[async_trait]
 pub trait BodyExt {
     /// The body as JSON into `T`: 415 unless the body is JSON, 400 with
@@ -55,8 +43,7 @@ impl BodyExt for Request {
                 "expected application/json",
             ));
         }
-        let limit = limit_of(self);
-        let bytes = self.bytes(limit).await?;
+        let bytes = self.bytes().await?;
         parse_json(&bytes)
     }
 
@@ -93,8 +80,7 @@ async fn read_form(req: &mut Request) -> Result<Query, HttpError> {
             "expected application/x-www-form-urlencoded",
         ));
     }
-    let limit = limit_of(req);
-    let bytes = req.bytes(limit).await?;
+    let bytes = req.bytes().await?;
     let text =
         std::str::from_utf8(&bytes).map_err(|_| HttpError::bad_request("form is not utf-8"))?;
     Ok(Query::parse(text))

@@ -4,9 +4,7 @@ use std::sync::Arc;
 
 use lath_app::{App, Body, HttpError, Layer, Method, Request, Respond, Status};
 
-use crate::{
-    limit_of_body, Cookie, Query, RequestExt, ResponseExt, SameSite, SecretTooShort, Signer,
-};
+use crate::{Cookie, Query, RequestExt, ResponseExt, SameSite, SecretTooShort, Signer};
 
 /// The cookie holding each client's CSRF secret.
 pub const CSRF_COOKIE: &str = "_csrf";
@@ -172,8 +170,7 @@ async fn sent_token(req: &mut Request) -> Result<Option<String>, HttpError> {
     }
     #[cfg(feature = "multipart")]
     if req.is("multipart") {
-        let limit = limit_of_body(req);
-        let bytes = req.bytes(limit).await?;
+        let bytes = req.bytes().await?;
         *req.body_mut() = Body::full(bytes.clone());
         let token = multipart_token(req).await;
         *req.body_mut() = Body::full(bytes);
@@ -182,8 +179,7 @@ async fn sent_token(req: &mut Request) -> Result<Option<String>, HttpError> {
     if !req.is("form") {
         return Ok(None);
     }
-    let limit = limit_of_body(req);
-    let bytes = req.bytes(limit).await?;
+    let bytes = req.bytes().await?;
     let token = std::str::from_utf8(&bytes)
         .ok()
         .and_then(|text| Query::parse(text).get(CSRF_FIELD).map(str::to_owned));

@@ -58,13 +58,13 @@ mod state;
 mod timeout;
 
 #[cfg(feature = "signed")]
-pub(crate) use body::limit_of as limit_of_body;
-pub use body::{BodyExt, BodyLimit, Normalize, DEFAULT_BODY_LIMIT};
+pub use body::{BodyExt, Normalize};
 #[cfg(feature = "signed")]
 pub use csrf::{
     csrf, csrf_input, csrf_token, Csrf, CsrfLayer, CsrfToken, CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER,
 };
 pub use errors::{errors, ErrorFormat, Errors, Json};
+pub use lath_app::DEFAULT_BODY_LIMIT;
 pub use limit::{limit_body, LimitBody, LimitBodyLayer};
 pub use logger::{logger, Format, Logger};
 #[cfg(feature = "multipart")]

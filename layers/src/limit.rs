@@ -16,7 +16,7 @@ use lath_app::{App, Body, BodyError, BodySize, HttpError, Layer, Request, Respon
 /// use lath_net::Client;
 ///
 /// let app = handler(|mut req: Request| async move {
-///     req.bytes(1 << 20).await.map(|b| format!("{} bytes", b.len()))
+///     req.bytes().await.map(|b| format!("{} bytes", b.len()))
 /// })
 /// .wrap(limit_body(4));
 /// let client = Client::new(app);
@@ -52,7 +52,7 @@ impl<A: App> App for LimitBody<A> {
     async fn call(&self, mut req: Request, respond: Respond) {
         let max = self.max;
         // The buffered body helpers use this limit too.
-        req.extensions_mut().insert(crate::BodyLimit(max));
+        req.set_body_limit(max);
         match req.body_mut().size() {
             BodySize::Known(n) if n > max => return respond.send(HttpError::too_large(max)),
             BodySize::Known(_) => {}

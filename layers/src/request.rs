@@ -134,7 +134,7 @@ pub trait RequestExt {
     /// struct Greeting(&'static str);
     /// let app = handler(|mut req: Request| async move {
     ///     let greeting = req.state::<Greeting>();
-    ///     let body = req.text(1024).await?; // still readable
+    ///     let body = req.text().await?; // still readable
     ///     Ok::<_, lath_app::HttpError>(format!("{} {body}", greeting.0))
     /// })
     /// .wrap(state(Greeting("hi")));

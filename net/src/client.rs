@@ -401,7 +401,7 @@ impl TestRequest {
     /// use lath_app::{handler, Request};
     /// use lath_net::Client;
     ///
-    /// let app = handler(|mut req: Request| async move { req.text(1024).await });
+    /// let app = handler(|mut req: Request| async move { req.text().await });
     /// let res = Client::new(app)
     ///     .post("/")
     ///     .json(&serde_json::json!({"name": "ann"}))

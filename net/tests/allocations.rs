@@ -51,7 +51,7 @@ async fn allocations_during<F: std::future::Future>(f: F) -> u64 {
 }
 
 async fn hello(mut req: Request, respond: Respond) {
-    let _ = req.bytes(1 << 20).await;
+    let _ = req.bytes().await;
     respond.send("Hello, World!");
 }
 

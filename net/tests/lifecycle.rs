@@ -15,7 +15,7 @@ use lath_net::{mem, serve_connection, Config};
 
 /// Reads the whole body, answering what the body read said.
 async fn count(mut req: Request, respond: Respond) {
-    match req.bytes(1 << 20).await {
+    match req.bytes().await {
         Ok(body) => respond.send(format!("{} bytes", body.len())),
         // The app's own answer to a failed read: the codec's wins.
         Err(_) => respond.send((Status::BAD_REQUEST, "the app says 400")),
