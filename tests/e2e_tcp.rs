@@ -15,6 +15,7 @@ use lath::{Body, Method, Request, Respond, Response, Server, Status};
 use support::curl;
 
 async fn app(mut req: Request, respond: Respond) {
+    req.set_body_limit(64 << 20);
     let res = match (req.method().clone(), req.path()) {
         (Method::POST | Method::PUT, "/echo") => {
             let content_type = req
@@ -25,10 +26,7 @@ async fn app(mut req: Request, respond: Respond) {
                 .with_header("Content-Type", content_type)
                 .with_body(Body::stream(req.take_body()))
         }
-        (Method::POST | Method::PUT, "/count") => match {
-            req.set_body_limit(64 << 20);
-            req.bytes().await
-        } {
+        (Method::POST | Method::PUT, "/count") => match req.bytes().await {
             Ok(body) => Response::text(format!("{} bytes", body.len())),
             Err(e) => e.into(),
         },

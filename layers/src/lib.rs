@@ -57,7 +57,6 @@ mod slot;
 mod state;
 mod timeout;
 
-#[cfg(feature = "signed")]
 pub use body::{BodyExt, Normalize};
 #[cfg(feature = "signed")]
 pub use csrf::{
