@@ -36,6 +36,8 @@ mod app;
 mod body;
 mod error;
 mod extensions;
+#[cfg(feature = "http")]
+mod interop;
 mod request;
 mod respond;
 mod response;
