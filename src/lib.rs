@@ -22,6 +22,7 @@
 //!   [`Server::runtime`](net::Server::runtime) picks another; async-std is
 //!   the design's runtime but discontinued upstream (RUSTSEC-2025-0052).
 //! - `json` (default): JSON error bodies and JSON in the test client.
+//! - `http`: conversions with the `http` crate's types.
 //! - `multipart` (default): multipart/form-data uploads.
 //! - `signed` (default): signed cookies and CSRF.
 //!
