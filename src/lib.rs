@@ -23,6 +23,7 @@
 //!   the design's runtime but discontinued upstream (RUSTSEC-2025-0052).
 //! - `json` (default): JSON error bodies and JSON in the test client.
 //! - `http`: conversions with the `http` crate's types.
+//! - `tower`: apps as tower services and tower services as apps.
 //! - `multipart` (default): multipart/form-data uploads.
 //! - `signed` (default): signed cookies and CSRF.
 //!

@@ -49,6 +49,35 @@ impl<B: Into<Body>> TryFrom<http::Request<B>> for Request {
     }
 }
 
+impl TryFrom<Request> for http::Request<Body> {
+    type Error = Unconvertible;
+
+    /// The method, target, version, headers and body.
+    fn try_from(mut req: Request) -> Result<http::Request<Body>, Unconvertible> {
+        let method = http::Method::try_from(req.method())?;
+        let uri =
+            http::Uri::try_from(req.target()).map_err(|_| Unconvertible::new("invalid target"))?;
+        let headers = http::HeaderMap::try_from(req.headers())?;
+        let version = req.version().into();
+        let mut out = http::Request::new(req.take_body());
+        *out.method_mut() = method;
+        *out.uri_mut() = uri;
+        *out.version_mut() = version;
+        *out.headers_mut() = headers;
+        Ok(out)
+    }
+}
+
+impl<B: Into<Body>> From<http::Response<B>> for Response {
+    /// The status, headers and body.
+    fn from(res: http::Response<B>) -> Response {
+        let (parts, body) = res.into_parts();
+        let mut out = Response::new(parts.status.into()).with_body(body.into());
+        *out.headers_mut() = Headers::from(&parts.headers);
+        out
+    }
+}
+
 impl TryFrom<Response> for http::Response<Body> {
     type Error = Unconvertible;
 

@@ -42,6 +42,8 @@ mod request;
 mod respond;
 mod response;
 mod slot;
+#[cfg(feature = "tower")]
+mod tower;
 mod upgrade;
 
 pub use app::{from_fn, handler, App, AppExt, DynApp, FromFn, Handler, Layer, Next, SharedApp};
@@ -52,6 +54,8 @@ pub use request::{Request, RequestBuilder, DEFAULT_BODY_LIMIT};
 pub use respond::{Respond, Responded, ResponseSlot};
 pub use response::{OnUpgrade, Response};
 pub use slot::{FutureSlot, SlotFuture};
+#[cfg(feature = "tower")]
+pub use tower::{from_tower, FromTower, IntoService};
 pub use upgrade::{Io, Upgraded};
 
 pub use lath_codec::{BodySize, Headers, Method, Status, Version};

@@ -31,6 +31,13 @@ use crate::{Headers, Method, Status, Version};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unconvertible(&'static str);
 
+impl Unconvertible {
+    /// A value that cannot be converted, for the reason `what`.
+    pub const fn new(what: &'static str) -> Unconvertible {
+        Unconvertible(what)
+    }
+}
+
 impl fmt::Display for Unconvertible {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.0)

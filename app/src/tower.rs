@@ -1,0 +1,314 @@
+//! lath apps as tower services, and tower services as lath apps (feature
+//! `tower`), so tower-http's layers and tower-based servers meet lath's
+//! apps.
+//!
+//! ```
+//! use lath_app::{from_tower, App, Body, IntoService, Request, Respond, Response, ResponseSlot};
+//! use tower_service::Service;
+//!
+//! async fn hello(req: Request, respond: Respond) {
+//!     respond.send(format!("Hello from {}", req.path()));
+//! }
+//!
+//! # futures::executor::block_on(async {
+//! // A lath app as a tower service...
+//! let mut service = IntoService::new(hello);
+//! futures::future::poll_fn(|cx| Service::<http::Request<Body>>::poll_ready(&mut service, cx))
+//!     .await
+//!     .unwrap();
+//! let res = service.call(http::Request::get("/a").body(Body::empty()).unwrap()).await.unwrap();
+//! assert_eq!(res.status(), http::StatusCode::OK);
+//!
+//! // ...and a tower service as a lath app.
+//! let app = from_tower(IntoService::new(hello));
+//! let slot = std::sync::Arc::new(ResponseSlot::default());
+//! app.call(Request::builder("GET", "/b").build(), slot.respond()).await;
+//! let res = futures::future::poll_fn(|cx| slot.poll_take(cx)).await;
+//! assert_eq!(res.status().code(), 200);
+//! # });
+//! ```
+
+use std::convert::Infallible;
+use std::fmt;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures::future::{self, BoxFuture, Either};
+use futures::{FutureExt, Stream};
+use http_body::Frame;
+use lath_codec::BodySize;
+
+use crate::{App, Body, BodyError, HttpError, Request, Respond, Response};
+
+/// A lath app as a `tower_service::Service<http::Request<B>>` for any
+/// request body `B` that is an `http_body::Body` of bytes. Its responses'
+/// bodies are lath [`Body`] values, which are `http_body::Body`s; the app
+/// keeps running while its response body is read.
+pub struct IntoService<A>(Arc<A>);
+
+impl<A: App> IntoService<A> {
+    /// `app` as a service.
+    pub fn new(app: A) -> IntoService<A> {
+        IntoService(Arc::new(app))
+    }
+}
+
+impl<A> Clone for IntoService<A> {
+    fn clone(&self) -> IntoService<A> {
+        IntoService(self.0.clone())
+    }
+}
+
+impl<A> fmt::Debug for IntoService<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("IntoService")
+    }
+}
+
+impl<A, B> tower_service::Service<http::Request<B>> for IntoService<A>
+where
+    A: App,
+    B: http_body::Body + Send + 'static,
+    B::Data: Into<Bytes>,
+    B::Error: fmt::Display,
+{
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<http::Response<Body>, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+        let app = self.0.clone();
+        Box::pin(async move {
+            let req = match Request::try_from(req.map(Body::from_http)) {
+                Ok(req) => req,
+                Err(e) => return Ok(answer(HttpError::bad_request(e.to_string()).into())),
+            };
+            let (respond, responded) = Respond::channel();
+            let running: BoxFuture<'static, ()> =
+                Box::pin(async move { app.call(req, respond).await });
+            let res = match future::select(running, responded).await {
+                // The response came first: the app goes on with its body.
+                Either::Right((res, running)) => with_task(res, running),
+                Either::Left(((), responded)) => responded.await,
+            };
+            Ok(answer(res))
+        })
+    }
+}
+
+/// `res` as an `http` response; a header `http` refuses is a 500.
+fn answer(res: Response) -> http::Response<Body> {
+    http::Response::try_from(res).unwrap_or_else(|_| {
+        let mut res = http::Response::new(Body::full("internal server error\n"));
+        *res.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+        res
+    })
+}
+
+/// `res` with `task` polled alongside its body until both are done.
+fn with_task(mut res: Response, task: BoxFuture<'static, ()>) -> Response {
+    let body = res.take_body();
+    let size = body.size();
+    let both = WithTask {
+        body,
+        task: Some(task),
+    };
+    res.with_body(match size {
+        BodySize::Known(n) => Body::sized_stream(n, both),
+        BodySize::Unknown => Body::stream(both),
+    })
+}
+
+/// A body whose producer is still running: polling the body polls it too.
+struct WithTask {
+    body: Body,
+    task: Option<BoxFuture<'static, ()>>,
+}
+
+impl Stream for WithTask {
+    type Item = Result<Bytes, BodyError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some(task) = self.task.as_mut() {
+            if task.poll_unpin(cx).is_ready() {
+                self.task = None;
+            }
+        }
+        Pin::new(&mut self.body).poll_next(cx)
+    }
+}
+
+/// A tower service as a lath app: each request is converted to an
+/// `http::Request<Body>` and the service's `http::Response` back (its body
+/// streamed). A service that is not ready or fails answers 500, its error
+/// kept as the private detail.
+pub fn from_tower<S>(service: S) -> FromTower<S> {
+    FromTower(service)
+}
+
+/// The app [`from_tower`] makes.
+#[derive(Clone)]
+pub struct FromTower<S>(S);
+
+impl<S> fmt::Debug for FromTower<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FromTower")
+    }
+}
+
+impl<S, ResB> App for FromTower<S>
+where
+    S: tower_service::Service<http::Request<Body>, Response = http::Response<ResB>>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send,
+    S::Error: fmt::Display,
+    ResB: http_body::Body + Send + 'static,
+    ResB::Data: Into<Bytes>,
+    ResB::Error: fmt::Display,
+{
+    async fn call(&self, req: Request, respond: Respond) {
+        let failed = |e: &dyn fmt::Display| HttpError::internal().with_detail(e.to_string());
+        let req = match http::Request::try_from(req) {
+            Ok(req) => req,
+            Err(e) => return respond.send(HttpError::bad_request(e.to_string())),
+        };
+        let mut service = self.0.clone();
+        if let Err(e) = future::poll_fn(|cx| service.poll_ready(cx)).await {
+            return respond.send(failed(&e));
+        }
+        match service.call(req).await {
+            Ok(res) => respond.send(Response::from(res.map(Body::from_http))),
+            Err(e) => respond.send(failed(&e)),
+        }
+    }
+}
+
+impl Body {
+    /// A body read from any `http_body::Body` of bytes (trailers are
+    /// dropped; an error ends the body with that error).
+    pub fn from_http<B>(body: B) -> Body
+    where
+        B: http_body::Body + Send + 'static,
+        B::Data: Into<Bytes>,
+        B::Error: fmt::Display,
+    {
+        let exact = body.size_hint().exact();
+        let stream = HttpBody(Box::pin(body));
+        match exact {
+            Some(0) => Body::empty(),
+            Some(n) => Body::sized_stream(n, stream),
+            None => Body::stream(stream),
+        }
+    }
+}
+
+/// An `http_body::Body` read as a stream of pieces.
+struct HttpBody<B>(Pin<Box<B>>);
+
+impl<B> Stream for HttpBody<B>
+where
+    B: http_body::Body,
+    B::Data: Into<Bytes>,
+    B::Error: fmt::Display,
+{
+    type Item = Result<Bytes, BodyError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            return match self.0.as_mut().poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+                    Ok(data) => Poll::Ready(Some(Ok(data.into()))),
+                    // Trailers: nothing to hand on as bytes.
+                    Err(_) => continue,
+                },
+                Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(BodyError::new(e.to_string())))),
+                Poll::Ready(None) => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
+            };
+        }
+    }
+}
+
+impl http_body::Body for Body {
+    type Data = Bytes;
+    type Error = BodyError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+        Stream::poll_next(self, cx).map(|piece| piece.map(|piece| piece.map(Frame::data)))
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match self.size() {
+            BodySize::Known(n) => http_body::SizeHint::with_exact(n),
+            BodySize::Unknown => http_body::SizeHint::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::executor::block_on;
+    use futures::StreamExt;
+    use tower_service::Service;
+
+    use super::*;
+
+    #[test]
+    fn a_streaming_body_keeps_its_app_running() {
+        block_on(async {
+            let app = |_req: Request, respond: Respond| async move {
+                let (mut sender, body) = Body::channel();
+                respond.send(Response::text("").with_body(body));
+                // Still producing after the response went out.
+                sender.send("one ").await.unwrap();
+                sender.send("two").await.unwrap();
+                sender.finish();
+            };
+            let mut service = IntoService::new(app);
+            let req = http::Request::get("/").body(Body::empty()).unwrap();
+            let res = service.call(req).await.unwrap();
+            let pieces: Vec<Bytes> = res.into_body().map(|piece| piece.unwrap()).collect().await;
+            assert_eq!(pieces.concat(), b"one two");
+        });
+    }
+
+    #[test]
+    fn a_failing_service_answers_500_with_a_private_detail() {
+        #[derive(Clone)]
+        struct Broken;
+        impl Service<http::Request<Body>> for Broken {
+            type Response = http::Response<Body>;
+            type Error = String;
+            type Future = future::Ready<Result<http::Response<Body>, String>>;
+            fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), String>> {
+                Poll::Ready(Ok(()))
+            }
+            fn call(&mut self, _: http::Request<Body>) -> Self::Future {
+                future::ready(Err("database on fire".to_owned()))
+            }
+        }
+        block_on(async {
+            let slot = Arc::new(crate::ResponseSlot::default());
+            let req = Request::builder("GET", "/").build();
+            from_tower(Broken).call(req, slot.respond()).await;
+            let res = future::poll_fn(|cx| slot.poll_take(cx)).await;
+            assert_eq!(res.status().code(), 500);
+            assert_eq!(
+                res.error().and_then(HttpError::detail),
+                Some("database on fire")
+            );
+        });
+    }
+}
