@@ -65,10 +65,18 @@ impl fmt::Debug for Extensions {
 
 /// Path parameters a router matched, in pattern order, percent-decoded.
 /// Read them with [`crate::Request::param`].
+///
+/// ```
+/// use lath_app::Params;
+/// let mut params = Params::new();
+/// params.push("id", "7");
+/// assert_eq!(params.get("id"), Some("7"));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params {
-    /// Names are shared with the route table: no copy per request.
-    pairs: Vec<(std::sync::Arc<str>, String)>,
+    /// Names are shared with the route table, and values that needed no
+    /// decoding with the request's target: no copy per request.
+    pairs: Vec<(std::sync::Arc<str>, bytes::Bytes)>,
 }
 
 impl Params {
@@ -79,7 +87,19 @@ impl Params {
 
     /// Adds `name` = `value`.
     pub fn push(&mut self, name: impl Into<std::sync::Arc<str>>, value: impl Into<String>) {
+        let value: String = value.into();
         self.pairs.push((name.into(), value.into()));
+    }
+
+    /// Adds `name` = `value` without copying either, as routers do with
+    /// values that are slices of the request's target; a value that is not
+    /// UTF-8 reads as `""`.
+    pub fn push_shared(&mut self, name: std::sync::Arc<str>, value: bytes::Bytes) {
+        let value = match std::str::from_utf8(&value) {
+            Ok(_) => value,
+            Err(_) => bytes::Bytes::new(),
+        };
+        self.pairs.push((name, value));
     }
 
     /// The value of `name`, if the route had it.
@@ -87,16 +107,21 @@ impl Params {
         self.pairs
             .iter()
             .find(|(n, _)| &**n == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| text(v))
     }
 
     /// Every (name, value) pair in pattern order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.pairs.iter().map(|(n, v)| (&**n, v.as_str()))
+        self.pairs.iter().map(|(n, v)| (&**n, text(v)))
     }
 
     /// Are there none?
     pub fn is_empty(&self) -> bool {
         self.pairs.is_empty()
     }
+}
+
+/// A value checked to be UTF-8 when it was added.
+fn text(value: &[u8]) -> &str {
+    std::str::from_utf8(value).unwrap_or("")
 }

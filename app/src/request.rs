@@ -25,6 +25,7 @@ pub struct Request {
     body: Body,
     peer: Option<SocketAddr>,
     route: Option<Arc<str>>,
+    params: crate::Params,
     /// The limit of the buffered body helpers; `None` for the default.
     body_limit: Option<u64>,
     extensions: Extensions,
@@ -44,6 +45,7 @@ impl Request {
             body,
             peer: None,
             route: None,
+            params: crate::Params::new(),
             body_limit: None,
             extensions: Extensions::new(),
         }
@@ -134,10 +136,20 @@ impl Request {
         self.route = Some(route);
     }
 
+    /// Every path parameter a router matched, in pattern order.
+    pub fn params(&self) -> &crate::Params {
+        &self.params
+    }
+
+    /// Records the path parameters matched (routers do this).
+    pub fn set_params(&mut self, params: crate::Params) {
+        self.params = params;
+    }
+
     /// The path parameter `name` a router matched (`:name` or `*name`),
     /// percent-decoded.
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.extensions.get::<crate::Params>()?.get(name)
+        self.params.get(name)
     }
 
     /// Typed values layers attached to this request.

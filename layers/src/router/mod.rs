@@ -40,13 +40,14 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use lath_app::{
     App, FutureSlot, HttpError, Layer, Method, Params, Request, Respond, Response, SharedApp,
     SlotFuture, Status,
 };
 
 pub use pattern::RouteError;
-use tree::{Endpoint, Handler, Node};
+use tree::{Captured, Endpoint, Handler, Node};
 
 /// A route as added, before the tree is built.
 struct Route {
@@ -370,8 +371,8 @@ impl fmt::Debug for Routes {
 impl Routes {
     /// Looks up `method` and `path` (still percent-encoded).
     pub fn find(&self, method: &Method, path: &str) -> Found<'_> {
-        match self.lookup(method, path) {
-            Lookup::Route(handler, captured) => match decode_params(&handler.names, &captured) {
+        match self.lookup(method, path, None) {
+            Lookup::Route(handler, params) => match params {
                 Some(params) => Found::Route {
                     pattern: &handler.pattern,
                     params,
@@ -388,7 +389,9 @@ impl Routes {
         }
     }
 
-    fn lookup<'a, 'p>(&'a self, method: &Method, path: &'p str) -> Lookup<'a, 'p> {
+    /// The route for `method` and `path`, with its parameters; values
+    /// that need no decoding share `target`'s bytes when `path` lies in it.
+    fn lookup(&self, method: &Method, path: &str, target: Option<&Bytes>) -> Lookup<'_> {
         let mut path = path.strip_prefix('/').unwrap_or(path);
         if self.trailing_slash {
             path = path.strip_suffix('/').unwrap_or(path);
@@ -420,39 +423,48 @@ impl Routes {
         } else {
             &heap[..]
         };
-        let mut found: Option<(&Handler, Vec<&str>)> = None;
+        let mut found: Option<(&Handler, Option<Params>)> = None;
         let mut first_path_match: Option<&Endpoint> = None;
-        self.root
-            .search(segments, &mut Vec::new(), &mut |endpoint, captured| {
+        self.root.search(
+            segments,
+            &mut Captured::default(),
+            &mut |endpoint, captured| {
                 first_path_match.get_or_insert(endpoint);
                 match endpoint.handler(method) {
                     Some(handler) => {
-                        found = Some((handler, captured.to_vec()));
+                        found = Some((handler, decode_params(&handler.names, captured, target)));
                         true
                     }
                     None => false,
                 }
-            });
+            },
+        );
         match (found, first_path_match) {
-            (Some((handler, captured)), _) => Lookup::Route(handler, captured),
+            (Some((handler, params)), _) => Lookup::Route(handler, params),
             (None, Some(endpoint)) => Lookup::NotAllowed(endpoint),
             (None, None) => Lookup::NotFound,
         }
     }
 }
 
-enum Lookup<'a, 'p> {
-    Route(&'a Handler, Vec<&'p str>),
+enum Lookup<'a> {
+    /// The handler, and its parameters (`None`: a malformed escape).
+    Route(&'a Handler, Option<Params>),
     NotAllowed(&'a Endpoint),
     NotFound,
 }
 
 /// Percent-decodes each captured value; `None` on a malformed escape or
-/// invalid UTF-8.
-fn decode_params(names: &[Arc<str>], values: &[&str]) -> Option<Params> {
+/// invalid UTF-8. A value with no escape is not copied when it lies in
+/// `target`.
+fn decode_params(names: &[Arc<str>], values: &[&str], target: Option<&Bytes>) -> Option<Params> {
     let mut params = Params::new();
     for (name, value) in names.iter().zip(values) {
         let bytes = value.as_bytes();
+        if !bytes.contains(&b'%') {
+            params.push_shared(name.clone(), shared(target, value));
+            continue;
+        }
         let well_formed = bytes.iter().enumerate().all(|(i, &b)| {
             b != b'%'
                 || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
@@ -465,6 +477,19 @@ fn decode_params(names: &[Arc<str>], values: &[&str]) -> Option<Params> {
         params.push(name.clone(), decoded.into_owned());
     }
     Some(params)
+}
+
+/// `part` as a handle on `target`'s bytes when it lies in them, else a copy.
+fn shared(target: Option<&Bytes>, part: &str) -> Bytes {
+    let inside = |target: &&Bytes| {
+        let start = target.as_ptr() as usize;
+        let at = part.as_ptr() as usize;
+        at >= start && at + part.len() <= start + target.len()
+    };
+    match target.filter(inside) {
+        Some(target) if !part.is_empty() => target.slice_ref(part.as_bytes()),
+        _ => Bytes::copy_from_slice(part.as_bytes()),
+    }
 }
 
 impl Routes {
@@ -496,11 +521,11 @@ impl Routes {
                 }
             };
         }
-        match self.lookup(&method, req.path()) {
-            Lookup::Route(handler, captured) => match decode_params(&handler.names, &captured) {
+        match self.lookup(&method, req.path(), Some(&req.head().target)) {
+            Lookup::Route(handler, params) => match params {
                 Some(params) => {
                     if !params.is_empty() {
-                        req.extensions_mut().insert(params);
+                        req.set_params(params);
                     }
                     req.set_route(handler.pattern.clone());
                     match handler.layers.split_first() {

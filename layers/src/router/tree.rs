@@ -105,19 +105,19 @@ impl Node {
     pub(crate) fn search<'a, 'p>(
         &'a self,
         segments: &[(&'p str, &'p str)],
-        captured: &mut Vec<&'p str>,
+        captured: &mut Captured<'p>,
         visit: &mut dyn FnMut(&'a Endpoint, &[&'p str]) -> bool,
     ) -> bool {
         let Some(((segment, rest), tail)) = segments.split_first() else {
             if let Some(endpoint) = &self.endpoint {
-                if visit(endpoint, captured) {
+                if visit(endpoint, captured.as_slice()) {
                     return true;
                 }
             }
             // `/x/*` also matches `/x/` and `/x` with an empty rest.
             if let Some(endpoint) = &self.wildcard {
                 captured.push("");
-                let stop = visit(endpoint, captured);
+                let stop = visit(endpoint, captured.as_slice());
                 captured.pop();
                 return stop;
             }
@@ -140,10 +140,76 @@ impl Node {
         }
         if let Some(endpoint) = &self.wildcard {
             captured.push(rest);
-            let stop = visit(endpoint, captured);
+            let stop = visit(endpoint, captured.as_slice());
             captured.pop();
             return stop;
         }
         false
+    }
+}
+
+/// Values captured on the way down the tree: on the stack for up to eight,
+/// so a lookup allocates nothing for ordinary routes.
+#[derive(Debug, Default)]
+pub(crate) struct Captured<'p> {
+    inline: [&'p str; 8],
+    len: usize,
+    /// Every value, once there are more than `inline` holds.
+    spilled: Vec<&'p str>,
+}
+
+impl<'p> Captured<'p> {
+    pub(crate) fn push(&mut self, value: &'p str) {
+        if self.spilled.is_empty() && self.len < self.inline.len() {
+            self.inline[self.len] = value;
+        } else {
+            if self.spilled.is_empty() {
+                self.spilled.extend_from_slice(&self.inline);
+            }
+            self.spilled.push(value);
+        }
+        self.len += 1;
+    }
+
+    pub(crate) fn pop(&mut self) {
+        self.len -= 1;
+        self.spilled.truncate(self.len);
+        if self.len <= self.inline.len() {
+            self.spilled.clear();
+        }
+    }
+
+    pub(crate) fn as_slice(&self) -> &[&'p str] {
+        match self.spilled.is_empty() {
+            true => &self.inline[..self.len],
+            false => &self.spilled,
+        }
+    }
+}
+
+#[cfg(test)]
+mod captured_tests {
+    use super::Captured;
+
+    #[test]
+    fn values_stay_in_order_on_the_stack_and_past_it() {
+        let values: Vec<String> = (0..12).map(|i| i.to_string()).collect();
+        let mut captured = Captured::default();
+        for (n, value) in values.iter().enumerate() {
+            captured.push(value);
+            assert_eq!(
+                captured.as_slice(),
+                &values.iter().map(String::as_str).collect::<Vec<_>>()[..=n]
+            );
+        }
+        for n in (0..12).rev() {
+            captured.pop();
+            assert_eq!(
+                captured.as_slice(),
+                &values.iter().map(String::as_str).collect::<Vec<_>>()[..n]
+            );
+        }
+        captured.push("again");
+        assert_eq!(captured.as_slice(), ["again"]);
     }
 }
