@@ -51,7 +51,7 @@ pub use body::{Body, BodyError, BodySender};
 pub use error::HttpError;
 pub use extensions::{Extensions, Params};
 pub use request::{Request, RequestBuilder, DEFAULT_BODY_LIMIT};
-pub use respond::{Respond, Responded, ResponseSlot};
+pub use respond::{Forward, Respond, Responded, ResponseSlot};
 pub use response::{OnUpgrade, Response};
 pub use slot::{FutureSlot, SlotFuture};
 #[cfg(feature = "tower")]

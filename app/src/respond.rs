@@ -18,6 +18,16 @@ enum Way {
     Callback(Callback),
     /// A slot its driver owns and reuses, request after request.
     Slot(Arc<ResponseSlot>),
+    /// A layer's own place (see [`Respond::forwarding`]).
+    Shared(Arc<dyn Forward>),
+}
+
+/// Where a layer takes the responses of the [`Respond`]s it hands to the
+/// app it wraps, with [`Respond::forwarding`]: a shared value of the
+/// layer's, so no callback is boxed per request.
+pub trait Forward: Send + Sync + 'static {
+    /// Takes the response sent (or the 500 of a `Respond` dropped unsent).
+    fn forward(&self, response: Response);
 }
 
 /// Sends the response for one request, once.
@@ -45,6 +55,30 @@ impl Respond {
     pub fn new(callback: impl FnOnce(Response) + Send + 'static) -> Respond {
         Respond {
             way: Some(Way::Callback(Box::new(callback))),
+        }
+    }
+
+    /// A `Respond` that hands the response to `target`: a value the layer
+    /// shares with the app's side, costing no allocation per `Respond`.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use lath_app::{Forward, Respond, Response};
+    ///
+    /// #[derive(Default)]
+    /// struct Last(Mutex<Option<u16>>);
+    /// impl Forward for Last {
+    ///     fn forward(&self, response: Response) {
+    ///         *self.0.lock().unwrap() = Some(response.status().code());
+    ///     }
+    /// }
+    /// let last = Arc::new(Last::default());
+    /// Respond::forwarding(last.clone()).send("hi");
+    /// assert_eq!(*last.0.lock().unwrap(), Some(200));
+    /// ```
+    pub fn forwarding(target: Arc<dyn Forward>) -> Respond {
+        Respond {
+            way: Some(Way::Shared(target)),
         }
     }
 
@@ -82,6 +116,7 @@ impl Way {
         match self {
             Way::Callback(callback) => callback(response),
             Way::Slot(slot) => slot.put(response),
+            Way::Shared(target) => target.forward(response),
         }
     }
 }

@@ -58,6 +58,20 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
 impl<A: App> App for Recover<A> {
     async fn call(&self, req: Request, respond: Respond) {
         let (method, target) = (req.method().clone(), req.head().target.clone());
+        if !self.debug {
+            // The app's `Respond`, dropped unsent as its future unwinds,
+            // answers the same 500 (an `HttpError`, with the connection
+            // closing) that this layer would: no slot is needed.
+            let ran = AssertUnwindSafe(self.app.call(req, respond))
+                .catch_unwind()
+                .await;
+            if let Err(payload) = ran {
+                let target = String::from_utf8_lossy(&target);
+                let message = panic_message(&*payload);
+                tracing::error!(%method, %target, panic = message, "panic while serving");
+            }
+            return;
+        }
         let slot = Slot::new(respond);
         let ran = AssertUnwindSafe(self.app.call(req, slot.respond()))
             .catch_unwind()
