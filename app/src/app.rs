@@ -131,35 +131,27 @@ impl<A: App> DynApp for A {
 /// ```
 pub type SharedApp = Arc<dyn DynApp>;
 
-impl App for Arc<dyn DynApp> {
-    fn call(&self, req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
-        (**self).call_boxed(req, respond)
-    }
+/// `App` for pointers to a `dyn DynApp`: calls go through its vtable.
+macro_rules! dyn_app {
+    ($($pointer:ty),*) => {$(
+        impl App for $pointer {
+            fn call(&self, req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
+                (**self).call_boxed(req, respond)
+            }
 
-    fn call_in<'a>(
-        &'a self,
-        req: Request,
-        respond: Respond,
-        slot: &'a mut FutureSlot,
-    ) -> SlotFuture<'a> {
-        (**self).call_in_dyn(req, respond, slot)
-    }
+            fn call_in<'a>(
+                &'a self,
+                req: Request,
+                respond: Respond,
+                slot: &'a mut FutureSlot,
+            ) -> SlotFuture<'a> {
+                (**self).call_in_dyn(req, respond, slot)
+            }
+        }
+    )*};
 }
 
-impl App for Box<dyn DynApp> {
-    fn call(&self, req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
-        (**self).call_boxed(req, respond)
-    }
-
-    fn call_in<'a>(
-        &'a self,
-        req: Request,
-        respond: Respond,
-        slot: &'a mut FutureSlot,
-    ) -> SlotFuture<'a> {
-        (**self).call_in_dyn(req, respond, slot)
-    }
-}
+dyn_app!(Arc<dyn DynApp>, Box<dyn DynApp>);
 
 impl<A: App> App for Arc<A> {
     fn call(&self, req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_ {
