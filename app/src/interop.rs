@@ -1,5 +1,7 @@
-//! Requests and responses to and from the `http` crate's types (feature
-//! `http`), for code written against `http` (tower, hyper, reqwest).
+//! Conversions with the `http` crate's types (feature `http`), for code
+//! written against `http` (tower, hyper, reqwest): requests and responses
+//! with `TryFrom`/`From`, methods, statuses, versions and header lists
+//! with [`HttpConvert`].
 //!
 //! ```
 //! use lath_app::{Request, Response};
@@ -17,10 +19,137 @@
 //! assert_eq!(res.headers()["content-type"], "text/plain; charset=utf-8");
 //! ```
 
+use std::fmt;
+
 use bytes::Bytes;
-use lath_codec::{Headers, Method, RequestHead, Unconvertible, Version};
+use lath_codec::{Headers, Method, RequestHead, Status, Version};
 
 use crate::{Body, Request, Response};
+
+/// A value the other side cannot hold: a method, name or value that is
+/// not a valid token or field value there, or an HTTP version the codec
+/// does not speak.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unconvertible(&'static str);
+
+impl Unconvertible {
+    /// A value that cannot be converted, for the reason `what`.
+    pub const fn new(what: &'static str) -> Unconvertible {
+        Unconvertible(what)
+    }
+}
+
+impl fmt::Display for Unconvertible {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for Unconvertible {}
+
+/// A lath vocabulary type and its `http` counterpart, converted both ways.
+///
+/// ```
+/// use lath_app::{Headers, HttpConvert, Method, Status, Version};
+///
+/// assert_eq!(Method::PATCH.to_http().unwrap(), http::Method::PATCH);
+/// assert_eq!(Method::from_http(&http::Method::DELETE).unwrap(), Method::DELETE);
+/// assert_eq!(Status::NOT_FOUND.to_http().unwrap(), http::StatusCode::NOT_FOUND);
+/// assert_eq!(Status::from_http(&http::StatusCode::IM_A_TEAPOT).unwrap().code(), 418);
+/// assert_eq!(Version::Http10.to_http().unwrap(), http::Version::HTTP_10);
+/// assert!(Version::from_http(&http::Version::HTTP_2).is_err());
+///
+/// let mut headers = Headers::new();
+/// headers.append("Set-Cookie", "a=1");
+/// headers.append("set-cookie", "b=2");
+/// let map = headers.to_http().unwrap();
+/// assert_eq!(map.get_all("set-cookie").iter().count(), 2);
+/// assert_eq!(Headers::from_http(&map).unwrap().get_all("set-cookie").count(), 2);
+/// ```
+pub trait HttpConvert: Sized {
+    /// The `http` type.
+    type Http;
+
+    /// This value as the `http` type.
+    fn to_http(&self) -> Result<Self::Http, Unconvertible>;
+
+    /// The `http` value as this type.
+    fn from_http(value: &Self::Http) -> Result<Self, Unconvertible>;
+}
+
+impl HttpConvert for Method {
+    type Http = http::Method;
+
+    fn to_http(&self) -> Result<http::Method, Unconvertible> {
+        http::Method::from_bytes(self.as_str().as_bytes())
+            .map_err(|_| Unconvertible("invalid method"))
+    }
+
+    fn from_http(method: &http::Method) -> Result<Method, Unconvertible> {
+        Method::from_bytes(method.as_str().as_bytes()).map_err(|_| Unconvertible("invalid method"))
+    }
+}
+
+impl HttpConvert for Status {
+    type Http = http::StatusCode;
+
+    fn to_http(&self) -> Result<http::StatusCode, Unconvertible> {
+        http::StatusCode::from_u16(self.code()).map_err(|_| Unconvertible("invalid status"))
+    }
+
+    fn from_http(status: &http::StatusCode) -> Result<Status, Unconvertible> {
+        Status::new(status.as_u16()).ok_or(Unconvertible("invalid status"))
+    }
+}
+
+impl HttpConvert for Version {
+    type Http = http::Version;
+
+    fn to_http(&self) -> Result<http::Version, Unconvertible> {
+        Ok(match self {
+            Version::Http10 => http::Version::HTTP_10,
+            Version::Http11 => http::Version::HTTP_11,
+        })
+    }
+
+    fn from_http(version: &http::Version) -> Result<Version, Unconvertible> {
+        match *version {
+            http::Version::HTTP_10 => Ok(Version::Http10),
+            http::Version::HTTP_11 => Ok(Version::Http11),
+            _ => Err(Unconvertible("only HTTP/1.0 and HTTP/1.1 are spoken here")),
+        }
+    }
+}
+
+impl HttpConvert for Headers {
+    type Http = http::HeaderMap;
+
+    /// Every field line, in order; fails on a name or value `http`
+    /// refuses (the codec refuses them too, when writing).
+    fn to_http(&self) -> Result<http::HeaderMap, Unconvertible> {
+        let mut map = http::HeaderMap::with_capacity(self.len());
+        for (name, value) in self.iter() {
+            let name = http::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Unconvertible("invalid header name"))?;
+            let value = http::HeaderValue::from_bytes(value)
+                .map_err(|_| Unconvertible("invalid header value"))?;
+            map.append(name, value);
+        }
+        Ok(map)
+    }
+
+    /// Every field line; names come lowercase, as `http` keeps them.
+    fn from_http(map: &http::HeaderMap) -> Result<Headers, Unconvertible> {
+        let mut headers = Headers::with_capacity(map.len());
+        for (name, value) in map {
+            headers.append(
+                Bytes::copy_from_slice(name.as_str().as_bytes()),
+                Bytes::copy_from_slice(value.as_bytes()),
+            );
+        }
+        Ok(headers)
+    }
+}
 
 impl<B: Into<Body>> TryFrom<http::Request<B>> for Request {
     type Error = Unconvertible;
@@ -29,14 +158,14 @@ impl<B: Into<Body>> TryFrom<http::Request<B>> for Request {
     /// HTTP/1.1: an app sees the same semantics whatever the wire.
     fn try_from(req: http::Request<B>) -> Result<Request, Unconvertible> {
         let (parts, body) = req.into_parts();
-        let method = Method::try_from(&parts.method)?;
+        let method = Method::from_http(&parts.method)?;
         let target = parts.uri.path_and_query().map_or_else(
             || Bytes::from_static(b"/"),
             |pq| Bytes::copy_from_slice(pq.as_str().as_bytes()),
         );
         let mut head = RequestHead::new(method, target);
-        head.version = Version::try_from(parts.version).unwrap_or(Version::Http11);
-        head.headers = Headers::from(&parts.headers);
+        head.version = Version::from_http(&parts.version).unwrap_or(Version::Http11);
+        head.headers = Headers::from_http(&parts.headers)?;
         if !head.headers.contains("host") {
             if let Some(authority) = parts.uri.authority() {
                 head.headers.append(
@@ -54,11 +183,11 @@ impl TryFrom<Request> for http::Request<Body> {
 
     /// The method, target, version, headers and body.
     fn try_from(mut req: Request) -> Result<http::Request<Body>, Unconvertible> {
-        let method = http::Method::try_from(req.method())?;
+        let method = req.method().to_http()?;
         let uri =
             http::Uri::try_from(req.target()).map_err(|_| Unconvertible::new("invalid target"))?;
-        let headers = http::HeaderMap::try_from(req.headers())?;
-        let version = req.version().into();
+        let headers = req.headers().to_http()?;
+        let version = req.version().to_http()?;
         let mut out = http::Request::new(req.take_body());
         *out.method_mut() = method;
         *out.uri_mut() = uri;
@@ -72,8 +201,9 @@ impl<B: Into<Body>> From<http::Response<B>> for Response {
     /// The status, headers and body.
     fn from(res: http::Response<B>) -> Response {
         let (parts, body) = res.into_parts();
-        let mut out = Response::new(parts.status.into()).with_body(body.into());
-        *out.headers_mut() = Headers::from(&parts.headers);
+        let status = Status::from_http(&parts.status).unwrap_or(Status::INTERNAL_SERVER_ERROR);
+        let mut out = Response::new(status).with_body(body.into());
+        *out.headers_mut() = Headers::from_http(&parts.headers).unwrap_or_default();
         out
     }
 }
@@ -84,10 +214,10 @@ impl TryFrom<Response> for http::Response<Body> {
     /// The status, headers and body; fails on a header the app set that
     /// is not a valid field (the codec would refuse it too).
     fn try_from(mut res: Response) -> Result<http::Response<Body>, Unconvertible> {
-        let headers = http::HeaderMap::try_from(res.headers())?;
+        let headers = res.headers().to_http()?;
         let body = res.take_body();
         let mut out = http::Response::new(body);
-        *out.status_mut() = res.status().into();
+        *out.status_mut() = res.status().to_http()?;
         *out.headers_mut() = headers;
         Ok(out)
     }

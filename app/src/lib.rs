@@ -50,6 +50,8 @@ pub use app::{from_fn, handler, App, AppExt, DynApp, FromFn, Handler, Layer, Nex
 pub use body::{Body, BodyError, BodySender};
 pub use error::HttpError;
 pub use extensions::{Extensions, Params};
+#[cfg(feature = "http")]
+pub use interop::{HttpConvert, Unconvertible};
 pub use request::{Request, RequestBuilder, DEFAULT_BODY_LIMIT};
 pub use respond::{Forward, Respond, Responded, ResponseSlot};
 pub use response::{OnUpgrade, Response};

@@ -57,8 +57,6 @@ mod framing;
 mod grammar;
 mod head;
 mod headers;
-#[cfg(feature = "http")]
-mod interop;
 mod method;
 mod recycle;
 mod request;
@@ -72,8 +70,6 @@ pub use config::{Config, Limits};
 pub use error::{ProtocolError, UsageError};
 pub use head::{BodySize, RequestHead, ResponseHead};
 pub use headers::{Headers, Iter as HeaderIter};
-#[cfg(feature = "http")]
-pub use interop::Unconvertible;
 pub use method::{InvalidMethod, Method};
 pub use server::{Event as ServerEvent, HeadWritten, ServerConn};
 pub use status::Status;
