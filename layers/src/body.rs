@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use lath_app::{HttpError, Request, Status};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+use std::future::Future;
 
 use crate::{Query, RequestExt};
 
@@ -19,23 +19,30 @@ fn unprocessable(message: String) -> HttpError {
 /// ([`Request::body_limit`](lath_app::Request::body_limit): a
 /// [`limit_body`](crate::limit_body) layer's, or 1 MiB; 413 as soon as it
 /// is passed).
-#[async_trait]
 pub trait BodyExt {
     /// The body as JSON into `T`: 415 unless the body is JSON, 400 with
     /// line and column when malformed, 422 naming the field that does not
     /// fit.
-    async fn json<T: DeserializeOwned + Send>(&mut self) -> Result<T, HttpError>;
+    fn json<T: DeserializeOwned + Send>(
+        &mut self,
+    ) -> impl Future<Output = Result<T, HttpError>> + Send;
     /// An urlencoded form into `T` (fields parsed as the query is, see
     /// [`RequestExt::query_as`]): 415 unless the body is a form, 422
     /// naming the field that does not fit.
-    async fn form<T: DeserializeOwned + Send>(&mut self) -> Result<T, HttpError>;
+    fn form<T: DeserializeOwned + Send>(
+        &mut self,
+    ) -> impl Future<Output = Result<T, HttpError>> + Send;
     /// An urlencoded form as its pairs, in order.
-    async fn form_pairs(&mut self) -> Result<Vec<(String, String)>, HttpError>;
+    fn form_pairs(
+        &mut self,
+    ) -> impl Future<Output = Result<Vec<(String, String)>, HttpError>> + Send;
     /// A JSON or urlencoded body as a JSON object, normalized by `options`.
-    async fn normalized(&mut self, options: &Normalize) -> Result<Value, HttpError>;
+    fn normalized(
+        &mut self,
+        options: &Normalize,
+    ) -> impl Future<Output = Result<Value, HttpError>> + Send;
 }
 
-#[async_trait]
 impl BodyExt for Request {
     async fn json<T: DeserializeOwned + Send>(&mut self) -> Result<T, HttpError> {
         if !self.is("json") {
