@@ -15,7 +15,7 @@ use crate::{FutureSlot, Request, Respond, Response, SlotFuture};
 /// different types where a router needs to.
 ///
 /// ```
-/// use lath_app::{App, Request, Respond};
+/// use lath::app::{App, Request, Respond};
 /// async fn hello(_req: Request, respond: Respond) {
 ///     respond.send("Hello, World!");
 /// }
@@ -28,7 +28,7 @@ use crate::{FutureSlot, Request, Respond, Response, SlotFuture};
 ///
 /// ```
 /// use std::future::Future;
-/// use lath_app::{App, Request, Respond};
+/// use lath::app::{App, Request, Respond};
 ///
 /// struct PoweredBy<A>(A);
 ///
@@ -55,7 +55,7 @@ pub trait App: Send + Sync + 'static {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use lath_app::{App, FutureSlot, Request, Respond, ResponseSlot};
+    /// use lath::app::{App, FutureSlot, Request, Respond, ResponseSlot};
     /// async fn hello(_req: Request, respond: Respond) {
     ///     respond.send("Hello, World!");
     /// }
@@ -123,7 +123,7 @@ impl<A: App> DynApp for A {
 /// Any app behind one type, shared: what routers hold, one per route.
 ///
 /// ```
-/// use lath_app::{AppExt, Request, Respond, SharedApp};
+/// use lath::app::{AppExt, Request, Respond, SharedApp};
 /// async fn a(_req: Request, respond: Respond) { respond.send("a") }
 /// async fn b(_req: Request, respond: Respond) { respond.send("b") }
 /// let apps: Vec<SharedApp> = vec![a.shared(), b.shared()];
@@ -172,7 +172,7 @@ impl<A: App> App for Arc<A> {
 /// app to app.
 ///
 /// ```
-/// use lath_app::{from_fn, App, AppExt, Next, Request, Respond};
+/// use lath::app::{from_fn, App, AppExt, Next, Request, Respond};
 /// async fn hi(_req: Request, respond: Respond) {
 ///     respond.send("hi");
 /// }
@@ -216,7 +216,7 @@ impl<A: App> AppExt for A {}
 /// value that is one (`timeout(d).status(504)`).
 ///
 /// ```
-/// use lath_app::{App, AppExt, Layer, Request, Respond};
+/// use lath::app::{App, AppExt, Layer, Request, Respond};
 ///
 /// /// A layer with a setting: adds one response header.
 /// struct Header(&'static str, &'static str);
@@ -272,7 +272,7 @@ pub struct Handler<F>(F);
 /// any error) or a type of the app's own.
 ///
 /// ```
-/// use lath_app::{handler, HttpError, Request, Response};
+/// use lath::app::{handler, HttpError, Request, Response};
 /// let app = handler(|req: Request| async move {
 ///     match req.path() {
 ///         "/" => Ok("home"),
@@ -286,7 +286,7 @@ pub struct Handler<F>(F);
 /// }
 /// impl From<ApiError> for Response {
 ///     fn from(ApiError::Invalid(why): ApiError) -> Response {
-///         Response::text(why).with_status(lath_app::Status::UNPROCESSABLE_CONTENT)
+///         Response::text(why).with_status(lath::app::Status::UNPROCESSABLE_CONTENT)
 ///     }
 /// }
 /// let strict = handler(|req: Request| async move {
@@ -347,7 +347,7 @@ impl<A> std::fmt::Debug for Next<A> {
 /// and the rest of the stack: no `Arc`s or clones to write.
 ///
 /// ```
-/// use lath_app::{from_fn, handler, AppExt, HttpError, Request};
+/// use lath::app::{from_fn, handler, AppExt, HttpError, Request};
 ///
 /// let app = handler(|_req: Request| async { "secret" }).wrap(from_fn(|req, respond, next| async move {
 ///     match req.header("authorization") {

@@ -30,7 +30,7 @@ impl BodyError {
     /// slowly, `400` for one that broke its framing.
     ///
     /// ```
-    /// use lath_app::{BodyError, Status};
+    /// use lath::app::{BodyError, Status};
     /// let error = BodyError::with_status("request body timed out", Status::REQUEST_TIMEOUT);
     /// assert_eq!(error.status(), Some(Status::REQUEST_TIMEOUT));
     /// ```
@@ -83,7 +83,7 @@ enum Kind {
 ///
 /// ```
 /// use futures::StreamExt;
-/// use lath_app::Body;
+/// use lath::app::Body;
 /// # futures::executor::block_on(async {
 /// let (mut sender, body) = Body::channel();
 /// sender.send("first ").await.unwrap();

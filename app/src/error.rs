@@ -11,7 +11,7 @@ use crate::Response;
 /// client may see. An optional private detail is for logs, never sent.
 ///
 /// ```
-/// use lath_app::{HttpError, Response};
+/// use lath::app::{HttpError, Response};
 /// let e = HttpError::not_found().with_detail("no row 42 in users");
 /// let res = Response::from(e);
 /// assert_eq!(res.status().code(), 404);
@@ -158,7 +158,7 @@ impl HttpError {
     /// it to clients that take JSON and the message to the others.
     ///
     /// ```
-    /// use lath_app::{HttpError, Response};
+    /// use lath::app::{HttpError, Response};
     /// let e = HttpError::unprocessable_content()
     ///     .with_json(serde_json::json!({"errors": [{"field": "age", "problem": "not a number"}]}));
     /// let res = Response::from(e);
@@ -194,7 +194,7 @@ impl fmt::Display for HttpError {
 /// `anyhow::Error` is not): it converts from every error instead.
 ///
 /// ```
-/// use lath_app::HttpError;
+/// use lath::app::HttpError;
 /// fn load() -> Result<String, HttpError> {
 ///     let text = std::fs::read_to_string("/no/such/file")?;
 ///     Ok(text)

@@ -8,7 +8,7 @@ use std::fmt;
 /// session. One value per type.
 ///
 /// ```
-/// use lath_app::Extensions;
+/// use lath::app::Extensions;
 /// #[derive(Debug, PartialEq)]
 /// struct UserId(u32);
 /// let mut ext = Extensions::new();
@@ -67,7 +67,7 @@ impl fmt::Debug for Extensions {
 /// Read them with [`crate::Request::param`].
 ///
 /// ```
-/// use lath_app::Params;
+/// use lath::app::Params;
 /// let mut params = Params::new();
 /// params.push("id", "7");
 /// assert_eq!(params.get("id"), Some("7"));

@@ -4,7 +4,7 @@
 //! with [`HttpConvert`].
 //!
 //! ```
-//! use lath_app::{Request, Response};
+//! use lath::app::{Request, Response};
 //!
 //! let req = http::Request::post("/items?sort=asc")
 //!     .header("content-type", "text/plain")
@@ -14,7 +14,7 @@
 //! assert_eq!((req.method().as_str(), req.path()), ("POST", "/items"));
 //! assert_eq!(req.header("content-type"), Some("text/plain"));
 //!
-//! let res = http::Response::try_from(Response::text("made").with_status(lath_app::Status::CREATED)).unwrap();
+//! let res = http::Response::try_from(Response::text("made").with_status(lath::app::Status::CREATED)).unwrap();
 //! assert_eq!(res.status(), http::StatusCode::CREATED);
 //! assert_eq!(res.headers()["content-type"], "text/plain; charset=utf-8");
 //! ```
@@ -50,7 +50,7 @@ impl std::error::Error for Unconvertible {}
 /// A lath vocabulary type and its `http` counterpart, converted both ways.
 ///
 /// ```
-/// use lath_app::{Headers, HttpConvert, Method, Status, Version};
+/// use lath::app::{Headers, HttpConvert, Method, Status, Version};
 ///
 /// assert_eq!(Method::PATCH.to_http().unwrap(), http::Method::PATCH);
 /// assert_eq!(Method::from_http(&http::Method::DELETE).unwrap(), Method::DELETE);

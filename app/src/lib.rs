@@ -18,7 +18,7 @@
 //! - [`Upgraded`]: the raw connection after `101 Switching Protocols`.
 //!
 //! ```
-//! use lath_app::{App, Request, Respond, Response};
+//! use lath::app::{App, Request, Respond, Response};
 //! async fn hello(req: Request, respond: Respond) {
 //!     respond.send(Response::text(format!("Hello from {}", req.path())));
 //! }

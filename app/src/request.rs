@@ -13,7 +13,7 @@ use crate::{Body, Extensions, HttpError};
 /// address, and typed extensions for what layers learn.
 ///
 /// ```
-/// use lath_app::Request;
+/// use lath::app::Request;
 /// let req = Request::builder("POST", "/items?sort=asc").header("Content-Type", "text/plain").body("hi");
 /// assert_eq!(req.path(), "/items");
 /// assert_eq!(req.query_string(), Some("sort=asc"));
@@ -121,7 +121,7 @@ impl Request {
     /// Inside nested routers it is the whole pattern, prefixes included.
     ///
     /// ```
-    /// use lath_app::Request;
+    /// use lath::app::Request;
     /// let mut req = Request::builder("GET", "/users/7").build();
     /// assert_eq!(req.route(), None);
     /// req.set_route("/users/:id".into());
@@ -184,7 +184,7 @@ impl Request {
     /// layer around the app still refuses a body past its own limit.
     ///
     /// ```
-    /// use lath_app::Request;
+    /// use lath::app::Request;
     /// # futures::executor::block_on(async {
     /// let mut req = Request::builder("POST", "/").body(vec![b'x'; 2 << 20]);
     /// assert_eq!(req.bytes().await.unwrap_err().status().code(), 413); // past 1 MiB

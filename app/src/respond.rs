@@ -39,7 +39,7 @@ pub trait Forward: Send + Sync + 'static {
 /// does:
 ///
 /// ```
-/// use lath_app::{Respond, Response};
+/// use lath::app::{Respond, Response};
 /// let (respond, responded) = Respond::channel();
 /// let respond = respond.map(|res| res.with_header("X-Seen", "yes"));
 /// respond.send("hello");
@@ -63,7 +63,7 @@ impl Respond {
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
-    /// use lath_app::{Forward, Respond, Response};
+    /// use lath::app::{Forward, Respond, Response};
     ///
     /// #[derive(Default)]
     /// struct Last(Mutex<Option<u16>>);
@@ -132,7 +132,7 @@ impl Way {
 /// ```
 /// use std::sync::Arc;
 /// use std::task::{Context, Poll};
-/// use lath_app::ResponseSlot;
+/// use lath::app::ResponseSlot;
 ///
 /// let slot = Arc::new(ResponseSlot::default());
 /// let waker = futures::task::noop_waker();

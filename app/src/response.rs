@@ -14,8 +14,8 @@ pub type OnUpgrade = Box<dyn FnOnce(Upgraded) -> BoxFuture<'static, ()> + Send>;
 /// A response: status, headers and body.
 ///
 /// ```
-/// use lath_app::Response;
-/// use lath_codec::Status;
+/// use lath::app::Response;
+/// use lath::codec::Status;
 /// let res = Response::text("made").with_status(Status::CREATED).with_header("X-Id", "7");
 /// assert_eq!(res.status(), Status::CREATED);
 /// assert_eq!(res.headers().get_str("content-type"), Some("text/plain; charset=utf-8"));

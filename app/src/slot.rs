@@ -29,7 +29,7 @@ use std::task::{Context, Poll};
 /// Memory for one future, kept between requests. See [`App::call_in`].
 ///
 /// ```
-/// use lath_app::FutureSlot;
+/// use lath::app::FutureSlot;
 /// # futures::executor::block_on(async {
 /// let mut slot = FutureSlot::new();
 /// for i in 0..3 {
@@ -121,7 +121,7 @@ impl FutureSlot {
     /// connection goes idle.
     ///
     /// ```
-    /// use lath_app::FutureSlot;
+    /// use lath::app::FutureSlot;
     /// # futures::executor::block_on(async {
     /// let mut slot = FutureSlot::new();
     /// slot.put(async {}).await;

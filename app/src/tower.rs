@@ -3,7 +3,7 @@
 //! apps.
 //!
 //! ```
-//! use lath_app::{from_tower, App, Body, IntoService, Request, Respond, Response, ResponseSlot};
+//! use lath::app::{from_tower, App, Body, IntoService, Request, Respond, Response, ResponseSlot};
 //! use tower_service::Service;
 //!
 //! async fn hello(req: Request, respond: Respond) {

@@ -27,8 +27,8 @@ pub struct CsrfToken(pub String);
 /// compared in constant time.
 ///
 /// ```
-/// use lath_app::{handler, AppExt, Request};
-/// use lath_layers::{csrf, csrf_input};
+/// use lath::app::{handler, AppExt, Request};
+/// use lath::layers::{csrf, csrf_input};
 /// let app = handler(|req: Request| async move {
 ///     format!("<form method=post>{}<button>go</button></form>", csrf_input(&req))
 /// })

@@ -25,9 +25,9 @@ type Renderer = Arc<dyn Fn(&HttpError, ErrorFormat) -> Response + Send + Sync>;
 /// kept.
 ///
 /// ```
-/// use lath_app::{handler, HttpError, Request};
-/// use lath_layers::errors;
-/// use lath_net::Client;
+/// use lath::app::{handler, HttpError, Request};
+/// use lath::layers::errors;
+/// use lath::net::Client;
 ///
 /// let app = errors(handler(|_req: Request| async { Err::<&str, _>(HttpError::not_found()) }));
 /// let res = Client::new(app).get("/").header("Accept", "application/json").send_blocking().unwrap();
@@ -71,9 +71,9 @@ impl<A> Errors<A> {
     /// a JSON API gives curl (which sends `Accept: */*`) JSON errors too.
     ///
     /// ```
-    /// use lath_app::{handler, HttpError, Request};
-    /// use lath_layers::{errors, ErrorFormat};
-    /// use lath_net::Client;
+    /// use lath::app::{handler, HttpError, Request};
+    /// use lath::layers::{errors, ErrorFormat};
+    /// use lath::net::Client;
     ///
     /// let app = handler(|_req: Request| async { Err::<&str, _>(HttpError::not_found()) });
     /// let api = errors(app).always(ErrorFormat::Json);
@@ -169,8 +169,8 @@ impl<A: App> App for Errors<A> {
 /// A value sent as JSON: handlers may return `Json(value)`.
 ///
 /// ```
-/// use lath_app::{handler, Request};
-/// use lath_layers::Json;
+/// use lath::app::{handler, Request};
+/// use lath::layers::Json;
 /// let app = handler(|req: Request| async move { Json(serde_json::json!({"path": req.path()})) });
 /// # let _ = app;
 /// ```

@@ -11,9 +11,9 @@ use lath_app::{App, Body, BodyError, BodySize, HttpError, Layer, Request, Respon
 /// the body helpers answer 413).
 ///
 /// ```
-/// use lath_app::{handler, AppExt, Request};
-/// use lath_layers::limit_body;
-/// use lath_net::Client;
+/// use lath::app::{handler, AppExt, Request};
+/// use lath::layers::limit_body;
+/// use lath::net::Client;
 ///
 /// let app = handler(|mut req: Request| async move {
 ///     req.bytes().await.map(|b| format!("{} bytes", b.len()))

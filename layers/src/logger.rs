@@ -35,8 +35,8 @@ type Sink = Option<Arc<Mutex<Box<dyn Write + Send>>>>;
 /// to a writer instead (`std::io::stderr()`, a file).
 ///
 /// ```
-/// use lath_app::{AppExt, Request, Respond};
-/// use lath_layers::logger;
+/// use lath::app::{AppExt, Request, Respond};
+/// use lath::layers::logger;
 /// async fn hello(_req: Request, respond: Respond) {
 ///     respond.send("Hello, World!");
 /// }
@@ -76,8 +76,8 @@ impl<A> Logger<A> {
     /// Writes the lines to `writer` instead of emitting events.
     ///
     /// ```
-    /// use lath_app::{AppExt, Request, Respond};
-    /// use lath_layers::logger;
+    /// use lath::app::{AppExt, Request, Respond};
+    /// use lath::layers::logger;
     /// async fn hello(_req: Request, respond: Respond) {
     ///     respond.send("Hello, World!");
     /// }

@@ -15,9 +15,9 @@ use crate::slot::Slot;
 /// mode.
 ///
 /// ```
-/// use lath_app::{AppExt, Request, Respond};
-/// use lath_layers::recover;
-/// use lath_net::Client;
+/// use lath::app::{AppExt, Request, Respond};
+/// use lath::layers::recover;
+/// use lath::net::Client;
 ///
 /// async fn buggy(_req: Request, _respond: Respond) {
 ///     panic!("bug");

@@ -127,15 +127,15 @@ pub trait RequestExt {
     /// reported at the first request with the type and the layer to add.
     ///
     /// ```
-    /// use lath_app::{handler, AppExt, Request};
-    /// use lath_layers::{state, RequestExt};
-    /// use lath_net::Client;
+    /// use lath::app::{handler, AppExt, Request};
+    /// use lath::layers::{state, RequestExt};
+    /// use lath::net::Client;
     ///
     /// struct Greeting(&'static str);
     /// let app = handler(|mut req: Request| async move {
     ///     let greeting = req.state::<Greeting>();
     ///     let body = req.text().await?; // still readable
-    ///     Ok::<_, lath_app::HttpError>(format!("{} {body}", greeting.0))
+    ///     Ok::<_, lath::app::HttpError>(format!("{} {body}", greeting.0))
     /// })
     /// .wrap(state(Greeting("hi")));
     /// let res = Client::new(app).post("/").body("ann").send_blocking().unwrap();

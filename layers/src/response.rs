@@ -21,8 +21,8 @@ pub enum SameSite {
 ///
 /// ```
 /// use std::time::Duration;
-/// use lath_app::Response;
-/// use lath_layers::{Cookie, ResponseExt, SameSite};
+/// use lath::app::Response;
+/// use lath::layers::{Cookie, ResponseExt, SameSite};
 /// let res = Response::text("hi").cookie(
 ///     Cookie::new("visits", "3").path("/").max_age(Duration::from_secs(3600)).http_only(true).same_site(SameSite::Lax),
 /// );
@@ -200,7 +200,7 @@ impl ResponseExt for Response {
 /// `value` as `application/json`; 500 if it cannot be serialized.
 ///
 /// ```
-/// let res = lath_layers::json(&serde_json::json!({"message": "Hello, World!"}));
+/// let res = lath::layers::json(&serde_json::json!({"message": "Hello, World!"}));
 /// assert_eq!(res.get("content-type"), Some("application/json"));
 /// ```
 pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Response {
@@ -215,8 +215,8 @@ pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Response {
 /// (`//evil.example`, `https://evil.example/`) or a `javascript:` URI.
 ///
 /// ```
-/// use lath_layers::back;
-/// use lath_app::Request;
+/// use lath::layers::back;
+/// use lath::app::Request;
 /// let from = |referer: &str| {
 ///     let req = Request::builder("POST", "/form")
 ///         .header("Host", "shop.example")

@@ -31,7 +31,7 @@ impl std::error::Error for SecretTooShort {}
 /// Signs and verifies values with HMAC-SHA256 of a server secret.
 ///
 /// ```
-/// use lath_layers::Signer;
+/// use lath::layers::Signer;
 /// assert!(Signer::new(b"too short").is_err());
 /// let signer = Signer::new(&[7u8; 32]).unwrap();
 /// let signed = signer.sign("user", "ann");

@@ -8,9 +8,9 @@ use lath_app::{App, Layer, Request, Respond};
 /// database pool, a configuration, a cache.
 ///
 /// ```
-/// use lath_app::{handler, AppExt, Request};
-/// use lath_layers::{state, state_of};
-/// use lath_net::Client;
+/// use lath::app::{handler, AppExt, Request};
+/// use lath::layers::{state, state_of};
+/// use lath::net::Client;
 ///
 /// struct Greeting(&'static str);
 /// let app = handler(|req: Request| async move {

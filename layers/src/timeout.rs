@@ -13,9 +13,9 @@ use crate::slot::Slot;
 ///
 /// ```
 /// use std::time::Duration;
-/// use lath_app::{AppExt, Request, Respond};
-/// use lath_layers::timeout;
-/// use lath_net::Client;
+/// use lath::app::{AppExt, Request, Respond};
+/// use lath::layers::timeout;
+/// use lath::net::Client;
 ///
 /// let slow = |_req: Request, respond: Respond| async move {
 ///     async_std::task::sleep(Duration::from_secs(10)).await;

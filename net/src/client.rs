@@ -21,8 +21,8 @@ const PIPE_CAPACITY: usize = 256 * 1024;
 /// connection while the app keeps it open.
 ///
 /// ```
-/// use lath_app::{Request, Respond};
-/// use lath_net::Client;
+/// use lath::app::{Request, Respond};
+/// use lath::net::Client;
 ///
 /// async fn hello(req: Request, respond: Respond) {
 ///     respond.send(format!("Hello, {}!", req.query_string().unwrap_or("World")));
@@ -137,8 +137,8 @@ impl TestResponse {
     /// The body parsed as JSON into `T`.
     ///
     /// ```
-    /// use lath_app::{handler, Request, Response};
-    /// use lath_net::Client;
+    /// use lath::app::{handler, Request, Response};
+    /// use lath::net::Client;
     ///
     /// let app = handler(|_req: Request| async {
     ///     Response::typed("application/json", r#"{"id":7}"#)
@@ -174,8 +174,8 @@ impl Client {
     /// that instead.
     ///
     /// ```
-    /// use lath_app::{handler, Request, Response};
-    /// use lath_net::Client;
+    /// use lath::app::{handler, Request, Response};
+    /// use lath::net::Client;
     ///
     /// let app = handler(|req: Request| async move {
     ///     match req.header("cookie") {
@@ -398,8 +398,8 @@ impl TestRequest {
     /// Sets a JSON body and `Content-Type: application/json`.
     ///
     /// ```
-    /// use lath_app::{handler, Request};
-    /// use lath_net::Client;
+    /// use lath::app::{handler, Request};
+    /// use lath::net::Client;
     ///
     /// let app = handler(|mut req: Request| async move { req.text().await });
     /// let res = Client::new(app)

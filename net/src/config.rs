@@ -6,7 +6,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// let mut config = lath_net::Config::default();
+/// let mut config = lath::net::Config::default();
 /// config.head_timeout = Duration::from_secs(5);
 /// config.codec.server = None; // no `Server` header
 /// ```

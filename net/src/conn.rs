@@ -51,8 +51,8 @@ thread_local! {
 ///
 /// ```
 /// use futures::{AsyncReadExt, AsyncWriteExt};
-/// use lath_app::{Request, Respond};
-/// use lath_net::{mem, serve_connection, Config};
+/// use lath::app::{Request, Respond};
+/// use lath::net::{mem, serve_connection, Config};
 ///
 /// async fn hello(_req: Request, respond: Respond) {
 ///     respond.send("Hello, World!");

@@ -39,7 +39,7 @@ pub struct MemStream {
 /// ```
 /// use futures::{AsyncReadExt, AsyncWriteExt};
 /// # futures::executor::block_on(async {
-/// let (mut a, mut b) = lath_net::mem::duplex(1024);
+/// let (mut a, mut b) = lath::net::mem::duplex(1024);
 /// a.write_all(b"ping").await.unwrap();
 /// let mut buf = [0; 4];
 /// b.read_exact(&mut buf).await.unwrap();

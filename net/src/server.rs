@@ -19,12 +19,12 @@ use crate::{conn, listen, Config, Runtime};
 /// Serves `app` on `addr` with default settings until the process ends.
 ///
 /// ```no_run
-/// use lath_app::{Request, Respond};
+/// use lath::app::{Request, Respond};
 /// async fn hello(_req: Request, respond: Respond) {
 ///     respond.send("Hello, World!");
 /// }
 /// # async_std::task::block_on(async {
-/// lath_net::serve("127.0.0.1:8080", hello).await.unwrap();
+/// lath::net::serve("127.0.0.1:8080", hello).await.unwrap();
 /// # });
 /// ```
 pub async fn serve(addr: &str, app: impl App) -> io::Result<()> {
@@ -38,11 +38,11 @@ pub async fn serve(addr: &str, app: impl App) -> io::Result<()> {
 /// a wake-up across threads.
 ///
 /// ```no_run
-/// use lath_app::{Request, Respond};
+/// use lath::app::{Request, Respond};
 /// async fn hello(_req: Request, respond: Respond) {
 ///     respond.send("Hello, World!");
 /// }
-/// lath_net::run(lath_net::serve("127.0.0.1:8080", hello)).unwrap();
+/// lath::net::run(lath::net::serve("127.0.0.1:8080", hello)).unwrap();
 /// ```
 pub fn run<F: std::future::Future>(future: F) -> F::Output {
     Runtime::default().run(future)
@@ -51,8 +51,8 @@ pub fn run<F: std::future::Future>(future: F) -> F::Output {
 /// A bound TCP listener with its settings, ready to serve an app.
 ///
 /// ```
-/// use lath_app::{Request, Respond};
-/// use lath_net::Server;
+/// use lath::app::{Request, Respond};
+/// use lath::net::Server;
 /// # async_std::task::block_on(async {
 /// let server = Server::bind("127.0.0.1:0").await.unwrap();
 /// let addr = server.local_addr().unwrap(); // the port the OS chose
@@ -111,8 +111,8 @@ impl Server {
     /// inside its own future, on the caller's thread.
     ///
     /// ```
-    /// use lath_app::{Request, Respond};
-    /// use lath_net::Server;
+    /// use lath::app::{Request, Respond};
+    /// use lath::net::Server;
     /// # async_std::task::block_on(async {
     /// let server = Server::bind("127.0.0.1:0").await.unwrap().workers(2);
     /// let stop = server.shutdown_handle();
@@ -134,8 +134,8 @@ impl Server {
     /// returns on the same runtime ([`Runtime::run`]).
     ///
     /// ```
-    /// use lath_app::{Request, Respond};
-    /// use lath_net::{Runtime, Server};
+    /// use lath::app::{Request, Respond};
+    /// use lath::net::{Runtime, Server};
     /// let runtime = *Runtime::enabled().last().unwrap();
     /// runtime.run(async {
     ///     let server = Server::bind("127.0.0.1:0").await.unwrap().workers(1).runtime(runtime);

@@ -9,9 +9,9 @@
 //! pattern matched.
 //!
 //! ```
-//! use lath_app::{handler, Request};
-//! use lath_layers::Router;
-//! use lath_net::Client;
+//! use lath::app::{handler, Request};
+//! use lath::layers::Router;
+//! use lath::net::Client;
 //!
 //! let routes = Router::new()
 //!     .get("/users/:id", handler(|req: Request| async move {
@@ -181,9 +181,9 @@ impl Router {
     /// ```
     /// use std::sync::atomic::{AtomicUsize, Ordering};
     /// use std::sync::Arc;
-    /// use lath_app::{from_fn, handler, Request};
-    /// use lath_layers::Router;
-    /// use lath_net::Client;
+    /// use lath::app::{from_fn, handler, Request};
+    /// use lath::layers::Router;
+    /// use lath::net::Client;
     ///
     /// let seen = Arc::new(AtomicUsize::new(0));
     /// let counted = seen.clone();
@@ -228,9 +228,9 @@ impl Router {
     /// is answered `405` with the methods the router serves in `Allow`.
     ///
     /// ```
-    /// use lath_app::{handler, Method, Request};
-    /// use lath_layers::Router;
-    /// use lath_net::Client;
+    /// use lath::app::{handler, Method, Request};
+    /// use lath::layers::Router;
+    /// use lath::net::Client;
     ///
     /// let tunnels = Router::new()
     ///     .connect(handler(|req: Request| async move { format!("tunnel to {}", req.target()) }))

@@ -39,7 +39,7 @@ compile_error!("lath-net needs a runtime: enable one of the features `async-std`
 /// [`run`](crate::run) for the default.
 ///
 /// ```
-/// use lath_net::Runtime;
+/// use lath::net::Runtime;
 /// let runtime = Runtime::default();
 /// assert!(Runtime::enabled().contains(&runtime));
 /// assert_eq!(runtime.run(async { 1 + 1 }), 2);
@@ -173,7 +173,7 @@ impl std::str::FromStr for Runtime {
     /// if enabled in this build.
     ///
     /// ```
-    /// use lath_net::Runtime;
+    /// use lath::net::Runtime;
     /// let default = Runtime::default();
     /// assert_eq!(default.name().parse::<Runtime>(), Ok(default));
     /// assert!("glommio".parse::<Runtime>().is_err());
