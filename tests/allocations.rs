@@ -3,42 +3,13 @@
 //! reused memory, the lookup keeps its captures on the stack and a route
 //! without parameters needs no parameter list. Counts, not timings.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+#[path = "../net/tests/support/counting.rs"]
+mod counting;
 
+use counting::allocations_during;
 use futures::{AsyncReadExt, AsyncWriteExt};
 use lath::net::{mem, serve_connection, Config};
 use lath::{handler, Request, Router};
-
-struct Counting;
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-fn count() {
-    if COUNTING.with(Cell::get) {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-    }
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        System.alloc(layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        System.realloc(ptr, layout, new_size)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
 
 const REQUEST: &[u8] = b"GET /hello HTTP/1.1\r\nHost: a\r\n\r\n";
 
@@ -47,15 +18,15 @@ const REQUEST: &[u8] = b"GET /hello HTTP/1.1\r\nHost: a\r\n\r\n";
 async fn drive(client: &mut mem::MemStream, answer: usize, rounds: usize, depth: usize) -> u64 {
     let batch = REQUEST.repeat(depth);
     let mut buf = vec![0u8; answer * depth];
-    ALLOCATIONS.with(|n| n.set(0));
-    COUNTING.with(|c| c.set(true));
-    for _ in 0..rounds {
-        client.write_all(&batch).await.unwrap();
-        client.read_exact(&mut buf).await.unwrap();
-    }
-    COUNTING.with(|c| c.set(false));
+    let measured = allocations_during(async {
+        for _ in 0..rounds {
+            client.write_all(&batch).await.unwrap();
+            client.read_exact(&mut buf).await.unwrap();
+        }
+    })
+    .await;
     assert!(buf.ends_with(b"Hello, World!"));
-    ALLOCATIONS.with(Cell::get)
+    measured
 }
 
 #[test]
