@@ -101,11 +101,26 @@ impl Response {
     }
 
     /// `302 Found` to `location`.
+    ///
+    /// ```
+    /// use lath::{handler, Client, Request, Response};
+    ///
+    /// let app = handler(|_req: Request| async { Response::redirect("/login") });
+    /// let res = Client::new(app).get("/admin").send_blocking().unwrap();
+    /// assert_eq!((res.status.code(), res.header("location")), (302, Some("/login")));
+    /// ```
     pub fn redirect(location: &str) -> Response {
         Response::redirect_with(Status::FOUND, location)
     }
 
     /// A redirect with any 3xx `status` (a status outside 3xx becomes 302).
+    ///
+    /// ```
+    /// use lath::{Response, Status};
+    /// let moved = Response::redirect_with(Status::PERMANENT_REDIRECT, "/new");
+    /// assert_eq!(moved.status().code(), 308);
+    /// assert_eq!(Response::redirect_with(Status::OK, "/x").status().code(), 302);
+    /// ```
     pub fn redirect_with(status: Status, location: &str) -> Response {
         let status = if status.is_redirection() {
             status
@@ -122,6 +137,14 @@ impl Response {
 
     /// Sets `Content-Type` from a short name (`"json"`, `"html"`, `"png"`,
     /// a file extension) or a full media type.
+    ///
+    /// ```
+    /// use lath::Response;
+    /// let page = Response::raw("<h1>hi</h1>").type_("html");
+    /// assert_eq!(page.get("content-type"), Some("text/html; charset=utf-8"));
+    /// let data = Response::raw("a,b").type_("text/csv");
+    /// assert_eq!(data.get("content-type"), Some("text/csv"));
+    /// ```
     pub fn type_(self, kind: &str) -> Response {
         let media = match kind.trim_start_matches('.') {
             "json" => "application/json",
@@ -147,6 +170,12 @@ impl Response {
     }
 
     /// Sets header `name`, replacing every line of it.
+    ///
+    /// ```
+    /// use lath::Response;
+    /// let res = Response::text("x").append("X-A", "1").append("X-A", "2").set("x-a", "3");
+    /// assert_eq!(res.headers().get_all("x-a").collect::<Vec<_>>(), [&b"3"[..]]);
+    /// ```
     pub fn set(mut self, name: &str, value: impl Into<Bytes>) -> Response {
         self.headers
             .insert(Bytes::copy_from_slice(name.as_bytes()), value);
@@ -166,6 +195,12 @@ impl Response {
     }
 
     /// Adds `field` to `Vary` unless it is already listed (any case).
+    ///
+    /// ```
+    /// use lath::Response;
+    /// let res = Response::text("x").vary("Accept").vary("accept").vary("Origin");
+    /// assert_eq!(res.get("vary"), Some("Accept, Origin"));
+    /// ```
     pub fn vary(mut self, field: &str) -> Response {
         if self.headers.has_token("vary", field) || self.headers.has_token("vary", "*") {
             return self;

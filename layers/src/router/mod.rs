@@ -101,21 +101,48 @@ impl Router {
         }
     }
 
-    /// Routes `method` requests for `pattern` to `app`.
-    pub fn route(mut self, method: Method, pattern: &str, app: impl App) -> Router {
-        self.routes.push(Route {
-            method: Some(method),
-            pattern: pattern.to_owned(),
-            app: Arc::new(app),
-            layers: Vec::new(),
-        });
-        self
+    /// Routes `method` requests for `pattern` to `app` — any method,
+    /// standard or not.
+    ///
+    /// ```
+    /// use lath::app::{handler, Method, Request};
+    /// use lath::layers::Router;
+    /// use lath::net::Client;
+    ///
+    /// let purge = Method::from_bytes(b"PURGE").unwrap();
+    /// let routes = Router::new()
+    ///     .route(purge.clone(), "/cache", handler(|_req: Request| async { "purged" }))
+    ///     .build()
+    ///     .unwrap();
+    /// let res = Client::new(routes).request(purge, "/cache").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "purged");
+    /// ```
+    pub fn route(self, method: Method, pattern: &str, app: impl App) -> Router {
+        self.add(Some(method), pattern, app)
     }
 
-    /// Routes requests of every method for `pattern` to `app`.
-    pub fn any(mut self, pattern: &str, app: impl App) -> Router {
+    /// Routes requests of every method for `pattern` to `app` (a route for
+    /// one method beats it).
+    ///
+    /// ```
+    /// use lath::app::{handler, Request};
+    /// use lath::layers::Router;
+    /// use lath::net::Client;
+    ///
+    /// let routes = Router::new()
+    ///     .any("/echo", handler(|req: Request| async move { req.method().to_string() }))
+    ///     .build()
+    ///     .unwrap();
+    /// let client = Client::new(routes);
+    /// assert_eq!(client.delete("/echo").send_blocking().unwrap().text(), "DELETE");
+    /// ```
+    pub fn any(self, pattern: &str, app: impl App) -> Router {
+        self.add(None, pattern, app)
+    }
+
+    fn add(mut self, method: Option<Method>, pattern: &str, app: impl App) -> Router {
         self.routes.push(Route {
-            method: None,
+            method,
             pattern: pattern.to_owned(),
             app: Arc::new(app),
             layers: Vec::new(),
@@ -124,6 +151,21 @@ impl Router {
     }
 
     /// `GET` (and `HEAD`, unless a `HEAD` route is added) for `pattern`.
+    ///
+    /// ```
+    /// use lath::app::{handler, Request};
+    /// use lath::layers::Router;
+    /// use lath::net::Client;
+    ///
+    /// let routes = Router::new()
+    ///     .get("/", handler(|_req: Request| async { "home" }))
+    ///     .build()
+    ///     .unwrap();
+    /// let client = Client::new(routes);
+    /// assert_eq!(client.get("/").send_blocking().unwrap().text(), "home");
+    /// let head = client.head("/").send_blocking().unwrap();
+    /// assert_eq!((head.status.code(), head.body.len()), (200, 0));
+    /// ```
     pub fn get(self, pattern: &str, app: impl App) -> Router {
         self.route(Method::GET, pattern, app)
     }
@@ -161,6 +203,19 @@ impl Router {
     /// Mounts every route of `sub` under `prefix`. Branches nest to any
     /// depth; layers `sub` applied with [`Router::layer`] run only for its
     /// routes.
+    ///
+    /// ```
+    /// use lath::app::{handler, Request};
+    /// use lath::layers::Router;
+    /// use lath::net::Client;
+    ///
+    /// let users = Router::new().get("/:id", handler(|req: Request| async move {
+    ///     format!("{} is user {}", req.route().unwrap_or(""), req.param("id").unwrap_or(""))
+    /// }));
+    /// let routes = Router::new().branch("/api/users", users).build().unwrap();
+    /// let res = Client::new(routes).get("/api/users/7").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "/api/users/:id is user 7");
+    /// ```
     pub fn branch(mut self, prefix: &str, sub: Router) -> Router {
         for route in sub.routes {
             self.routes.push(Route {
@@ -212,12 +267,40 @@ impl Router {
     }
 
     /// The app for requests no route matches (default: 404).
+    ///
+    /// ```
+    /// use lath::app::{handler, Request};
+    /// use lath::layers::Router;
+    /// use lath::net::Client;
+    ///
+    /// let routes = Router::new()
+    ///     .get("/", handler(|_req: Request| async { "home" }))
+    ///     .fallback(handler(|req: Request| async move { format!("no page at {}", req.path()) }))
+    ///     .build()
+    ///     .unwrap();
+    /// let res = Client::new(routes).get("/nope").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "no page at /nope");
+    /// ```
     pub fn fallback(mut self, app: impl App) -> Router {
         self.fallback = Some(Arc::new(app));
         self
     }
 
     /// Whether `/a/` matches a route for `/a` (default: yes).
+    ///
+    /// ```
+    /// use lath::app::{handler, Request};
+    /// use lath::layers::Router;
+    /// use lath::net::Client;
+    ///
+    /// let strict = Router::new()
+    ///     .get("/a", handler(|_req: Request| async { "a" }))
+    ///     .trailing_slash(false)
+    ///     .build()
+    ///     .unwrap();
+    /// let res = Client::new(strict).get("/a/").send_blocking().unwrap();
+    /// assert_eq!(res.status.code(), 404);
+    /// ```
     pub fn trailing_slash(mut self, ignore: bool) -> Router {
         self.trailing_slash = ignore;
         self
@@ -253,6 +336,17 @@ impl Router {
 
     /// Checks every pattern and builds the table. Fails on the first
     /// invalid or duplicate route, naming its pattern.
+    ///
+    /// ```
+    /// use lath::app::{handler, Request};
+    /// use lath::layers::Router;
+    ///
+    /// let twice = Router::new()
+    ///     .get("/a", handler(|_req: Request| async { "1" }))
+    ///     .get("/a", handler(|_req: Request| async { "2" }))
+    ///     .build();
+    /// assert_eq!(twice.unwrap_err().to_string(), r#"route "/a": duplicate route"#);
+    /// ```
     pub fn build(self) -> Result<Routes, RouteError> {
         let allow_all = allow_all(&self.routes, self.connect.is_some());
         let mut root = Node::default();
