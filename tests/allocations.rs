@@ -21,3 +21,34 @@ fn a_router_serves_a_warm_connection_without_allocating() {
     assert_eq!(keep_alive, 0, "keep-alive");
     assert_eq!(pipelined, 0, "pipelined");
 }
+
+/// The demo's stack: a `:param` route with a `timeout`, under `recover`,
+/// `errors` and a `logger` that writes every line. Its shared per-request
+/// values are reused, and its route's future goes into pooled memory.
+#[test]
+fn the_demo_stack_serves_a_warm_connection_without_allocating() {
+    use lath::layers::{errors, logger, recover, timeout};
+    use lath::{AppExt, HttpError};
+    use std::time::Duration;
+
+    let stack = Router::new()
+        .get(
+            "/users/:id",
+            handler(|req: Request| async move {
+                match req.param("id") {
+                    Some("7") => Ok("Hello, World!"),
+                    _ => Err(HttpError::not_found()),
+                }
+            })
+            .wrap(timeout(Duration::from_secs(5))),
+        )
+        .build()
+        .unwrap()
+        .wrap(recover)
+        .wrap(errors)
+        .wrap(|app| logger(app).to(std::io::sink()));
+    let request = b"GET /users/7 HTTP/1.1\r\nHost: a\r\n\r\n";
+    let (keep_alive, pipelined) = counting::allocations_when_warm(stack, request, b"Hello, World!");
+    assert_eq!(keep_alive, 0, "keep-alive");
+    assert_eq!(pipelined, 0, "pipelined");
+}

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -96,6 +97,44 @@ enum Kind {
 pub struct Body {
     kind: Kind,
     size: BodySize,
+    watch: Option<Arc<dyn BodyWatch>>,
+}
+
+/// Told how a body goes by, piece by piece, then its end: what an access
+/// log needs to count the bytes sent, set on a body with
+/// [`Body::watched`] at no allocation of its own.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+/// use futures::StreamExt;
+/// use lath::app::{Body, BodyWatch};
+///
+/// #[derive(Default)]
+/// struct Count(AtomicUsize);
+/// impl BodyWatch for Count {
+///     fn piece(&self, len: usize) {
+///         self.0.fetch_add(len, Ordering::Relaxed);
+///     }
+///     fn end(self: Arc<Self>, complete: bool) {
+///         assert!(complete);
+///     }
+/// }
+/// # futures::executor::block_on(async {
+/// let count = Arc::new(Count::default());
+/// let mut body = Body::full("hello").watched(count.clone());
+/// while let Some(_) = body.next().await {}
+/// assert_eq!(count.0.load(Ordering::Relaxed), 5);
+/// # });
+/// ```
+pub trait BodyWatch: Send + Sync + 'static {
+    /// A piece of `len` bytes went by.
+    fn piece(&self, len: usize);
+
+    /// The body ended, once: `complete` when all of it went by, `false`
+    /// when it failed or was dropped before its end (a `HEAD` answer, a
+    /// client gone).
+    fn end(self: Arc<Self>, complete: bool);
 }
 
 impl Body {
@@ -104,6 +143,7 @@ impl Body {
         Body {
             kind: Kind::Empty,
             size: BodySize::EMPTY,
+            watch: None,
         }
     }
 
@@ -113,6 +153,7 @@ impl Body {
         Body {
             size: BodySize::Known(bytes.len() as u64),
             kind: Kind::Full(bytes),
+            watch: None,
         }
     }
 
@@ -124,6 +165,7 @@ impl Body {
         Body {
             kind: Kind::Stream(stream.boxed()),
             size: BodySize::Unknown,
+            watch: None,
         }
     }
 
@@ -135,6 +177,7 @@ impl Body {
         Body {
             kind: Kind::Stream(stream.boxed()),
             size: BodySize::Known(len),
+            watch: None,
         }
     }
 
@@ -152,9 +195,40 @@ impl Body {
         self.size
     }
 
+    /// This body, with `watch` told of every piece that goes by and of
+    /// its end. The first watch costs nothing; a second one wraps the
+    /// body (and its watch) in a stream.
+    pub fn watched(mut self, watch: Arc<dyn BodyWatch>) -> Body {
+        if self.watch.is_some() {
+            let size = self.size;
+            let mut body = match size {
+                BodySize::Known(n) => Body::sized_stream(n, self),
+                BodySize::Unknown => Body::stream(self),
+            };
+            body.watch = Some(watch);
+            return body;
+        }
+        self.watch = Some(watch);
+        self
+    }
+
     /// Is this a body with nothing in it, known in advance?
     pub fn is_empty(&self) -> bool {
         self.size == BodySize::EMPTY
+    }
+}
+
+impl Body {
+    fn end_watch(&mut self, complete: bool) {
+        if let Some(watch) = self.watch.take() {
+            watch.end(complete);
+        }
+    }
+}
+
+impl Drop for Body {
+    fn drop(&mut self) {
+        self.end_watch(false);
     }
 }
 
@@ -168,14 +242,23 @@ impl Stream for Body {
     type Item = Result<Bytes, BodyError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        match &mut self.kind {
+        let polled = match &mut self.kind {
             Kind::Empty => Poll::Ready(None),
             Kind::Full(_) => match std::mem::replace(&mut self.kind, Kind::Empty) {
                 Kind::Full(bytes) if !bytes.is_empty() => Poll::Ready(Some(Ok(bytes))),
                 _ => Poll::Ready(None),
             },
             Kind::Stream(stream) => stream.poll_next_unpin(cx),
+        };
+        if let Some(watch) = &self.watch {
+            match &polled {
+                Poll::Ready(Some(Ok(piece))) => watch.piece(piece.len()),
+                Poll::Ready(Some(Err(_))) => self.end_watch(false),
+                Poll::Ready(None) => self.end_watch(true),
+                Poll::Pending => {}
+            }
         }
+        polled
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -197,6 +280,7 @@ impl fmt::Debug for Body {
         f.debug_struct("Body")
             .field("kind", &kind)
             .field("size", &self.size)
+            .field("watched", &self.watch.is_some())
             .finish()
     }
 }
@@ -260,6 +344,60 @@ impl Drop for BodySender {
 mod tests {
     use super::*;
     use futures::executor::block_on;
+
+    /// Records what a watch is told.
+    #[derive(Default)]
+    struct Log(std::sync::Mutex<Vec<String>>);
+
+    impl BodyWatch for Log {
+        fn piece(&self, len: usize) {
+            self.0.lock().unwrap().push(format!("piece {len}"));
+        }
+        fn end(self: Arc<Self>, complete: bool) {
+            self.0.lock().unwrap().push(format!("end {complete}"));
+        }
+    }
+
+    fn told(log: &Log) -> Vec<String> {
+        log.0.lock().unwrap().clone()
+    }
+
+    #[test]
+    fn a_watch_sees_every_piece_then_one_end() {
+        let log = Arc::new(Log::default());
+        let stream = futures::stream::iter([Ok(Bytes::from("ab")), Ok(Bytes::from("cde"))]);
+        let body = Body::sized_stream(5, stream).watched(log.clone());
+        assert_eq!(body.size(), BodySize::Known(5));
+        let pieces: Vec<_> = block_on(body.collect());
+        assert_eq!(pieces.len(), 2);
+        assert_eq!(told(&log), ["piece 2", "piece 3", "end true"]);
+    }
+
+    #[test]
+    fn a_body_dropped_or_failed_before_its_end_ends_incomplete() {
+        let dropped = Arc::new(Log::default());
+        drop(Body::full("abc").watched(dropped.clone()));
+        assert_eq!(told(&dropped), ["end false"]);
+
+        let failed = Arc::new(Log::default());
+        let stream = futures::stream::iter([Ok(Bytes::from("a")), Err(BodyError::new("cut"))]);
+        let mut body = Body::stream(stream).watched(failed.clone());
+        block_on(async { while body.next().await.is_some() {} });
+        drop(body);
+        assert_eq!(told(&failed), ["piece 1", "end false"]);
+    }
+
+    #[test]
+    fn two_watches_both_see_the_body() {
+        let (inner, outer) = (Arc::new(Log::default()), Arc::new(Log::default()));
+        let body = Body::full("hello")
+            .watched(inner.clone())
+            .watched(outer.clone());
+        assert_eq!(body.size(), BodySize::Known(5));
+        let _: Vec<_> = block_on(body.collect());
+        assert_eq!(told(&inner), ["piece 5", "end true"]);
+        assert_eq!(told(&outer), ["piece 5", "end true"]);
+    }
 
     #[test]
     fn sizes() {

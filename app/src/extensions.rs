@@ -75,8 +75,22 @@ impl fmt::Debug for Extensions {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params {
     /// Names are shared with the route table, and values that needed no
-    /// decoding with the request's target: no copy per request.
-    pairs: Vec<(std::sync::Arc<str>, bytes::Bytes)>,
+    /// decoding with the request's target: no copy per request. The
+    /// storage comes from, and goes back to, a per-thread pool.
+    pairs: Vec<Pair>,
+}
+
+type Pair = (std::sync::Arc<str>, bytes::Bytes);
+
+thread_local! {
+    static PAIR_LISTS: lath_codec::recycle::Kept<Pair> =
+        const { lath_codec::recycle::Kept::new() };
+}
+
+impl Drop for Params {
+    fn drop(&mut self) {
+        lath_codec::recycle::give(&PAIR_LISTS, std::mem::take(&mut self.pairs));
+    }
 }
 
 impl Params {
@@ -88,7 +102,7 @@ impl Params {
     /// Adds `name` = `value`.
     pub fn push(&mut self, name: impl Into<std::sync::Arc<str>>, value: impl Into<String>) {
         let value: String = value.into();
-        self.pairs.push((name.into(), value.into()));
+        self.add((name.into(), value.into()));
     }
 
     /// Adds `name` = `value` without copying either, as routers do with
@@ -99,7 +113,14 @@ impl Params {
             Ok(_) => value,
             Err(_) => bytes::Bytes::new(),
         };
-        self.pairs.push((name, value));
+        self.add((name, value));
+    }
+
+    fn add(&mut self, pair: Pair) {
+        if self.pairs.capacity() == 0 {
+            self.pairs = lath_codec::recycle::take(&PAIR_LISTS, 4);
+        }
+        self.pairs.push(pair);
     }
 
     /// The value of `name`, if the route had it.

@@ -47,7 +47,7 @@ mod tower;
 mod upgrade;
 
 pub use app::{from_fn, handler, App, AppExt, DynApp, FromFn, Handler, Layer, Next, SharedApp};
-pub use body::{Body, BodyError, BodySender};
+pub use body::{Body, BodyError, BodySender, BodyWatch};
 pub use error::HttpError;
 pub use extensions::{Extensions, Params};
 #[cfg(feature = "http")]
@@ -60,4 +60,4 @@ pub use slot::{FutureSlot, SlotFuture};
 pub use tower::{from_tower, FromTower, IntoService};
 pub use upgrade::{Io, Upgraded};
 
-pub use lath_codec::{BodySize, Headers, Method, Status, Version};
+pub use lath_codec::{recycle, BodySize, Headers, Method, Status, Version};

@@ -24,10 +24,13 @@ enum Way {
 
 /// Where a layer takes the responses of the [`Respond`]s it hands to the
 /// app it wraps, with [`Respond::forwarding`]: a shared value of the
-/// layer's, so no callback is boxed per request.
+/// layer's, so no callback is boxed per request. It receives the `Respond`'s
+/// own handle, so a value reused from request to request (see
+/// [`recycle`](crate::recycle)) can be given back by
+/// whoever holds it last.
 pub trait Forward: Send + Sync + 'static {
     /// Takes the response sent (or the 500 of a `Respond` dropped unsent).
-    fn forward(&self, response: Response);
+    fn forward(self: Arc<Self>, response: Response);
 }
 
 /// Sends the response for one request, once.
@@ -68,7 +71,7 @@ impl Respond {
     /// #[derive(Default)]
     /// struct Last(Mutex<Option<u16>>);
     /// impl Forward for Last {
-    ///     fn forward(&self, response: Response) {
+    ///     fn forward(self: Arc<Self>, response: Response) {
     ///         *self.0.lock().unwrap() = Some(response.status().code());
     ///     }
     /// }
@@ -100,7 +103,9 @@ impl Respond {
     }
 
     /// A `Respond` that passes every response through `f` first — also
-    /// the 500 of a `Respond` dropped unsent.
+    /// the 500 of a `Respond` dropped unsent. It boxes `f`: a layer on a
+    /// hot path forwards to a reused value instead
+    /// ([`Respond::forwarding`]).
     pub fn map(mut self, f: impl FnOnce(Response) -> Response + Send + 'static) -> Respond {
         let inner = self.way.take();
         Respond::new(move |res| {

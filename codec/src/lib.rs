@@ -58,7 +58,7 @@ mod grammar;
 mod head;
 mod headers;
 mod method;
-mod recycle;
+pub mod recycle;
 mod request;
 mod response;
 mod server;

@@ -1,8 +1,10 @@
 //! Errors rendered for the client that asked.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use lath_app::{App, HttpError, Request, Respond, Response};
+use bytes::Bytes;
+use lath_app::recycle::{self, KeptArcs};
+use lath_app::{App, Forward, HttpError, Method, Request, Respond, Response};
 
 use crate::request::negotiate;
 
@@ -114,55 +116,112 @@ fn render(error: &HttpError, format: ErrorFormat) -> Response {
 impl<A: App> App for Errors<A> {
     async fn call(&self, req: Request, respond: Respond) {
         // Cheap handles only: the work happens if an error comes back.
-        let accept = req.headers().get_bytes("accept");
-        let (method, target) = (req.method().clone(), req.head().target.clone());
-        let (debug, always, render) = (self.debug, self.format, self.render.clone());
-        let respond = respond.map(move |res| {
-            let Some(error) = res.error() else { return res };
-            let accept: Vec<&str> = accept
-                .iter()
-                .filter_map(|a| std::str::from_utf8(a).ok())
-                .collect();
-            let format = always.unwrap_or(match negotiate(&accept, &["text", "json"]) {
+        // The shared value is reused from request to request.
+        let pending = recycle::take_arc(&PENDING);
+        *pending.lock() = Some(Asked {
+            respond,
+            accept: req.headers().get_bytes("accept"),
+            method: req.method().clone(),
+            target: req.head().target.clone(),
+            debug: self.debug,
+            always: self.format,
+            render: self.render.clone(),
+        });
+        self.app
+            .call(req, Respond::forwarding(pending.clone()))
+            .await;
+        recycle::give_arc(&PENDING, pending);
+    }
+}
+
+thread_local! {
+    static PENDING: KeptArcs<Pending> = const { KeptArcs::new() };
+}
+
+/// One request's way out, until its app answers.
+#[derive(Default)]
+struct Pending(Mutex<Option<Asked>>);
+
+/// What rendering an error for this request needs.
+struct Asked {
+    respond: Respond,
+    accept: Option<Bytes>,
+    method: Method,
+    target: Bytes,
+    debug: bool,
+    always: Option<ErrorFormat>,
+    render: Renderer,
+}
+
+impl Pending {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Asked>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Forward for Pending {
+    fn forward(self: Arc<Self>, response: Response) {
+        let asked = self.lock().take();
+        recycle::give_arc(&PENDING, self);
+        if let Some(asked) = asked {
+            let rendered = asked.rendered(response);
+            asked.respond.send(rendered);
+        }
+    }
+}
+
+impl Asked {
+    /// `res` as this client should see it: an error rendered in its
+    /// format, anything else untouched.
+    fn rendered(&self, res: Response) -> Response {
+        let Some(error) = res.error() else { return res };
+        let accept: Vec<&str> = self
+            .accept
+            .iter()
+            .filter_map(|a| std::str::from_utf8(a).ok())
+            .collect();
+        let format = self
+            .always
+            .unwrap_or(match negotiate(&accept, &["text", "json"]) {
                 Some("json") => ErrorFormat::Json,
                 _ => ErrorFormat::Text,
             });
-            if let Some(detail) = error.detail() {
-                let target = String::from_utf8_lossy(&target);
-                let (status, message) = (error.status().code(), error.message());
-                if status >= 500 {
-                    tracing::error!(%method, %target, status, message, detail, "error answered");
-                } else {
-                    tracing::info!(%method, %target, status, message, detail, "error answered");
-                }
-            }
-            let shown = if error.status().code() >= 500 && !debug {
-                HttpError::from_status(error.status())
+        if let Some(detail) = error.detail() {
+            let target = String::from_utf8_lossy(&self.target);
+            let (status, message) = (error.status().code(), error.message());
+            if status >= 500 {
+                tracing::error!(method = %self.method, %target, status, message, detail, "error answered");
             } else {
-                let shown = HttpError::new(error.status(), error.message().to_owned());
-                match error.json() {
-                    Some(json) => shown.with_json(json.clone()),
-                    None => shown,
-                }
-            };
-            let mut rendered = render(&shown, format);
-            if rendered.status().code() < 400 {
-                rendered = rendered.with_status(error.status());
+                tracing::info!(method = %self.method, %target, status, message, detail, "error answered");
             }
-            for (name, value) in res.headers() {
-                let framing = ["content-type", "content-length"]
-                    .iter()
-                    .any(|n| name.eq_ignore_ascii_case(n));
-                if !framing {
-                    rendered.headers_mut().append(
-                        bytes::Bytes::copy_from_slice(name.as_bytes()),
-                        bytes::Bytes::copy_from_slice(value),
-                    );
-                }
+        }
+        let shown = if error.status().code() >= 500 && !self.debug {
+            HttpError::from_status(error.status())
+        } else {
+            let shown = HttpError::new(error.status(), error.message().to_owned());
+            match error.json() {
+                Some(json) => shown.with_json(json.clone()),
+                None => shown,
             }
-            rendered
-        });
-        self.app.call(req, respond).await
+        };
+        let mut rendered = (self.render)(&shown, format);
+        if rendered.status().code() < 400 {
+            rendered = rendered.with_status(error.status());
+        }
+        for (name, value) in res.headers() {
+            let framing = ["content-type", "content-length"]
+                .iter()
+                .any(|n| name.eq_ignore_ascii_case(n));
+            if !framing {
+                rendered.headers_mut().append(
+                    bytes::Bytes::copy_from_slice(name.as_bytes()),
+                    bytes::Bytes::copy_from_slice(value),
+                );
+            }
+        }
+        rendered
     }
 }
 

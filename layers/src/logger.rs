@@ -2,14 +2,12 @@
 
 use std::fmt::Write as _;
 use std::io::Write;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
-use futures::Stream;
-use lath_app::{App, Body, BodyError, BodySize, Request, Respond};
+use lath_app::recycle::{self, KeptArcs};
+use lath_app::{App, BodyWatch, Forward, Request, Respond, Response};
 
 use crate::RequestExt;
 
@@ -92,9 +90,14 @@ impl<A> Logger<A> {
 
 impl<A: App> App for Logger<A> {
     async fn call(&self, req: Request, respond: Respond) {
-        // Cheap handles only: the line is formatted when it is written,
-        // and not at all when no writer or subscriber takes it.
-        let (format, sink) = (self.format, self.sink.clone());
+        let sink = self.sink.clone();
+        if sink.is_none() && !tracing::enabled!(target: "lath::access", tracing::Level::INFO) {
+            // Nobody takes the lines: nothing to watch.
+            return self.app.call(req, respond).await;
+        }
+        // Cheap handles only: the line is formatted when the response has
+        // gone out. The entry is reused from request to request.
+        let format = self.format;
         let headers = req.headers();
         let (referer, agent) = match format {
             Format::Common => (None, None),
@@ -112,29 +115,39 @@ impl<A: App> App for Logger<A> {
             version: req.version(),
             referer,
             agent,
+            format,
         };
-        let respond = respond.map(move |mut res| {
-            let body = res.take_body();
-            let size = body.size();
-            let counted = Counted {
-                body,
-                status: res.status().code(),
-                sent: 0,
-                seen: Some(seen),
-                format,
-                sink,
-            };
-            let body = match size {
-                BodySize::Known(n) => Body::sized_stream(n, counted),
-                BodySize::Unknown => Body::stream(counted),
-            };
-            res.with_body(body)
-        });
-        self.app.call(req, respond).await
+        let entry = recycle::take_arc(&ENTRIES);
+        *entry.lock() = Line {
+            respond: Some(respond),
+            seen: Some(seen),
+            status: 0,
+            sent: 0,
+            sink,
+        };
+        self.app.call(req, Respond::forwarding(entry.clone())).await;
+        recycle::give_arc(&ENTRIES, entry);
     }
 }
 
-/// What the line tells about the request, kept until it is written.
+thread_local! {
+    static ENTRIES: KeptArcs<Entry> = const { KeptArcs::new() };
+}
+
+/// One request's line in the making: the outer `Respond` until the app
+/// answers, then what the line needs until the body has gone out.
+#[derive(Default)]
+struct Entry(Mutex<Line>);
+
+#[derive(Default)]
+struct Line {
+    respond: Option<Respond>,
+    seen: Option<Seen>,
+    status: u16,
+    sent: u64,
+    sink: Sink,
+}
+
 struct Seen {
     start: Instant,
     at: SystemTime,
@@ -144,94 +157,134 @@ struct Seen {
     version: lath_app::Version,
     referer: Option<Bytes>,
     agent: Option<Bytes>,
-}
-
-/// The response body, counted; logs its line when it ends or is dropped.
-struct Counted {
-    body: Body,
-    status: u16,
-    sent: u64,
-    /// `None` once logged.
-    seen: Option<Seen>,
     format: Format,
-    sink: Sink,
 }
 
-impl Counted {
-    fn log(&mut self) {
-        let Some(seen) = self.seen.take() else { return };
-        let events = self.sink.is_none();
-        if events && !tracing::enabled!(target: "lath::access", tracing::Level::INFO) {
-            return;
-        }
-        let latency = seen.start.elapsed().as_secs_f64() * 1000.0;
-        let mut line = String::with_capacity(160);
-        let _ = match seen.ip {
-            Some(ip) => write!(line, "{ip}"),
-            None => write!(line, "-"),
+impl Entry {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Line> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Forward for Entry {
+    /// The answer goes out with its body watched, to log once it is sent.
+    fn forward(self: Arc<Self>, mut res: Response) {
+        let respond = {
+            let mut line = self.lock();
+            line.status = res.status().code();
+            line.respond.take()
         };
+        if let Some(respond) = respond {
+            let body = res.take_body().watched(self.clone());
+            respond.send(res.with_body(body));
+        }
+        recycle::give_arc(&ENTRIES, self);
+    }
+}
+
+impl BodyWatch for Entry {
+    fn piece(&self, len: usize) {
+        self.lock().sent += len as u64;
+    }
+
+    fn end(self: Arc<Self>, _complete: bool) {
+        let (seen, status, sent, sink) = {
+            let mut line = self.lock();
+            (line.seen.take(), line.status, line.sent, line.sink.take())
+        };
+        recycle::give_arc(&ENTRIES, self);
+        if let Some(seen) = seen {
+            log(seen, status, sent, sink);
+        }
+    }
+}
+
+/// Writes the line of a response that has gone out (`sent` bytes of body).
+fn log(seen: Seen, status: u16, sent: u64, sink: Sink) {
+    // The thread's line buffer, reused: a line costs no allocation.
+    let mut line = LINE.with(|line| line.take());
+    line.clear();
+    write_line(&mut line, &seen, status, sent, sink);
+    LINE.with(|kept| kept.set(line));
+}
+
+thread_local! {
+    static LINE: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
+}
+
+fn write_line(line: &mut String, seen: &Seen, status: u16, sent: u64, sink: Sink) {
+    let latency = seen.start.elapsed().as_secs_f64() * 1000.0;
+    let _ = match seen.ip {
+        Some(ip) => write!(line, "{ip}"),
+        None => write!(line, "-"),
+    };
+    let _ = write!(
+        line,
+        " - - [{}] \"{} {} {}\" {status} ",
+        ClfDate(seen.at),
+        seen.method,
+        String::from_utf8_lossy(&seen.target),
+        seen.version,
+    );
+    let _ = match sent {
+        0 => write!(line, "-"),
+        n => write!(line, "{n}"),
+    };
+    if seen.format == Format::Combined {
+        fn shown(v: &Option<Bytes>) -> std::borrow::Cow<'_, str> {
+            v.as_deref()
+                .map_or(std::borrow::Cow::Borrowed("-"), String::from_utf8_lossy)
+        }
         let _ = write!(
             line,
-            " - - [{}] \"{} {} {}\" {} ",
-            clf_date(seen.at),
-            seen.method,
-            String::from_utf8_lossy(&seen.target),
-            seen.version,
-            self.status,
+            " \"{}\" \"{}\"",
+            shown(&seen.referer),
+            shown(&seen.agent)
         );
-        let _ = match self.sent {
-            0 => write!(line, "-"),
-            n => write!(line, "{n}"),
-        };
-        if self.format == Format::Combined {
-            let shown = |v: &Option<Bytes>| {
-                v.as_ref()
-                    .map_or("-".into(), |v| String::from_utf8_lossy(v).into_owned())
-            };
-            let _ = write!(
-                line,
-                " \"{}\" \"{}\"",
-                shown(&seen.referer),
-                shown(&seen.agent)
-            );
-        }
-        let Some(sink) = &self.sink else {
-            tracing::info!(
-                target: "lath::access",
-                status = self.status,
-                bytes = self.sent,
-                latency_ms = latency,
-                "{line}"
-            );
-            return;
-        };
-        let _ = writeln!(line, " {latency:.3}ms");
-        let mut sink = sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let _ = sink.write_all(line.as_bytes());
+    }
+    let Some(sink) = sink else {
+        tracing::info!(
+            target: "lath::access",
+            status,
+            bytes = sent,
+            latency_ms = latency,
+            "{line}"
+        );
+        return;
+    };
+    let _ = writeln!(line, " {latency:.3}ms");
+    let mut sink = sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _ = sink.write_all(line.as_bytes());
+}
+
+/// `now` as Common Log Format writes dates: `10/Oct/2000:13:55:36 +0000`.
+struct ClfDate(SystemTime);
+
+impl std::fmt::Display for ClfDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secs = self
+            .0
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let (days, rem) = (secs / 86_400, secs % 86_400);
+        let (year, month, day) = civil_from_days(days as i64);
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        write!(
+            f,
+            "{day:02}/{}/{year}:{:02}:{:02}:{:02} +0000",
+            MONTHS[(month - 1) as usize],
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        )
     }
 }
 
-impl Stream for Counted {
-    type Item = Result<Bytes, BodyError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let polled = Pin::new(&mut self.body).poll_next(cx);
-        match &polled {
-            Poll::Ready(Some(Ok(piece))) => self.sent += piece.len() as u64,
-            Poll::Ready(_) => self.log(),
-            Poll::Pending => {}
-        }
-        polled
-    }
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.log();
-    }
-}
-
-/// `10/Oct/2000:13:55:36 +0000`, in UTC.
+#[cfg(test)]
 fn clf_date(now: SystemTime) -> String {
     let secs = now
         .duration_since(SystemTime::UNIX_EPOCH)

@@ -259,3 +259,38 @@ fn logger_writes_when_the_response_has_gone_out() {
         lines.text()
     );
 }
+
+#[test]
+fn logger_logs_the_500_of_a_respond_dropped_unsent_and_each_request_once() {
+    use lath_layers::logger;
+    let lines = Lines::default();
+    let app = logger(|req: Request, respond: Respond| async move {
+        if req.path() == "/ok" {
+            respond.send("fine");
+        }
+    })
+    .to(lines.clone());
+    let client = Client::new(app);
+    for _ in 0..3 {
+        assert_eq!(
+            client.get("/ok").send_blocking().unwrap().status.code(),
+            200
+        );
+        assert_eq!(
+            client.get("/lost").send_blocking().unwrap().status.code(),
+            500
+        );
+    }
+    let text = lines.text();
+    assert_eq!(text.lines().count(), 6, "{text}");
+    assert_eq!(
+        text.matches("\"GET /ok HTTP/1.1\" 200 4 ").count(),
+        3,
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("\"GET /lost HTTP/1.1\" 500 ").count(),
+        3,
+        "{text}"
+    );
+}

@@ -670,7 +670,12 @@ impl App for Routes {
         let chosen = self.dispatch(req, respond);
         async move {
             if let Some((app, req, respond)) = chosen {
-                app.call(req, respond).await
+                // Routes hold different apps, so their futures differ in
+                // size: each goes in memory taken from, and lent back to,
+                // the thread's pool rather than in a new box.
+                let mut slot = FutureSlot::new();
+                app.call_in(req, respond, &mut slot).await;
+                slot.lend();
             }
         }
     }
