@@ -28,6 +28,16 @@ pub struct HttpError {
 impl HttpError {
     /// An error with this status and public message. A status below 400 is
     /// raised to 500: errors are never successes.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async {
+    ///     Err::<String, _>(HttpError::new(Status::CONFLICT, "that name is taken"))
+    /// });
+    /// let res = Client::new(app).post("/users").send_blocking().unwrap();
+    /// assert_eq!((res.status.code(), res.text().as_str()), (409, "that name is taken"));
+    /// assert_eq!(HttpError::new(Status::OK, "x").status().code(), 500); // never a success
+    /// ```
     pub fn new(status: Status, message: impl Into<Cow<'static, str>>) -> HttpError {
         let status = if status.code() >= 400 {
             status
@@ -44,28 +54,65 @@ impl HttpError {
     }
 
     /// An error whose message is the status's reason phrase.
+    ///
+    /// ```
+    /// use lath::app::{HttpError, Status};
+    /// let e = HttpError::from_status(Status::IM_A_TEAPOT);
+    /// assert_eq!((e.status().code(), e.message()), (418, "I'm a Teapot"));
+    /// ```
     pub fn from_status(status: Status) -> HttpError {
         HttpError::new(status, status.reason())
     }
 
     /// An error with any code from 400 to 999; other codes become 500.
+    ///
+    /// ```
+    /// use lath::app::HttpError;
+    /// assert_eq!(HttpError::code(451, "blocked here").status().code(), 451);
+    /// assert_eq!(HttpError::code(302, "not an error").status().code(), 500);
+    /// ```
     pub fn code(code: u16, message: impl Into<Cow<'static, str>>) -> HttpError {
         let status = Status::new(code).unwrap_or(Status::INTERNAL_SERVER_ERROR);
         HttpError::new(status, message)
     }
 
     /// 400 with this message.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|req: Request| async move {
+    ///     let n: u32 = req.query_string().unwrap_or("").parse().map_err(|_| HttpError::bad_request("give a number"))?;
+    ///     Ok::<_, HttpError>((n * 2).to_string())
+    /// });
+    /// let client = Client::new(app);
+    /// assert_eq!(client.get("/?21").send_blocking().unwrap().text(), "42");
+    /// let res = client.get("/?x").send_blocking().unwrap();
+    /// assert_eq!((res.status.code(), res.text().as_str()), (400, "give a number"));
+    /// ```
     pub fn bad_request(message: impl Into<Cow<'static, str>>) -> HttpError {
         HttpError::new(Status::BAD_REQUEST, message)
     }
 
     /// Replaces the public message.
+    ///
+    /// ```
+    /// use lath::app::HttpError;
+    /// let e = HttpError::not_found().with_message("no such user");
+    /// assert_eq!((e.status().code(), e.message()), (404, "no such user"));
+    /// ```
     pub fn with_message(mut self, message: impl Into<Cow<'static, str>>) -> HttpError {
         self.message = message.into();
         self
     }
 
     /// 413 with a message naming the limit.
+    ///
+    /// ```
+    /// use lath::app::HttpError;
+    /// let e = HttpError::too_large(1024);
+    /// assert_eq!(e.status().code(), 413);
+    /// assert!(e.message().contains("1024"));
+    /// ```
     pub fn too_large(limit: u64) -> HttpError {
         HttpError::new(
             Status::CONTENT_TOO_LARGE,
@@ -74,11 +121,25 @@ impl HttpError {
     }
 
     /// 415 with this message.
+    ///
+    /// ```
+    /// use lath::app::HttpError;
+    /// let e = HttpError::unsupported_media_type("send JSON");
+    /// assert_eq!((e.status().code(), e.message()), (415, "send JSON"));
+    /// ```
     pub fn unsupported_media_type(message: impl Into<Cow<'static, str>>) -> HttpError {
         HttpError::new(Status::UNSUPPORTED_MEDIA_TYPE, message)
     }
 
     /// 500 Internal Server Error.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async { Err::<(), _>(HttpError::internal().with_detail("db down")) });
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.status.code(), 500);
+    /// assert!(!res.text().contains("db down")); // details stay private
+    /// ```
     pub fn internal() -> HttpError {
         HttpError::from_status(Status::INTERNAL_SERVER_ERROR)
     }
@@ -90,7 +151,16 @@ macro_rules! by_status {
     ($($name:ident => $status:ident,)*) => {
         impl HttpError {
             $(
-                #[doc = concat!("`", stringify!($status), "`, its reason phrase as the message.")]
+                #[doc = concat!(
+                    "`", stringify!($status), "`, its reason phrase as the message.\n\n",
+                    "```\n",
+                    "use lath::prelude::*;\n",
+                    "let app = handler(|_req: Request| async { Err::<(), _>(HttpError::", stringify!($name), "()) });\n",
+                    "let res = Client::new(app).get(\"/\").send_blocking().unwrap();\n",
+                    "assert_eq!(res.status, Status::", stringify!($status), ");\n",
+                    "assert_eq!(res.text(), Status::", stringify!($status), ".reason());\n",
+                    "```",
+                )]
                 pub fn $name() -> HttpError {
                     HttpError::from_status(Status::$status)
                 }
@@ -131,22 +201,45 @@ by_status! {
 
 impl HttpError {
     /// Adds a private detail for logs; it is never sent to the client.
+    ///
+    /// ```
+    /// use lath::app::HttpError;
+    /// let e = HttpError::forbidden().with_detail("user 7 is not in group admin");
+    /// assert_eq!(e.message(), "Forbidden");
+    /// assert_eq!(e.detail(), Some("user 7 is not in group admin"));
+    /// ```
     pub fn with_detail(mut self, detail: impl Into<String>) -> HttpError {
         self.detail = Some(detail.into());
         self
     }
 
     /// The status.
+    ///
+    /// ```
+    /// use lath::app::HttpError;
+    /// assert_eq!(HttpError::gone().status().code(), 410);
+    /// ```
     pub fn status(&self) -> Status {
         self.status
     }
 
     /// The public message.
+    ///
+    /// ```
+    /// use lath::app::HttpError;
+    /// assert_eq!(HttpError::not_found().message(), "Not Found");
+    /// ```
     pub fn message(&self) -> &str {
         &self.message
     }
 
     /// The private detail, if any.
+    ///
+    /// ```
+    /// use lath::app::HttpError;
+    /// assert_eq!(HttpError::not_found().detail(), None);
+    /// assert_eq!(HttpError::not_found().with_detail("row 9").detail(), Some("row 9"));
+    /// ```
     pub fn detail(&self) -> Option<&str> {
         self.detail.as_deref()
     }
@@ -172,6 +265,13 @@ impl HttpError {
     }
 
     /// The JSON body given with [`HttpError::with_json`], if any.
+    ///
+    /// ```
+    /// use lath::app::HttpError;
+    /// let e = HttpError::unprocessable_content().with_json(serde_json::json!({"errors": ["age"]}));
+    /// assert_eq!(e.json().unwrap()["errors"][0], "age");
+    /// assert!(HttpError::not_found().json().is_none());
+    /// ```
     #[cfg(feature = "json")]
     pub fn json(&self) -> Option<&serde_json::Value> {
         self.json.as_deref()

@@ -39,6 +39,14 @@ pub const DEFAULT_BODY_LIMIT: u64 = 1 << 20;
 
 impl Request {
     /// A request from a parsed head and its body.
+    ///
+    /// ```
+    /// use lath::app::{Body, Request};
+    /// use lath::codec::{Method, RequestHead};
+    /// let head = RequestHead::new(Method::GET, "/hello");
+    /// let req = Request::new(head, Body::empty());
+    /// assert_eq!(req.path(), "/hello");
+    /// ```
     pub fn new(head: RequestHead, body: Body) -> Request {
         Request {
             head,
@@ -53,6 +61,17 @@ impl Request {
 
     /// A request to build by hand, for tests: `method` and `target`, HTTP/1.1.
     /// An unknown method token is kept; an invalid one becomes `GET`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|req: Request| async move { req.path().to_owned() });
+    /// let req = Request::builder("GET", "/users/7").build();
+    /// let (respond, responded) = lath::app::Respond::channel();
+    /// futures::executor::block_on(async {
+    ///     app.call(req, respond).await;
+    ///     assert_eq!(responded.await.status().code(), 200);
+    /// });
+    /// ```
     pub fn builder(method: &str, target: &str) -> RequestBuilder {
         let method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
         RequestBuilder {
@@ -61,57 +80,146 @@ impl Request {
     }
 
     /// The method.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|req: Request| async move { req.method().to_string() });
+    /// let res = Client::new(app).post("/").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "POST");
+    /// ```
     pub fn method(&self) -> &Method {
         &self.head.method
     }
 
     /// The request-target as sent.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|req: Request| async move { req.target().to_owned() });
+    /// let res = Client::new(app).get("/search?q=a%20b").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "/search?q=a%20b");
+    /// ```
     pub fn target(&self) -> &str {
         self.head.target_str()
     }
 
     /// The path, without the query, still percent-encoded.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|req: Request| async move { req.path().to_owned() });
+    /// let res = Client::new(app).get("/search?q=1").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "/search");
+    /// ```
     pub fn path(&self) -> &str {
         self.head.path()
     }
 
     /// The raw query string after `?`, if any, still percent-encoded
     /// (`lath_layers::RequestExt::query` parses it).
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|req: Request| async move { req.query_string().unwrap_or("none").to_owned() });
+    /// let client = Client::new(app);
+    /// assert_eq!(client.get("/search?q=1&page=2").send_blocking().unwrap().text(), "q=1&page=2");
+    /// assert_eq!(client.get("/search").send_blocking().unwrap().text(), "none");
+    /// ```
     pub fn query_string(&self) -> Option<&str> {
         self.head.query()
     }
 
     /// The protocol version.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|req: Request| async move { req.version().to_string() });
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "HTTP/1.1");
+    /// ```
     pub fn version(&self) -> Version {
         self.head.version
     }
 
     /// The header fields.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|req: Request| async move { req.headers().get_all("accept").count().to_string() });
+    /// let res = Client::new(app)
+    ///     .get("/")
+    ///     .header("Accept", "text/html")
+    ///     .header("Accept", "application/json")
+    ///     .send_blocking()
+    ///     .unwrap();
+    /// assert_eq!(res.text(), "2");
+    /// ```
     pub fn headers(&self) -> &Headers {
         &self.head.headers
     }
 
     /// The header fields, to change them (for layers).
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// // A layer that adds a field before the app sees the request.
+    /// let app = handler(|req: Request| async move { req.header("x-trace").unwrap_or("").to_owned() })
+    ///     .wrap(from_fn(|mut req: Request, respond, next| async move {
+    ///         req.headers_mut().insert("X-Trace", "abc");
+    ///         next.call(req, respond).await
+    ///     }));
+    /// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().text(), "abc");
+    /// ```
     pub fn headers_mut(&mut self) -> &mut Headers {
         &mut self.head.headers
     }
 
     /// The first value of header `name`, if it is UTF-8.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|req: Request| async move { req.header("user-agent").unwrap_or("-").to_owned() });
+    /// let res = Client::new(app).get("/").header("User-Agent", "curl/8").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "curl/8");
+    /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
         self.head.headers.get_str(name)
     }
 
     /// The head as parsed.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|req: Request| async move { req.head().headers.len().to_string() });
+    /// let res = Client::new(app).get("/").header("X-One", "1").send_blocking().unwrap();
+    /// assert!(res.text().parse::<usize>().unwrap() >= 1);
+    /// ```
     pub fn head(&self) -> &RequestHead {
         &self.head
     }
 
     /// The peer's address, when the connection has one.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|req: Request| async move {
+    ///     req.peer_addr().map_or("none".to_owned(), |a| a.ip().to_string())
+    /// });
+    /// // The test client's in-memory connection has no peer address.
+    /// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().text(), "none");
+    /// ```
     pub fn peer_addr(&self) -> Option<SocketAddr> {
         self.peer
     }
 
     /// Records the peer's address (drivers do this).
+    ///
+    /// ```
+    /// use lath::app::Request;
+    /// let mut req = Request::builder("GET", "/").build();
+    /// req.set_peer_addr(Some("127.0.0.1:4000".parse().unwrap()));
+    /// assert_eq!(req.peer_addr().unwrap().port(), 4000);
+    /// ```
     pub fn set_peer_addr(&mut self, peer: Option<SocketAddr>) {
         self.peer = peer;
     }
@@ -132,42 +240,125 @@ impl Request {
     }
 
     /// Records the route pattern matched (routers do this).
+    ///
+    /// ```
+    /// use lath::app::Request;
+    /// let mut req = Request::builder("GET", "/users/7").build();
+    /// req.set_route("/users/:id".into());
+    /// assert_eq!(req.route(), Some("/users/:id"));
+    /// ```
     pub fn set_route(&mut self, route: Arc<str>) {
         self.route = Some(route);
     }
 
     /// Every path parameter a router matched, in pattern order.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let routes = Router::new()
+    ///     .get("/users/:id/posts/:post", handler(|req: Request| async move {
+    ///         let names: Vec<_> = req.params().iter().map(|(name, value)| format!("{name}={value}")).collect();
+    ///         names.join(",")
+    ///     }))
+    ///     .build()
+    ///     .unwrap();
+    /// let res = Client::new(routes).get("/users/7/posts/9").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "id=7,post=9");
+    /// ```
     pub fn params(&self) -> &crate::Params {
         &self.params
     }
 
     /// Records the path parameters matched (routers do this).
+    ///
+    /// ```
+    /// use lath::app::{Params, Request};
+    /// let mut params = Params::new();
+    /// params.push("id", "7");
+    /// let mut req = Request::builder("GET", "/users/7").build();
+    /// req.set_params(params);
+    /// assert_eq!(req.param("id"), Some("7"));
+    /// ```
     pub fn set_params(&mut self, params: crate::Params) {
         self.params = params;
     }
 
     /// The path parameter `name` a router matched (`:name` or `*name`),
     /// percent-decoded.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let routes = Router::new()
+    ///     .get("/files/{*path}", handler(|req: Request| async move { req.param("path").unwrap_or("").to_owned() }))
+    ///     .build()
+    ///     .unwrap();
+    /// let res = Client::new(routes).get("/files/a%20b/c.txt").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "a b/c.txt");
+    /// ```
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params.get(name)
     }
 
     /// Typed values layers attached to this request.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// #[derive(Clone)]
+    /// struct UserId(u32);
+    /// let app = handler(|req: Request| async move {
+    ///     req.extensions().get::<UserId>().map_or(0, |id| id.0).to_string()
+    /// })
+    /// .wrap(from_fn(|mut req: Request, respond, next| async move {
+    ///     req.extensions_mut().insert(UserId(7));
+    ///     next.call(req, respond).await
+    /// }));
+    /// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().text(), "7");
+    /// ```
     pub fn extensions(&self) -> &Extensions {
         &self.extensions
     }
 
     /// Typed values, to attach some.
+    ///
+    /// ```
+    /// use lath::app::Request;
+    /// let mut req = Request::builder("GET", "/").build();
+    /// req.extensions_mut().insert(42u32);
+    /// assert_eq!(req.extensions().get::<u32>(), Some(&42));
+    /// ```
     pub fn extensions_mut(&mut self) -> &mut Extensions {
         &mut self.extensions
     }
 
     /// The body, to read it as a stream.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use lath::prelude::*;
+    /// // Counts the body's bytes as they stream in, holding none of them.
+    /// let app = handler(|mut req: Request| async move {
+    ///     let mut total = 0;
+    ///     while let Some(piece) = req.body_mut().next().await {
+    ///         total += piece?.len();
+    ///     }
+    ///     Ok::<_, HttpError>(total.to_string())
+    /// });
+    /// let res = Client::new(app).post("/").body(vec![0u8; 100_000]).send_blocking().unwrap();
+    /// assert_eq!(res.text(), "100000");
+    /// ```
     pub fn body_mut(&mut self) -> &mut Body {
         &mut self.body
     }
 
     /// Takes the body out, leaving an empty one.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// // Echoes the body back as it streams.
+    /// let app = handler(|mut req: Request| async move { Response::raw(req.take_body()) });
+    /// let res = Client::new(app).post("/").body("ping").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "ping");
+    /// ```
     pub fn take_body(&mut self) -> Body {
         std::mem::take(&mut self.body)
     }
@@ -175,6 +366,15 @@ impl Request {
     /// The limit of the buffered body helpers for this request: what
     /// [`set_body_limit`](Request::set_body_limit) (or a `limit_body`
     /// layer) set, else [`DEFAULT_BODY_LIMIT`].
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::layers::limit_body;
+    /// let app = handler(|req: Request| async move { req.body_limit().to_string() });
+    /// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().text(), "1048576");
+    /// let app = handler(|req: Request| async move { req.body_limit().to_string() }).wrap(limit_body(1024));
+    /// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().text(), "1024");
+    /// ```
     pub fn body_limit(&self) -> u64 {
         self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT)
     }
@@ -201,6 +401,18 @@ impl Request {
     /// refusing more with 413: at once when `Content-Length` says so
     /// (without reading any of it), otherwise as soon as the stream passes
     /// the limit.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|mut req: Request| async move {
+    ///     let body = req.bytes().await?;
+    ///     Ok::<_, HttpError>(format!("{} bytes", body.len()))
+    /// });
+    /// let client = Client::new(app);
+    /// assert_eq!(client.post("/").body("hello").send_blocking().unwrap().text(), "5 bytes");
+    /// let res = client.post("/").body(vec![0u8; 2 << 20]).send_blocking().unwrap();
+    /// assert_eq!(res.status.code(), 413); // past the 1 MiB default
+    /// ```
     pub async fn bytes(&mut self) -> Result<Bytes, HttpError> {
         let limit = self.body_limit();
         if let BodySize::Known(n) = self.body.size() {
@@ -242,6 +454,22 @@ impl Request {
     /// decoded by the charset of `Content-Type` (UTF-8 when none is named;
     /// also US-ASCII and ISO-8859-1). Invalid text is 400; an unknown
     /// charset is 415.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|mut req: Request| async move { req.text().await.map(|t| t.to_uppercase()) });
+    /// let client = Client::new(app);
+    /// let res = client.post("/").body("héllo").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "HÉLLO");
+    /// let res = client
+    ///     .post("/")
+    ///     .header("Content-Type", "text/plain; charset=iso-8859-1")
+    ///     .body(&b"caf\xe9"[..])
+    ///     .send_blocking()
+    ///     .unwrap();
+    /// assert_eq!(res.text(), "CAFÉ");
+    /// assert_eq!(client.post("/").body(&b"\xff"[..]).send_blocking().unwrap().status.code(), 400);
+    /// ```
     pub async fn text(&mut self) -> Result<String, HttpError> {
         let charset = self
             .header("content-type")
@@ -278,6 +506,12 @@ pub struct RequestBuilder {
 
 impl RequestBuilder {
     /// Adds a header field.
+    ///
+    /// ```
+    /// use lath::app::Request;
+    /// let req = Request::builder("GET", "/").header("Accept", "text/html").build();
+    /// assert_eq!(req.header("accept"), Some("text/html"));
+    /// ```
     pub fn header(mut self, name: &str, value: &str) -> RequestBuilder {
         self.head.headers.append(
             Bytes::copy_from_slice(name.as_bytes()),
@@ -287,11 +521,26 @@ impl RequestBuilder {
     }
 
     /// Finishes with this body.
+    ///
+    /// ```
+    /// use lath::app::Request;
+    /// # futures::executor::block_on(async {
+    /// let mut req = Request::builder("POST", "/").body("hello");
+    /// assert_eq!(req.text().await.unwrap(), "hello");
+    /// # });
+    /// ```
     pub fn body(self, body: impl Into<Body>) -> Request {
         Request::new(self.head, body.into())
     }
 
     /// Finishes with no body.
+    ///
+    /// ```
+    /// use lath::app::Request;
+    /// let req = Request::builder("DELETE", "/items/3").build();
+    /// assert_eq!(req.method().as_str(), "DELETE");
+    /// assert!(req.body_limit() > 0);
+    /// ```
     pub fn build(self) -> Request {
         self.body(Body::empty())
     }

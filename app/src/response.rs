@@ -30,6 +30,14 @@ pub struct Response {
 
 impl Response {
     /// A response with this status, no headers and no body.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async { Response::new(Status::NO_CONTENT) });
+    /// let res = Client::new(app).delete("/items/3").send_blocking().unwrap();
+    /// assert_eq!(res.status.code(), 204);
+    /// assert!(res.body.is_empty());
+    /// ```
     pub fn new(status: Status) -> Response {
         Response {
             status,
@@ -42,21 +50,51 @@ impl Response {
 
     /// 200 with a `text/plain; charset=utf-8` body (a `&'static str` is
     /// sent without a copy).
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async { Response::text("Hello, World!") });
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.header("content-type"), Some("text/plain; charset=utf-8"));
+    /// assert_eq!(res.text(), "Hello, World!");
+    /// ```
     pub fn text(text: impl Into<Body>) -> Response {
         Response::typed("text/plain; charset=utf-8", text)
     }
 
     /// 200 with a `text/html; charset=utf-8` body.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async { Response::html("<h1>Hi</h1>") });
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.header("content-type"), Some("text/html; charset=utf-8"));
+    /// ```
     pub fn html(html: impl Into<Body>) -> Response {
         Response::typed("text/html; charset=utf-8", html)
     }
 
     /// 200 with an `application/octet-stream` body.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async { Response::bytes(vec![0u8, 1, 2]) });
+    /// let res = Client::new(app).get("/blob").send_blocking().unwrap();
+    /// assert_eq!(res.header("content-type"), Some("application/octet-stream"));
+    /// assert_eq!(&res.body[..], [0, 1, 2]);
+    /// ```
     pub fn bytes(bytes: impl Into<Bytes>) -> Response {
         Response::typed("application/octet-stream", Body::full(bytes))
     }
 
     /// 200 with this body and `Content-Type`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async { Response::typed("text/csv", "a,b\n1,2\n") });
+    /// let res = Client::new(app).get("/export").send_blocking().unwrap();
+    /// assert_eq!(res.header("content-type"), Some("text/csv"));
+    /// ```
     pub fn typed(content_type: &'static str, body: impl Into<Body>) -> Response {
         Response::new(Status::OK)
             .with_header("Content-Type", content_type)
@@ -66,6 +104,13 @@ impl Response {
     /// A status with its reason phrase as a plain-text body, such as
     /// `404` → `Not Found`; a code with no standard phrase has its digits
     /// as the body.
+    ///
+    /// ```
+    /// use lath::app::{Response, Status};
+    /// let res = Response::status_page(Status::NOT_FOUND);
+    /// assert_eq!(res.status().code(), 404);
+    /// assert_eq!(res.body().size(), lath::app::BodySize::Known(9)); // "Not Found"
+    /// ```
     pub fn status_page(status: Status) -> Response {
         let body = match status.reason() {
             "" => status.code().to_string(),
@@ -77,6 +122,26 @@ impl Response {
     /// `101 Switching Protocols` to `protocol`; `then` gets the raw
     /// connection (with any bytes the client already sent) once the head
     /// is out.
+    ///
+    /// ```
+    /// use futures::{AsyncReadExt, AsyncWriteExt};
+    /// use lath::prelude::*;
+    /// // After `101`, the connection speaks an echo protocol.
+    /// let app = handler(|_req: Request| async {
+    ///     Response::upgrade("echo", |mut io| async move {
+    ///         let mut buf = [0u8; 4];
+    ///         if io.read_exact(&mut buf).await.is_ok() {
+    ///             let _ = io.write_all(&buf).await;
+    ///         }
+    ///     })
+    /// });
+    /// let answer = Client::new(app)
+    ///     .raw_blocking("GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\nping")
+    ///     .unwrap();
+    /// let answer = String::from_utf8(answer).unwrap();
+    /// assert!(answer.starts_with("HTTP/1.1 101 Switching Protocols\r\n"));
+    /// assert!(answer.ends_with("\r\n\r\nping"));
+    /// ```
     pub fn upgrade<F, Fut>(protocol: &str, then: F) -> Response
     where
         F: FnOnce(Upgraded) -> Fut + Send + 'static,
@@ -90,12 +155,26 @@ impl Response {
     }
 
     /// 200 with this body and no `Content-Type` at all.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async { Response::raw("no type") });
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.header("content-type"), None);
+    /// ```
     pub fn raw(body: impl Into<Body>) -> Response {
         Response::new(Status::OK).with_body(body)
     }
 
     /// A status with its reason phrase as the body (`404` → `Not Found`);
     /// any code from 100 to 999.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async { Response::send_status(418) });
+    /// let res = Client::new(app).get("/coffee").send_blocking().unwrap();
+    /// assert_eq!((res.status.code(), res.text().as_str()), (418, "I'm a Teapot"));
+    /// ```
     pub fn send_status(code: u16) -> Response {
         Response::status_page(Status::new(code).unwrap_or(Status::INTERNAL_SERVER_ERROR))
     }
@@ -131,6 +210,13 @@ impl Response {
     }
 
     /// Sets `Location`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async { Response::new(Status::CREATED).location("/items/9") });
+    /// let res = Client::new(app).post("/items").send_blocking().unwrap();
+    /// assert_eq!((res.status.code(), res.header("location")), (201, Some("/items/9")));
+    /// ```
     pub fn location(self, location: &str) -> Response {
         self.set("Location", Bytes::copy_from_slice(location.as_bytes()))
     }
@@ -183,6 +269,15 @@ impl Response {
     }
 
     /// Adds a line of header `name` after any others.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async {
+    ///     Response::text("hi").append("Link", "</a.css>; rel=preload").append("Link", "</b.js>; rel=preload")
+    /// });
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.headers.get_all("link").count(), 2);
+    /// ```
     pub fn append(mut self, name: &str, value: impl Into<Bytes>) -> Response {
         self.headers
             .append(Bytes::copy_from_slice(name.as_bytes()), value);
@@ -190,6 +285,13 @@ impl Response {
     }
 
     /// The first value of header `name`, if it is UTF-8.
+    ///
+    /// ```
+    /// use lath::app::Response;
+    /// let res = Response::text("hi");
+    /// assert_eq!(res.get("Content-Type"), Some("text/plain; charset=utf-8"));
+    /// assert_eq!(res.get("etag"), None);
+    /// ```
     pub fn get(&self, name: &str) -> Option<&str> {
         self.headers.get_str(name)
     }
@@ -214,54 +316,135 @@ impl Response {
     }
 
     /// Replaces the status.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async { Response::text("made").with_status(Status::CREATED) });
+    /// assert_eq!(Client::new(app).post("/").send_blocking().unwrap().status.code(), 201);
+    /// ```
     pub fn with_status(mut self, status: Status) -> Response {
         self.status = status;
         self
     }
 
     /// Adds a header field.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async { Response::text("hi").with_header("Cache-Control", "no-store") });
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.header("cache-control"), Some("no-store"));
+    /// ```
     pub fn with_header(mut self, name: impl Into<Bytes>, value: impl Into<Bytes>) -> Response {
         self.headers.append(name, value);
         self
     }
 
     /// Replaces the body.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async {
+    ///     let pieces = ["streamed ", "pieces"].map(|p| Ok(bytes::Bytes::from(p)));
+    ///     Response::new(Status::OK).with_body(Body::stream(futures::stream::iter(pieces)))
+    /// });
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.header("transfer-encoding"), Some("chunked"));
+    /// assert_eq!(res.text(), "streamed pieces");
+    /// ```
     pub fn with_body(mut self, body: impl Into<Body>) -> Response {
         self.body = body.into();
         self
     }
 
     /// The status.
+    ///
+    /// ```
+    /// use lath::app::Response;
+    /// assert_eq!(Response::redirect("/").status().code(), 302);
+    /// ```
     pub fn status(&self) -> Status {
         self.status
     }
 
     /// Sets the status.
+    ///
+    /// ```
+    /// use lath::app::{Response, Status};
+    /// let mut res = Response::text("x");
+    /// res.set_status(Status::ACCEPTED);
+    /// assert_eq!(res.status().code(), 202);
+    /// ```
     pub fn set_status(&mut self, status: Status) {
         self.status = status;
     }
 
     /// The header fields.
+    ///
+    /// ```
+    /// use lath::app::Response;
+    /// let res = Response::text("x").append("X-A", "1").append("X-A", "2");
+    /// assert_eq!(res.headers().get_all("x-a").count(), 2);
+    /// ```
     pub fn headers(&self) -> &Headers {
         &self.headers
     }
 
     /// The header fields, to change them.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// // A layer that stamps every response on its way out.
+    /// let app = handler(|_req: Request| async { "hi" }).wrap(from_fn(|req, respond: Respond, next| async move {
+    ///     let respond = respond.map(|mut res| {
+    ///         res.headers_mut().insert("X-Frame-Options", "DENY");
+    ///         res
+    ///     });
+    ///     next.call(req, respond).await
+    /// }));
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.header("x-frame-options"), Some("DENY"));
+    /// ```
     pub fn headers_mut(&mut self) -> &mut Headers {
         &mut self.headers
     }
 
     /// The body.
+    ///
+    /// ```
+    /// use lath::app::{BodySize, Response};
+    /// assert_eq!(Response::text("four").body().size(), BodySize::Known(4));
+    /// ```
     pub fn body(&self) -> &Body {
         &self.body
     }
 
     /// The body, to change or read it.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use lath::app::Response;
+    /// # futures::executor::block_on(async {
+    /// let mut res = Response::text("hello");
+    /// let piece = res.body_mut().next().await.unwrap().unwrap();
+    /// assert_eq!(&piece[..], b"hello");
+    /// # });
+    /// ```
     pub fn body_mut(&mut self) -> &mut Body {
         &mut self.body
     }
 
     /// Takes the body out, leaving an empty one.
+    ///
+    /// ```
+    /// use lath::app::{Body, Response};
+    /// let mut res = Response::text("hello");
+    /// let body = res.take_body();
+    /// assert_eq!(body.size(), lath::app::BodySize::Known(5));
+    /// assert!(res.body().is_empty());
+    /// let res = res.with_body(Body::full("HELLO"));
+    /// assert_eq!(res.body().size(), lath::app::BodySize::Known(5));
+    /// ```
     pub fn take_body(&mut self) -> Body {
         std::mem::take(&mut self.body)
     }
@@ -272,11 +455,25 @@ impl Response {
 
     /// The error this response was made from, if any: error layers render
     /// it again for the client (as JSON, say).
+    ///
+    /// ```
+    /// use lath::app::{HttpError, Response};
+    /// let res = Response::from(HttpError::not_found());
+    /// assert_eq!(res.error().map(|e| e.status().code()), Some(404));
+    /// assert!(Response::text("fine").error().is_none());
+    /// ```
     pub fn error(&self) -> Option<&HttpError> {
         self.error.as_ref()
     }
 
     /// Takes what runs after a `101`, if this response switches protocols.
+    ///
+    /// ```
+    /// use lath::app::Response;
+    /// let mut res = Response::upgrade("echo", |_io| async {});
+    /// assert!(res.take_on_upgrade().is_some());
+    /// assert!(Response::text("x").take_on_upgrade().is_none());
+    /// ```
     pub fn take_on_upgrade(&mut self) -> Option<OnUpgrade> {
         self.on_upgrade.take()
     }
