@@ -12,6 +12,17 @@ use lath_codec::BodySize;
 
 /// Why a body stream failed: the peer went away, broke framing, stalled, or
 /// the producer of a response body gave up.
+///
+/// ```
+/// use lath::prelude::*;
+/// // A request body cut short by the client: reading it fails with a
+/// // `BodyError`, which `?` turns into a 400.
+/// let app = handler(|mut req: Request| async move { req.bytes().await.map(|b| b.len().to_string()) });
+/// let answer = Client::new(app)
+///     .raw_blocking("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nshort")
+///     .unwrap();
+/// assert!(String::from_utf8(answer).unwrap().starts_with("HTTP/1.1 400 "));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BodyError {
     message: String,
@@ -20,6 +31,12 @@ pub struct BodyError {
 
 impl BodyError {
     /// An error with a short lowercase message.
+    ///
+    /// ```
+    /// use lath::app::BodyError;
+    /// let error = BodyError::new("upstream closed");
+    /// assert_eq!((error.message(), error.status()), ("upstream closed", None));
+    /// ```
     pub fn new(message: impl Into<String>) -> BodyError {
         BodyError {
             message: message.into(),
@@ -43,6 +60,11 @@ impl BodyError {
     }
 
     /// The body passed a limit of `limit` bytes: the answer is 413.
+    ///
+    /// ```
+    /// use lath::app::BodyError;
+    /// assert_eq!(BodyError::too_large(1024).status().map(|s| s.code()), Some(413));
+    /// ```
     pub fn too_large(limit: u64) -> BodyError {
         BodyError {
             message: format!("body larger than {limit} bytes"),
@@ -51,6 +73,11 @@ impl BodyError {
     }
 
     /// The message.
+    ///
+    /// ```
+    /// use lath::app::BodyError;
+    /// assert_eq!(BodyError::new("reset by peer").message(), "reset by peer");
+    /// ```
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -58,6 +85,12 @@ impl BodyError {
     /// The status this failure calls for, when it names one (413 for a
     /// limit, 408 for a slow body, 400 for broken framing); otherwise the
     /// body was cut short (400).
+    ///
+    /// ```
+    /// use lath::app::{BodyError, Status};
+    /// assert_eq!(BodyError::with_status("slow", Status::REQUEST_TIMEOUT).status(), Some(Status::REQUEST_TIMEOUT));
+    /// assert_eq!(BodyError::new("cut").status(), None);
+    /// ```
     pub fn status(&self) -> Option<lath_codec::Status> {
         self.status
     }
@@ -139,6 +172,13 @@ pub trait BodyWatch: Send + Sync + 'static {
 
 impl Body {
     /// No body.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async { Response::new(Status::OK).with_body(Body::empty()) });
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.header("content-length"), Some("0"));
+    /// ```
     pub fn empty() -> Body {
         Body {
             kind: Kind::Empty,
@@ -148,6 +188,13 @@ impl Body {
     }
 
     /// One piece of bytes.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async { Response::raw(Body::full(vec![b'x'; 10])) });
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.header("content-length"), Some("10"));
+    /// ```
     pub fn full(bytes: impl Into<Bytes>) -> Body {
         let bytes = bytes.into();
         Body {
@@ -158,6 +205,17 @@ impl Body {
     }
 
     /// A stream of pieces whose total size is unknown (sent chunked).
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async {
+    ///     let lines = (1..=3).map(|n| Ok(bytes::Bytes::from(format!("line {n}\n"))));
+    ///     Response::text(Body::stream(futures::stream::iter(lines)))
+    /// });
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.header("transfer-encoding"), Some("chunked"));
+    /// assert_eq!(res.text(), "line 1\nline 2\nline 3\n");
+    /// ```
     pub fn stream<S>(stream: S) -> Body
     where
         S: Stream<Item = Result<Bytes, BodyError>> + Send + 'static,
@@ -170,6 +228,17 @@ impl Body {
     }
 
     /// A stream of pieces that add up to exactly `len` bytes.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async {
+    ///     let pieces = ["hello, ", "world"].map(|p| Ok(bytes::Bytes::from(p)));
+    ///     Response::text(Body::sized_stream(12, futures::stream::iter(pieces)))
+    /// });
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.header("content-length"), Some("12"));
+    /// assert_eq!(res.text(), "hello, world");
+    /// ```
     pub fn sized_stream<S>(len: u64, stream: S) -> Body
     where
         S: Stream<Item = Result<Bytes, BodyError>> + Send + 'static,
@@ -185,12 +254,35 @@ impl Body {
     /// body ends when [`BodySender::finish`] is called; a sender dropped
     /// without finishing ends the body with an error, so a half-written
     /// body is never mistaken for a whole one.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = |_req: Request, respond: Respond| async move {
+    ///     let (mut sender, body) = Body::channel();
+    ///     respond.send(Response::text(body));
+    ///     for n in 1..=3 {
+    ///         // Waits while the client is behind: memory stays bounded.
+    ///         if sender.send(format!("event {n}\n")).await.is_err() {
+    ///             return; // the client left
+    ///         }
+    ///     }
+    ///     sender.finish();
+    /// };
+    /// let res = Client::new(app).get("/events").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "event 1\nevent 2\nevent 3\n");
+    /// ```
     pub fn channel() -> (BodySender, Body) {
         let (tx, rx) = mpsc::channel(4);
         (BodySender { tx: Some(tx) }, Body::stream(rx))
     }
 
     /// The size, when known in advance.
+    ///
+    /// ```
+    /// use lath::app::{Body, BodySize};
+    /// assert_eq!(Body::full("abc").size(), BodySize::Known(3));
+    /// assert_eq!(Body::channel().1.size(), BodySize::Unknown);
+    /// ```
     pub fn size(&self) -> BodySize {
         self.size
     }
@@ -213,6 +305,13 @@ impl Body {
     }
 
     /// Is this a body with nothing in it, known in advance?
+    ///
+    /// ```
+    /// use lath::app::Body;
+    /// assert!(Body::empty().is_empty());
+    /// assert!(Body::full("").is_empty());
+    /// assert!(!Body::full("x").is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.size == BodySize::EMPTY
     }
@@ -304,6 +403,20 @@ impl From<()> for Body {
 }
 
 /// The sending end of [`Body::channel`].
+///
+/// ```
+/// use lath::prelude::*;
+/// let app = |_req: Request, respond: Respond| async move {
+///     let (mut sender, body) = Body::channel();
+///     respond.send(Response::text(body));
+///     let _ = sender.send("partial").await;
+///     drop(sender); // not finished: the client sees the body cut short
+/// };
+/// let answer = Client::new(app).raw_blocking("GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+/// let answer = String::from_utf8(answer).unwrap();
+/// assert!(answer.contains("partial"));
+/// assert!(!answer.ends_with("0\r\n\r\n")); // no last chunk
+/// ```
 #[derive(Debug)]
 pub struct BodySender {
     tx: Option<mpsc::Sender<Result<Bytes, BodyError>>>,
@@ -312,6 +425,18 @@ pub struct BodySender {
 impl BodySender {
     /// Sends one piece, waiting while the connection is behind. Fails when
     /// the receiving side is gone (the client left).
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use lath::app::Body;
+    /// # futures::executor::block_on(async {
+    /// let (mut sender, mut body) = Body::channel();
+    /// sender.send("one").await.unwrap();
+    /// assert_eq!(&body.next().await.unwrap().unwrap()[..], b"one");
+    /// drop(body);
+    /// assert!(sender.send("two").await.is_err()); // nobody reads any more
+    /// # });
+    /// ```
     pub async fn send(&mut self, piece: impl Into<Bytes>) -> Result<(), BodyError> {
         use futures::SinkExt;
         let gone = || BodyError::new("body receiver gone");
@@ -320,11 +445,34 @@ impl BodySender {
     }
 
     /// Ends the body normally.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use lath::app::Body;
+    /// # futures::executor::block_on(async {
+    /// let (mut sender, body) = Body::channel();
+    /// sender.send("all").await.unwrap();
+    /// sender.finish();
+    /// let pieces: Vec<_> = body.collect().await;
+    /// assert!(pieces.iter().all(|piece| piece.is_ok()));
+    /// # });
+    /// ```
     pub fn finish(mut self) {
         self.tx = None;
     }
 
     /// Ends the body with an error: the peer sees it cut short.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use lath::app::{Body, BodyError};
+    /// # futures::executor::block_on(async {
+    /// let (sender, body) = Body::channel();
+    /// sender.abort(BodyError::new("source failed"));
+    /// let pieces: Vec<_> = body.collect().await;
+    /// assert_eq!(pieces[0].as_ref().unwrap_err().message(), "source failed");
+    /// # });
+    /// ```
     pub fn abort(mut self, error: BodyError) {
         if let Some(mut tx) = self.tx.take() {
             let _ = tx.try_send(Err(error));

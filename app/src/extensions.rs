@@ -22,11 +22,24 @@ pub struct Extensions {
 
 impl Extensions {
     /// An empty map.
+    ///
+    /// ```
+    /// use lath::app::Extensions;
+    /// let ext = Extensions::new();
+    /// assert!(ext.get::<u32>().is_none());
+    /// ```
     pub fn new() -> Extensions {
         Extensions::default()
     }
 
     /// Stores `value`, returning the one it replaced.
+    ///
+    /// ```
+    /// use lath::app::Extensions;
+    /// let mut ext = Extensions::new();
+    /// assert_eq!(ext.insert(1u8), None);
+    /// assert_eq!(ext.insert(2u8), Some(1));
+    /// ```
     pub fn insert<T: Send + Sync + 'static>(&mut self, value: T) -> Option<T> {
         self.map
             .insert(TypeId::of::<T>(), Box::new(value))
@@ -34,6 +47,26 @@ impl Extensions {
     }
 
     /// The value of type `T`, if any.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// struct Session { user: String }
+    /// let app = handler(|req: Request| async move {
+    ///     match req.extensions().get::<Session>() {
+    ///         Some(session) => format!("hello {}", session.user),
+    ///         None => "hello stranger".to_owned(),
+    ///     }
+    /// })
+    /// .wrap(from_fn(|mut req: Request, respond, next| async move {
+    ///     if req.header("authorization").is_some() {
+    ///         req.extensions_mut().insert(Session { user: "ada".into() });
+    ///     }
+    ///     next.call(req, respond).await
+    /// }));
+    /// let client = Client::new(app);
+    /// assert_eq!(client.get("/").send_blocking().unwrap().text(), "hello stranger");
+    /// assert_eq!(client.get("/").header("Authorization", "x").send_blocking().unwrap().text(), "hello ada");
+    /// ```
     pub fn get<T: Send + Sync + 'static>(&self) -> Option<&T> {
         self.map
             .get(&TypeId::of::<T>())
@@ -41,6 +74,14 @@ impl Extensions {
     }
 
     /// The value of type `T`, mutably.
+    ///
+    /// ```
+    /// use lath::app::Extensions;
+    /// let mut ext = Extensions::new();
+    /// ext.insert(vec!["a"]);
+    /// ext.get_mut::<Vec<&str>>().unwrap().push("b");
+    /// assert_eq!(ext.get::<Vec<&str>>().unwrap().len(), 2);
+    /// ```
     pub fn get_mut<T: Send + Sync + 'static>(&mut self) -> Option<&mut T> {
         self.map
             .get_mut(&TypeId::of::<T>())
@@ -48,6 +89,14 @@ impl Extensions {
     }
 
     /// Takes the value of type `T` out.
+    ///
+    /// ```
+    /// use lath::app::Extensions;
+    /// let mut ext = Extensions::new();
+    /// ext.insert(7u16);
+    /// assert_eq!(ext.remove::<u16>(), Some(7));
+    /// assert_eq!(ext.get::<u16>(), None);
+    /// ```
     pub fn remove<T: Send + Sync + 'static>(&mut self) -> Option<T> {
         self.map
             .remove(&TypeId::of::<T>())
@@ -95,11 +144,24 @@ impl Drop for Params {
 
 impl Params {
     /// An empty set.
+    ///
+    /// ```
+    /// use lath::app::Params;
+    /// assert!(Params::new().is_empty());
+    /// ```
     pub fn new() -> Params {
         Params::default()
     }
 
     /// Adds `name` = `value`.
+    ///
+    /// ```
+    /// use lath::app::Params;
+    /// let mut params = Params::new();
+    /// params.push("id", "7");
+    /// params.push("slug", "hello-world");
+    /// assert_eq!(params.get("slug"), Some("hello-world"));
+    /// ```
     pub fn push(&mut self, name: impl Into<std::sync::Arc<str>>, value: impl Into<String>) {
         let value: String = value.into();
         self.add((name.into(), value.into()));
@@ -108,6 +170,14 @@ impl Params {
     /// Adds `name` = `value` without copying either, as routers do with
     /// values that are slices of the request's target; a value that is not
     /// UTF-8 reads as `""`.
+    ///
+    /// ```
+    /// use lath::app::Params;
+    /// let target = bytes::Bytes::from_static(b"/users/7");
+    /// let mut params = Params::new();
+    /// params.push_shared("id".into(), target.slice(7..));
+    /// assert_eq!(params.get("id"), Some("7"));
+    /// ```
     pub fn push_shared(&mut self, name: std::sync::Arc<str>, value: bytes::Bytes) {
         let value = match std::str::from_utf8(&value) {
             Ok(_) => value,
@@ -124,6 +194,15 @@ impl Params {
     }
 
     /// The value of `name`, if the route had it.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let routes = Router::new()
+    ///     .get("/users/:id", handler(|req: Request| async move { req.params().get("id").unwrap_or("?").to_owned() }))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(Client::new(routes).get("/users/42").send_blocking().unwrap().text(), "42");
+    /// ```
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs
             .iter()
@@ -132,11 +211,28 @@ impl Params {
     }
 
     /// Every (name, value) pair in pattern order.
+    ///
+    /// ```
+    /// use lath::app::Params;
+    /// let mut params = Params::new();
+    /// params.push("a", "1");
+    /// params.push("b", "2");
+    /// assert_eq!(params.iter().collect::<Vec<_>>(), [("a", "1"), ("b", "2")]);
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.pairs.iter().map(|(n, v)| (&**n, text(v)))
     }
 
     /// Are there none?
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let routes = Router::new()
+    ///     .get("/", handler(|req: Request| async move { req.params().is_empty().to_string() }))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(Client::new(routes).get("/").send_blocking().unwrap().text(), "true");
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.pairs.is_empty()
     }

@@ -29,6 +29,13 @@ use crate::{Body, Request, Response};
 /// A value the other side cannot hold: a method, name or value that is
 /// not a valid token or field value there, or an HTTP version the codec
 /// does not speak.
+///
+/// ```
+/// use lath::app::{HttpConvert, Method};
+/// let odd = Method::from_bytes(b"BREW").unwrap();
+/// assert!(odd.to_http().is_ok());
+/// assert!(lath::app::Version::from_http(&http::Version::HTTP_2).is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unconvertible(&'static str);
 

@@ -28,6 +28,42 @@ enum Way {
 /// own handle, so a value reused from request to request (see
 /// [`recycle`](crate::recycle)) can be given back by
 /// whoever holds it last.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use lath::prelude::*;
+/// use lath::app::Forward;
+///
+/// /// Counts the statuses that went out through it.
+/// #[derive(Default)]
+/// struct Statuses(Mutex<Vec<u16>>);
+///
+/// /// One request's way out: the outer `Respond` and where to count.
+/// struct Counting(Mutex<Option<Respond>>, Arc<Statuses>);
+///
+/// impl Forward for Counting {
+///     fn forward(self: Arc<Self>, response: Response) {
+///         self.1 .0.lock().unwrap().push(response.status().code());
+///         if let Some(outer) = self.0.lock().unwrap().take() {
+///             outer.send(response);
+///         }
+///     }
+/// }
+///
+/// let seen = Arc::new(Statuses::default());
+/// let counted = seen.clone();
+/// let app = handler(|req: Request| async move {
+///     if req.path() == "/" { Ok("home") } else { Err(HttpError::not_found()) }
+/// })
+/// .wrap(from_fn(move |req, respond, next| {
+///     let way = Arc::new(Counting(Mutex::new(Some(respond)), counted.clone()));
+///     async move { next.call(req, Respond::forwarding(way)).await }
+/// }));
+/// let client = Client::new(app);
+/// client.get("/").send_blocking().unwrap();
+/// client.get("/nope").send_blocking().unwrap();
+/// assert_eq!(*seen.0.lock().unwrap(), [200, 404]);
+/// ```
 pub trait Forward: Send + Sync + 'static {
     /// Takes the response sent (or the 500 of a `Respond` dropped unsent).
     fn forward(self: Arc<Self>, response: Response);
@@ -55,6 +91,16 @@ pub struct Respond {
 
 impl Respond {
     /// A `Respond` that hands the response to `callback`.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use lath::app::{Respond, Response};
+    /// let got = Arc::new(Mutex::new(None));
+    /// let into = got.clone();
+    /// let respond = Respond::new(move |res: Response| *into.lock().unwrap() = Some(res.status().code()));
+    /// respond.send("hi");
+    /// assert_eq!(*got.lock().unwrap(), Some(200));
+    /// ```
     pub fn new(callback: impl FnOnce(Response) + Send + 'static) -> Respond {
         Respond {
             way: Some(Way::Callback(Box::new(callback))),
@@ -86,6 +132,18 @@ impl Respond {
     }
 
     /// A `Respond` and the future of the response it will send.
+    ///
+    /// ```
+    /// use lath::app::{App, Request, Respond};
+    /// async fn hello(_req: Request, respond: Respond) {
+    ///     respond.send("Hello");
+    /// }
+    /// # futures::executor::block_on(async {
+    /// let (respond, responded) = Respond::channel();
+    /// hello.call(Request::builder("GET", "/").build(), respond).await;
+    /// assert_eq!(responded.await.status().code(), 200);
+    /// # });
+    /// ```
     pub fn channel() -> (Respond, Responded) {
         let (tx, rx) = oneshot::channel();
         let respond = Respond::new(move |res| {
@@ -96,6 +154,15 @@ impl Respond {
     }
 
     /// Sends the response.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// async fn created(_req: Request, respond: Respond) {
+    ///     respond.send((Status::CREATED, "made"));
+    /// }
+    /// let res = Client::new(created).post("/items").send_blocking().unwrap();
+    /// assert_eq!((res.status.code(), res.text().as_str()), (201, "made"));
+    /// ```
     pub fn send(mut self, response: impl Into<Response>) {
         if let Some(way) = self.way.take() {
             way.send(response.into());
@@ -106,6 +173,15 @@ impl Respond {
     /// the 500 of a `Respond` dropped unsent. It boxes `f`: a layer on a
     /// hot path forwards to a reused value instead
     /// ([`Respond::forwarding`]).
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async { "hi" }).wrap(from_fn(|req, respond: Respond, next| async move {
+    ///     next.call(req, respond.map(|res| res.with_header("X-Powered-By", "lath"))).await
+    /// }));
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.header("x-powered-by"), Some("lath"));
+    /// ```
     pub fn map(mut self, f: impl FnOnce(Response) -> Response + Send + 'static) -> Respond {
         let inner = self.way.take();
         Respond::new(move |res| {
@@ -163,6 +239,16 @@ struct SlotState {
 
 impl ResponseSlot {
     /// A `Respond` that puts its response here.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use lath::app::ResponseSlot;
+    /// let slot = Arc::new(ResponseSlot::default());
+    /// slot.respond().send("first");
+    /// let waker = futures::task::noop_waker();
+    /// let taken = slot.poll_take(&mut std::task::Context::from_waker(&waker));
+    /// assert!(taken.is_ready());
+    /// ```
     pub fn respond(self: &Arc<Self>) -> Respond {
         Respond {
             way: Some(Way::Slot(self.clone())),
@@ -170,6 +256,18 @@ impl ResponseSlot {
     }
 
     /// The response, once sent.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use lath::app::ResponseSlot;
+    /// # futures::executor::block_on(async {
+    /// let slot = Arc::new(ResponseSlot::default());
+    /// let respond = slot.respond();
+    /// std::thread::spawn(move || respond.send("from another thread"));
+    /// let res = futures::future::poll_fn(|cx| slot.poll_take(cx)).await;
+    /// assert_eq!(res.status().code(), 200);
+    /// # });
+    /// ```
     pub fn poll_take(&self, cx: &mut Context<'_>) -> Poll<Response> {
         let mut state = self.lock();
         match state.response.take() {
@@ -227,6 +325,15 @@ impl fmt::Debug for Respond {
 }
 
 /// The response a [`Respond::channel`] will carry.
+///
+/// ```
+/// use lath::app::Respond;
+/// # futures::executor::block_on(async {
+/// let (respond, responded) = Respond::channel();
+/// drop(respond); // never sent
+/// assert_eq!(responded.await.status().code(), 500);
+/// # });
+/// ```
 #[derive(Debug)]
 pub struct Responded {
     rx: oneshot::Receiver<Response>,

@@ -82,6 +82,18 @@ impl FutureSlot {
     /// Places `future` in the slot, reusing its memory when it is large
     /// enough and aligned enough, and returns the handle that polls it and
     /// drops it.
+    ///
+    /// ```
+    /// use lath::app::FutureSlot;
+    /// # futures::executor::block_on(async {
+    /// let mut slot = FutureSlot::new();
+    /// let mut total = 0;
+    /// for n in 1..=3 {
+    ///     slot.put(async { total += n }).await;
+    /// }
+    /// assert_eq!(total, 6);
+    /// # });
+    /// ```
     pub fn put<'a, F>(&'a mut self, future: F) -> SlotFuture<'a>
     where
         F: Future<Output = ()> + Send + 'a,
@@ -250,6 +262,21 @@ thread_local! {
 
 /// A future placed in a [`FutureSlot`]: polls it, and drops it in place
 /// when dropped, leaving the memory to the next one.
+///
+/// ```
+/// use lath::app::{App, FutureSlot, Request, Respond};
+/// async fn hello(_req: Request, respond: Respond) {
+///     respond.send("hi");
+/// }
+/// # futures::executor::block_on(async {
+/// let mut slot = FutureSlot::new();
+/// let (respond, responded) = Respond::channel();
+/// // What a driver does: the app's future goes in the connection's slot.
+/// let running = hello.call_in(Request::builder("GET", "/").build(), respond, &mut slot);
+/// running.await;
+/// assert_eq!(responded.await.status().code(), 200);
+/// # });
+/// ```
 pub struct SlotFuture<'a> {
     future: NonNull<dyn Future<Output = ()> + Send + 'a>,
     occupied: &'a mut bool,

@@ -50,6 +50,19 @@ pub struct IntoService<A>(Arc<A>);
 
 impl<A: App> IntoService<A> {
     /// `app` as a service.
+    ///
+    /// ```
+    /// use lath::app::{Body, IntoService, Request, Respond};
+    /// use tower_service::Service;
+    /// async fn hello(_req: Request, respond: Respond) {
+    ///     respond.send("Hello");
+    /// }
+    /// # futures::executor::block_on(async {
+    /// let mut service = IntoService::new(hello);
+    /// let res = service.call(http::Request::get("/").body(Body::empty()).unwrap()).await.unwrap();
+    /// assert_eq!(res.headers()["content-type"], "text/plain; charset=utf-8");
+    /// # });
+    /// ```
     pub fn new(app: A) -> IntoService<A> {
         IntoService(Arc::new(app))
     }
@@ -148,6 +161,30 @@ impl Stream for WithTask {
 /// `http::Request<Body>` and the service's `http::Response` back (its body
 /// streamed). A service that is not ready or fails answers 500, its error
 /// kept as the private detail.
+///
+/// ```
+/// use std::convert::Infallible;
+/// use lath::app::{from_tower, App, Body, Request, Respond};
+/// // A tower service written with `tower_service::Service` by hand.
+/// #[derive(Clone)]
+/// struct Teapot;
+/// impl tower_service::Service<http::Request<Body>> for Teapot {
+///     type Response = http::Response<Body>;
+///     type Error = Infallible;
+///     type Future = std::future::Ready<Result<http::Response<Body>, Infallible>>;
+///     fn poll_ready(&mut self, _cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Infallible>> {
+///         std::task::Poll::Ready(Ok(()))
+///     }
+///     fn call(&mut self, _req: http::Request<Body>) -> Self::Future {
+///         std::future::ready(Ok(http::Response::builder().status(418).body(Body::full("tea")).unwrap()))
+///     }
+/// }
+/// # futures::executor::block_on(async {
+/// let (respond, responded) = Respond::channel();
+/// from_tower(Teapot).call(Request::builder("GET", "/").build(), respond).await;
+/// assert_eq!(responded.await.status().code(), 418);
+/// # });
+/// ```
 pub fn from_tower<S>(service: S) -> FromTower<S> {
     FromTower(service)
 }
@@ -195,6 +232,13 @@ where
 impl Body {
     /// A body read from any `http_body::Body` of bytes (trailers are
     /// dropped; an error ends the body with that error).
+    ///
+    /// ```
+    /// use lath::app::{Body, BodySize};
+    /// // Any `http_body::Body`; lath's own `Body` is one.
+    /// let body = Body::from_http(Body::full("abc"));
+    /// assert_eq!(body.size(), BodySize::Known(3));
+    /// ```
     pub fn from_http<B>(body: B) -> Body
     where
         B: http_body::Body + Send + 'static,

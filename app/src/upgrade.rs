@@ -9,12 +9,39 @@ use bytes::{Buf, Bytes};
 use futures::io::{AsyncRead, AsyncWrite};
 
 /// A byte stream a driver can hand over: any `AsyncRead + AsyncWrite`.
+///
+/// ```
+/// use lath::app::{Io, Upgraded};
+/// fn takes(io: impl Io) -> Upgraded {
+///     Upgraded::new(Box::new(io), bytes::Bytes::new())
+/// }
+/// let _ = takes(futures::io::Cursor::new(Vec::new()));
+/// ```
 pub trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
 
 impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Io for T {}
 
 /// The connection after a protocol switch: reads return first the bytes
 /// the client sent right after its request, then the stream itself.
+///
+/// ```
+/// use futures::{AsyncReadExt, AsyncWriteExt};
+/// use lath::prelude::*;
+/// // A line-echo protocol after `101`: the first bytes may already have
+/// // been read with the request.
+/// let app = handler(|_req: Request| async {
+///     Response::upgrade("shout", |mut io| async move {
+///         let mut word = [0u8; 5];
+///         if io.read_exact(&mut word).await.is_ok() {
+///             let _ = io.write_all(&word.to_ascii_uppercase()).await;
+///         }
+///     })
+/// });
+/// let answer = Client::new(app)
+///     .raw_blocking("GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: shout\r\n\r\nhello")
+///     .unwrap();
+/// assert!(String::from_utf8(answer).unwrap().ends_with("HELLO"));
+/// ```
 pub struct Upgraded {
     io: Box<dyn Io>,
     buffered: Bytes,
@@ -22,6 +49,18 @@ pub struct Upgraded {
 
 impl Upgraded {
     /// Wraps `io`, with `buffered` bytes already read from it.
+    ///
+    /// ```
+    /// use futures::AsyncReadExt;
+    /// use lath::app::Upgraded;
+    /// # futures::executor::block_on(async {
+    /// let stream = futures::io::Cursor::new(b" world".to_vec());
+    /// let mut io = Upgraded::new(Box::new(stream), bytes::Bytes::from_static(b"hello"));
+    /// let mut all = String::new();
+    /// io.read_to_string(&mut all).await.unwrap();
+    /// assert_eq!(all, "hello world");
+    /// # });
+    /// ```
     pub fn new(io: Box<dyn Io>, buffered: Bytes) -> Upgraded {
         Upgraded { io, buffered }
     }
