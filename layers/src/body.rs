@@ -36,11 +36,22 @@ pub trait BodyExt {
     fn form_pairs(
         &mut self,
     ) -> impl Future<Output = Result<Vec<(String, String)>, HttpError>> + Send;
-    /// A JSON or urlencoded body as a JSON object, normalized by `options`.
+    /// A JSON, urlencoded or `multipart/form-data` body as a JSON object,
+    /// normalized by `options` (kequapp's `getBody`). A multipart body's
+    /// fields are read as a form's are; its files are left out (read them
+    /// with [`BodyExt::multipart`]). Any other type is 415.
     fn normalized(
         &mut self,
         options: &Normalize,
     ) -> impl Future<Output = Result<Value, HttpError>> + Send;
+    /// A whole `multipart/form-data` body: its fields, and its files (small
+    /// ones in memory, larger ones in temporary files), under
+    /// [`MultipartLimits::default`](crate::MultipartLimits) with the whole
+    /// body's limit lowered to the request's (see
+    /// [`collect_multipart`](crate::collect_multipart) to set every limit).
+    /// 415 unless the body is multipart.
+    #[cfg(feature = "multipart")]
+    fn multipart(&mut self) -> impl Future<Output = Result<crate::Form, HttpError>> + Send;
 }
 
 impl BodyExt for Request {
@@ -72,13 +83,35 @@ impl BodyExt for Request {
             self.json::<Value>().await?
         } else if self.is("form") {
             read_form(self).await?.to_json()
+        } else if cfg!(feature = "multipart") && self.is("multipart/form-data") {
+            multipart_fields(self).await?.to_json()
         } else {
             return Err(HttpError::unsupported_media_type(
-                "expected application/json or application/x-www-form-urlencoded",
+                "expected application/json, application/x-www-form-urlencoded or multipart/form-data",
             ));
         };
         options.apply(value)
     }
+
+    #[cfg(feature = "multipart")]
+    async fn multipart(&mut self) -> Result<crate::Form, HttpError> {
+        let mut limits = crate::MultipartLimits::default();
+        limits.max_total = limits.max_total.min(self.body_limit());
+        crate::collect_multipart(self, limits).await
+    }
+}
+
+/// A multipart body's fields, as a form's.
+#[cfg(feature = "multipart")]
+async fn multipart_fields(req: &mut Request) -> Result<Query, HttpError> {
+    Ok(Query::from_pairs(req.multipart().await?.fields))
+}
+
+#[cfg(not(feature = "multipart"))]
+async fn multipart_fields(_req: &mut Request) -> Result<Query, HttpError> {
+    Err(HttpError::unsupported_media_type(
+        "multipart bodies need the multipart feature",
+    ))
 }
 
 async fn read_form(req: &mut Request) -> Result<Query, HttpError> {

@@ -18,17 +18,23 @@ pub struct Query {
 impl Query {
     /// Parses `raw` (`a=1&b=2`); malformed escapes are kept as sent.
     pub fn parse(raw: &str) -> Query {
+        Query::from_pairs(
+            form_urlencoded::parse(raw.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())),
+        )
+    }
+
+    /// A query of decoded `(key, value)` pairs, such as a multipart
+    /// form's fields; `key[]` marks an array as in [`Query::parse`].
+    pub(crate) fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Query {
         let mut arrayed = Vec::new();
-        let pairs = form_urlencoded::parse(raw.as_bytes())
-            .map(|(k, v)| {
-                let key = match k.strip_suffix("[]") {
-                    Some(key) => {
-                        arrayed.push(key.to_owned());
-                        key.to_owned()
-                    }
-                    None => k.into_owned(),
-                };
-                (key, v.into_owned())
+        let pairs = pairs
+            .into_iter()
+            .map(|(k, v)| match k.strip_suffix("[]") {
+                Some(key) => {
+                    arrayed.push(key.to_owned());
+                    (key.to_owned(), v)
+                }
+                None => (k, v),
             })
             .collect();
         Query { pairs, arrayed }

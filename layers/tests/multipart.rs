@@ -187,3 +187,57 @@ fn malformed_bodies_are_400_never_a_hang() {
         .unwrap();
     assert_eq!(res.status, Status::UNSUPPORTED_MEDIA_TYPE);
 }
+
+#[test]
+fn the_request_reads_multipart_under_its_own_body_limit() {
+    use lath_app::AppExt;
+    use lath_layers::{limit_body, BodyExt};
+    let app = handler(|mut req: Request| async move {
+        let form = req.multipart().await?;
+        Ok::<_, lath_app::HttpError>(format!(
+            "{} {} {}",
+            form.field("title").unwrap_or("-"),
+            form.files.len(),
+            form.files.first().map_or(0, |f| f.size)
+        ))
+    })
+    .wrap(limit_body(4096));
+    let client = Client::new(app);
+    let small = body(&[("title", None, b"hi"), ("doc", Some("a.txt"), b"abc")]);
+    let (status, _, text) = upload(&client, small);
+    assert_eq!((status, text.as_str()), (Status::OK, "hi 1 3"));
+    let large = body(&[("doc", Some("a.bin"), &[7u8; 8192])]);
+    assert_eq!(upload(&client, large).0, Status::CONTENT_TOO_LARGE);
+    let res = client.post("/files").body("plain").send_blocking().unwrap();
+    assert_eq!(res.status, Status::UNSUPPORTED_MEDIA_TYPE);
+}
+
+#[test]
+fn normalized_reads_multipart_fields_as_a_form() {
+    use lath_layers::{BodyExt, Normalize};
+    let app = handler(|mut req: Request| async move {
+        let options = Normalize::new()
+            .required(["name"])
+            .numbers(["age"])
+            .arrays(["tags"]);
+        req.normalized(&options).await.map(Json)
+    });
+    let client = Client::new(app);
+    let (status, json, text) = upload(
+        &client,
+        body(&[
+            ("name", None, b"Ada"),
+            ("age", None, b"36"),
+            ("tags", None, b"math"),
+            ("tags", None, b"engines"),
+            ("photo", Some("ada.png"), b"\x89PNG"),
+        ]),
+    );
+    assert_eq!(status, Status::OK, "{text}");
+    assert_eq!(
+        json,
+        serde_json::json!({"name": "Ada", "age": 36, "tags": ["math", "engines"]})
+    );
+    let (status, _, text) = upload(&client, body(&[("age", None, b"x")]));
+    assert_eq!(status, Status::UNPROCESSABLE_CONTENT, "{text}");
+}
