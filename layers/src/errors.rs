@@ -9,6 +9,14 @@ use lath_app::{App, Forward, HttpError, Method, Request, Respond, Response};
 use crate::request::negotiate;
 
 /// How the client wants errors: by its `Accept`.
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{errors, ErrorFormat};
+/// let app = errors(handler(|_req: Request| async { Err::<(), _>(HttpError::not_found()) })).always(ErrorFormat::Json);
+/// let res = Client::new(app).get("/").send_blocking().unwrap();
+/// assert_eq!(res.json::<serde_json::Value>().unwrap()["error"]["status"], 404);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorFormat {
     /// `application/json`.
@@ -45,6 +53,17 @@ pub fn errors<A: App>(app: A) -> Errors<A> {
 }
 
 /// The app returned by [`errors`].
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{errors, Errors};
+/// let app: Errors<_> = handler(|_req: Request| async { Err::<(), _>(HttpError::forbidden()) }).wrap(errors);
+/// let client = Client::new(app);
+/// let text = client.get("/").send_blocking().unwrap();
+/// assert_eq!((text.status.code(), text.text().as_str()), (403, "Forbidden"));
+/// let json = client.get("/").header("Accept", "application/json").send_blocking().unwrap();
+/// assert_eq!(json.header("content-type"), Some("application/json"));
+/// ```
 pub struct Errors<A> {
     app: A,
     debug: bool,
@@ -64,6 +83,16 @@ impl<A> std::fmt::Debug for Errors<A> {
 
 impl<A> Errors<A> {
     /// In debug mode 5xx messages are sent as the app wrote them.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::layers::errors;
+    /// let failing = || handler(|_req: Request| async { Err::<(), _>(HttpError::internal().with_message("db pool exhausted")) });
+    /// let quiet = Client::new(errors(failing()));
+    /// assert_eq!(quiet.get("/").send_blocking().unwrap().text(), "Internal Server Error");
+    /// let loud = Client::new(errors(failing()).debug(true));
+    /// assert_eq!(loud.get("/").send_blocking().unwrap().text(), "db pool exhausted");
+    /// ```
     pub fn debug(mut self, on: bool) -> Errors<A> {
         self.debug = on;
         self
@@ -92,6 +121,15 @@ impl<A> Errors<A> {
     /// the rendered response has, the client gets the error's own unless
     /// the renderer chose another error status (4xx or 5xx): an error
     /// never goes out as a success.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::layers::errors;
+    /// let app = errors(handler(|_req: Request| async { Err::<(), _>(HttpError::not_found()) }))
+    ///     .render(|error, _format| Response::html(format!("<h1>{}</h1>", error.message())));
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!((res.status.code(), res.text().as_str()), (404, "<h1>Not Found</h1>")); // the status is kept
+    /// ```
     pub fn render(
         mut self,
         f: impl Fn(&HttpError, ErrorFormat) -> Response + Send + Sync + 'static,

@@ -28,6 +28,16 @@ pub fn limit_body(max: u64) -> LimitBodyLayer {
 }
 
 /// The layer [`limit_body`] makes.
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{limit_body, LimitBodyLayer};
+/// let small: LimitBodyLayer = limit_body(8);
+/// let app = handler(|mut req: Request| async move { req.text().await }).wrap(small);
+/// let client = Client::new(app);
+/// assert_eq!(client.post("/").body("tiny").send_blocking().unwrap().text(), "tiny");
+/// assert_eq!(client.post("/").body("far too long").send_blocking().unwrap().status.code(), 413);
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct LimitBodyLayer {
     max: u64,
@@ -42,6 +52,23 @@ impl<A: App> Layer<A> for LimitBodyLayer {
 }
 
 /// The app a [`limit_body`] layer makes.
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{limit_body, LimitBody};
+/// // Streaming reads are cut at the limit too.
+/// let app: LimitBody<_> = handler(|mut req: Request| async move {
+///     use futures::StreamExt;
+///     let mut n = 0;
+///     while let Some(piece) = req.body_mut().next().await {
+///         n += piece?.len();
+///     }
+///     Ok::<_, HttpError>(n.to_string())
+/// })
+/// .wrap(limit_body(1000));
+/// let res = Client::new(app).post("/").body(vec![0u8; 5000]).send_blocking().unwrap();
+/// assert_eq!(res.status.code(), 413);
+/// ```
 #[derive(Debug)]
 pub struct LimitBody<A> {
     max: u64,

@@ -12,6 +12,13 @@ use lath_app::{App, BodyWatch, Forward, Request, Respond, Response};
 use crate::RequestExt;
 
 /// The line format.
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{logger, Format};
+/// let app = logger(handler(|_req: Request| async { "hi" })).format(Format::Combined).to(std::io::sink());
+/// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().text(), "hi");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// `host ident user [date] "request line" status bytes latency`.
@@ -50,6 +57,29 @@ pub fn logger<A: App>(app: A) -> Logger<A> {
 }
 
 /// The app returned by [`logger`].
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use lath::prelude::*;
+/// use lath::layers::{logger, Logger};
+///
+/// #[derive(Clone, Default)]
+/// struct Lines(Arc<Mutex<Vec<u8>>>);
+/// impl std::io::Write for Lines {
+///     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+///         self.0.lock().unwrap().extend_from_slice(buf);
+///         Ok(buf.len())
+///     }
+///     fn flush(&mut self) -> std::io::Result<()> {
+///         Ok(())
+///     }
+/// }
+/// let lines = Lines::default();
+/// let app: Logger<_> = logger(handler(|_req: Request| async { "Hello" })).to(lines.clone());
+/// Client::new(app).get("/greet").send_blocking().unwrap();
+/// let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+/// assert!(text.contains("\"GET /greet HTTP/1.1\" 200 5 "), "{text}");
+/// ```
 pub struct Logger<A> {
     app: A,
     format: Format,
@@ -66,6 +96,13 @@ impl<A> std::fmt::Debug for Logger<A> {
 
 impl<A> Logger<A> {
     /// Uses `format`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::layers::{logger, Format};
+    /// let app = logger(handler(|_req: Request| async { "hi" })).format(Format::Common);
+    /// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().status.code(), 200);
+    /// ```
     pub fn format(mut self, format: Format) -> Logger<A> {
         self.format = format;
         self

@@ -32,6 +32,21 @@ pub fn recover<A: App>(app: A) -> Recover<A> {
 }
 
 /// The app returned by [`recover`].
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{recover, Recover};
+/// let app: Recover<_> = handler(|req: Request| async move {
+///     if req.path() == "/boom" {
+///         panic!("bug");
+///     }
+///     "fine"
+/// })
+/// .wrap(recover);
+/// let client = Client::new(app);
+/// assert_eq!(client.get("/boom").send_blocking().unwrap().status.code(), 500);
+/// assert_eq!(client.get("/").send_blocking().unwrap().text(), "fine");
+/// ```
 #[derive(Debug)]
 pub struct Recover<A> {
     app: A,
@@ -40,6 +55,15 @@ pub struct Recover<A> {
 
 impl<A> Recover<A> {
     /// In debug mode the panic message is the body of the 500.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::layers::recover;
+    /// let app = recover(handler(|_req: Request| async { panic!("index out of range"); #[allow(unreachable_code)] "" })).debug(true);
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.status.code(), 500);
+    /// assert!(res.text().contains("index out of range")); // never in production
+    /// ```
     pub fn debug(mut self, on: bool) -> Recover<A> {
         self.debug = on;
         self

@@ -32,6 +32,20 @@ pub fn timeout(duration: Duration) -> TimeoutLayer {
 }
 
 /// The layer [`timeout`] makes.
+///
+/// ```
+/// use std::time::Duration;
+/// use lath::prelude::*;
+/// use lath::layers::{timeout, TimeoutLayer};
+/// let slow: TimeoutLayer = timeout(Duration::from_millis(50));
+/// let app = handler(|_req: Request| async {
+///     futures_timer_free_sleep().await;
+///     "late"
+/// })
+/// .wrap(slow);
+/// # async fn futures_timer_free_sleep() { futures::future::pending::<()>().await }
+/// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().status.code(), 503);
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct TimeoutLayer {
     duration: Duration,
@@ -40,6 +54,15 @@ pub struct TimeoutLayer {
 
 impl TimeoutLayer {
     /// Answers with `status` instead of 503 (504 is the other common one).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lath::prelude::*;
+    /// use lath::layers::timeout;
+    /// let app = handler(|_req: Request| async { futures::future::pending::<&str>().await })
+    ///     .wrap(timeout(Duration::from_millis(50)).status(Status::GATEWAY_TIMEOUT));
+    /// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().status.code(), 504);
+    /// ```
     pub fn status(mut self, status: Status) -> TimeoutLayer {
         self.status = status;
         self
@@ -59,6 +82,14 @@ impl<A: App> Layer<A> for TimeoutLayer {
 }
 
 /// The app a [`timeout`] layer makes.
+///
+/// ```
+/// use std::time::Duration;
+/// use lath::prelude::*;
+/// use lath::layers::{timeout, Timeout};
+/// let app: Timeout<_> = handler(|_req: Request| async { "quick" }).wrap(timeout(Duration::from_secs(1)));
+/// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().text(), "quick");
+/// ```
 #[derive(Debug)]
 pub struct Timeout<A> {
     app: A,

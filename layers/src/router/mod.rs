@@ -60,6 +60,18 @@ struct Route {
 
 /// Builds a routing table; [`Router::build`] checks every pattern and
 /// returns the app, [`Routes`].
+///
+/// ```
+/// use lath::prelude::*;
+/// let api = Router::new()
+///     .get("/users/:id", handler(|req: Request| async move { format!("user {}", req.param("id").unwrap_or("")) }))
+///     .post("/users", handler(|_req: Request| async { (Status::CREATED, "made") }));
+/// let routes = Router::new().branch("/api", api).build().unwrap();
+/// let client = Client::new(routes);
+/// assert_eq!(client.get("/api/users/7").send_blocking().unwrap().text(), "user 7");
+/// assert_eq!(client.post("/api/users").send_blocking().unwrap().status.code(), 201);
+/// assert_eq!(client.get("/nope").send_blocking().unwrap().status.code(), 404);
+/// ```
 pub struct Router {
     routes: Vec<Route>,
     fallback: Option<SharedApp>,
@@ -92,6 +104,12 @@ impl fmt::Debug for Router {
 
 impl Router {
     /// No routes yet; unmatched paths answer 404.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let routes = Router::new().build().unwrap();
+    /// assert_eq!(Client::new(routes).get("/").send_blocking().unwrap().status.code(), 404);
+    /// ```
     pub fn new() -> Router {
         Router {
             routes: Vec::new(),
@@ -171,31 +189,91 @@ impl Router {
     }
 
     /// `POST` for `pattern`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let routes = Router::new()
+    ///     .post("/echo", handler(|mut req: Request| async move { req.text().await }))
+    ///     .build()
+    ///     .unwrap();
+    /// let res = Client::new(routes).post("/echo").body("hi").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "hi");
+    /// ```
     pub fn post(self, pattern: &str, app: impl App) -> Router {
         self.route(Method::POST, pattern, app)
     }
 
     /// `PUT` for `pattern`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let routes = Router::new()
+    ///     .put("/items/:id", handler(|req: Request| async move { format!("replaced {}", req.param("id").unwrap_or("")) }))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(Client::new(routes).put("/items/3").send_blocking().unwrap().text(), "replaced 3");
+    /// ```
     pub fn put(self, pattern: &str, app: impl App) -> Router {
         self.route(Method::PUT, pattern, app)
     }
 
     /// `PATCH` for `pattern`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let routes = Router::new()
+    ///     .patch("/items/:id", handler(|_req: Request| async { "patched" }))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(Client::new(routes).patch("/items/3").send_blocking().unwrap().text(), "patched");
+    /// ```
     pub fn patch(self, pattern: &str, app: impl App) -> Router {
         self.route(Method::PATCH, pattern, app)
     }
 
     /// `DELETE` for `pattern`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let routes = Router::new()
+    ///     .delete("/items/:id", handler(|_req: Request| async { Response::new(Status::NO_CONTENT) }))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(Client::new(routes).delete("/items/3").send_blocking().unwrap().status.code(), 204);
+    /// ```
     pub fn delete(self, pattern: &str, app: impl App) -> Router {
         self.route(Method::DELETE, pattern, app)
     }
 
     /// `OPTIONS` for `pattern`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let routes = Router::new()
+    ///     .get("/items", handler(|_req: Request| async { "list" }))
+    ///     .options("/items", handler(|_req: Request| async { Response::new(Status::NO_CONTENT).with_header("Allow", "GET, OPTIONS") }))
+    ///     .build()
+    ///     .unwrap();
+    /// let res = Client::new(routes).options("/items").send_blocking().unwrap();
+    /// assert_eq!(res.header("allow"), Some("GET, OPTIONS"));
+    /// ```
     pub fn options(self, pattern: &str, app: impl App) -> Router {
         self.route(Method::OPTIONS, pattern, app)
     }
 
     /// `HEAD` for `pattern`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// // Without its own HEAD route, a GET route answers HEAD; this one is cheaper.
+    /// let routes = Router::new()
+    ///     .get("/report", handler(|_req: Request| async { "a long report" }))
+    ///     .head("/report", handler(|_req: Request| async { Response::new(Status::OK).with_header("X-Size", "13") }))
+    ///     .build()
+    ///     .unwrap();
+    /// let res = Client::new(routes).head("/report").send_blocking().unwrap();
+    /// assert_eq!(res.header("x-size"), Some("13"));
+    /// ```
     pub fn head(self, pattern: &str, app: impl App) -> Router {
         self.route(Method::HEAD, pattern, app)
     }
@@ -422,6 +500,18 @@ fn allow_all(routes: &[Route], connect: bool) -> String {
 }
 
 /// What a lookup found.
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::Found;
+/// let routes = Router::new()
+///     .get("/users/:id", handler(|_req: Request| async { "user" }))
+///     .build()
+///     .unwrap();
+/// assert!(matches!(routes.find(&Method::GET, "/users/7"), Found::Route { pattern: "/users/:id", .. }));
+/// assert!(matches!(routes.find(&Method::POST, "/users/7"), Found::NotAllowed { .. }));
+/// assert_eq!(routes.find(&Method::GET, "/nope"), Found::NotFound);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Found<'a> {
     /// A route, its pattern and decoded parameters.
@@ -448,6 +538,17 @@ pub enum Found<'a> {
 }
 
 /// A built routing table; an [`App`].
+///
+/// ```
+/// use lath::prelude::*;
+/// let routes: lath::layers::Routes = Router::new()
+///     .get("/", handler(|_req: Request| async { "home" }))
+///     .build()
+///     .unwrap();
+/// // An app like any other: serve it, wrap it, or test it.
+/// let app = routes.wrap(lath::layers::recover);
+/// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().text(), "home");
+/// ```
 pub struct Routes {
     root: Node,
     fallback: Option<SharedApp>,
@@ -464,6 +565,19 @@ impl fmt::Debug for Routes {
 
 impl Routes {
     /// Looks up `method` and `path` (still percent-encoded).
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::layers::Found;
+    /// let routes = Router::new()
+    ///     .get("/files/*path", handler(|_req: Request| async { "file" }))
+    ///     .build()
+    ///     .unwrap();
+    /// match routes.find(&Method::GET, "/files/a%20b.txt") {
+    ///     Found::Route { params, .. } => assert_eq!(params.get("path"), Some("a b.txt")),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// ```
     pub fn find(&self, method: &Method, path: &str) -> Found<'_> {
         match self.lookup(method, path, None) {
             Lookup::Route(handler, params) => match params {

@@ -13,6 +13,16 @@ pub(crate) enum Segment {
 }
 
 /// A pattern the router cannot build, with the reason.
+///
+/// ```
+/// use lath::prelude::*;
+/// let error = Router::new()
+///     .get("/items/{id", handler(|_req: Request| async { "item" }))
+///     .build()
+///     .unwrap_err();
+/// assert_eq!(error.pattern(), "/items/{id");
+/// assert!(error.to_string().contains("/items/{id"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteError {
     pattern: String,
@@ -28,11 +38,23 @@ impl RouteError {
     }
 
     /// The pattern at fault.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let error = Router::new().get("/a/**", handler(|_req: Request| async { "" })).build().unwrap_err();
+    /// assert_eq!(error.pattern(), "/a/**");
+    /// ```
     pub fn pattern(&self) -> &str {
         &self.pattern
     }
 
     /// What is wrong with it.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let error = Router::new().get("/file*rest", handler(|_req: Request| async { "" })).build().unwrap_err();
+    /// assert!(!error.reason().is_empty());
+    /// ```
     pub fn reason(&self) -> &'static str {
         self.reason
     }
