@@ -59,7 +59,7 @@ impl<A> Recover<A> {
     /// ```
     /// use lath::prelude::*;
     /// use lath::layers::recover;
-    /// let app = recover(handler(|_req: Request| async { panic!("index out of range"); #[allow(unreachable_code)] "" })).debug(true);
+    /// let app = recover(|_req: Request, _respond: Respond| async { panic!("index out of range") }).debug(true);
     /// let res = Client::new(app).get("/").send_blocking().unwrap();
     /// assert_eq!(res.status.code(), 500);
     /// assert!(res.text().contains("index out of range")); // never in production

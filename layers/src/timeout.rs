@@ -38,12 +38,8 @@ pub fn timeout(duration: Duration) -> TimeoutLayer {
 /// use lath::prelude::*;
 /// use lath::layers::{timeout, TimeoutLayer};
 /// let slow: TimeoutLayer = timeout(Duration::from_millis(50));
-/// let app = handler(|_req: Request| async {
-///     futures_timer_free_sleep().await;
-///     "late"
-/// })
-/// .wrap(slow);
-/// # async fn futures_timer_free_sleep() { futures::future::pending::<()>().await }
+/// // An app that never answers.
+/// let app = handler(|_req: Request| async { futures::future::pending::<&str>().await }).wrap(slow);
 /// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().status.code(), 503);
 /// ```
 #[derive(Debug, Clone, Copy)]
