@@ -59,10 +59,14 @@ impl<A> Recover<A> {
     /// ```
     /// use lath::prelude::*;
     /// use lath::layers::recover;
-    /// let app = recover(|_req: Request, _respond: Respond| async { panic!("index out of range") }).debug(true);
+    /// let app = recover(handler(|req: Request| async move {
+    ///     let items: Vec<u8> = Vec::new();
+    ///     items[req.path().len()].to_string() // a bug: panics
+    /// }))
+    /// .debug(true);
     /// let res = Client::new(app).get("/").send_blocking().unwrap();
     /// assert_eq!(res.status.code(), 500);
-    /// assert!(res.text().contains("index out of range")); // never in production
+    /// assert!(res.text().contains("index out of bounds")); // never in production
     /// ```
     pub fn debug(mut self, on: bool) -> Recover<A> {
         self.debug = on;
