@@ -68,7 +68,7 @@ pub use limit::{limit_body, LimitBody, LimitBodyLayer};
 pub use logger::{logger, Format, Logger};
 #[cfg(feature = "multipart")]
 pub use multipart::{collect_multipart, parts, Form, MultipartLimits, Part, Parts, UploadedFile};
-pub use proxy::{trusted_proxies, TrustedProxies};
+pub use proxy::{trusted_proxies, TrustedProxies, TrustedProxiesLayer};
 pub use query_de::QueryError;
 pub use recover::{recover, Recover};
 pub use request::{ClientIp, Query, RequestExt};

@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use lath_app::{App, Request, Respond};
+use lath_app::{App, Layer, Request, Respond};
 
 use crate::request::ClientIp;
 
@@ -11,11 +11,58 @@ use crate::request::ClientIp;
 /// proxy. From anyone else the headers are ignored, so a client cannot
 /// claim another's address. Read the result with
 /// [`RequestExt::ip`](crate::RequestExt::ip).
-pub fn trusted_proxies<A: App>(proxies: Vec<IpAddr>, app: A) -> TrustedProxies<A> {
-    TrustedProxies { proxies, app }
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::trusted_proxies;
+///
+/// let proxy: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+/// let app = handler(|req: Request| async move { req.ip().map_or("-".to_owned(), |ip| ip.to_string()) })
+///     .wrap(trusted_proxies([proxy]));
+/// // The test client has no peer address, so nobody is trusted: the
+/// // header is ignored.
+/// let res = Client::new(app).get("/").header("X-Forwarded-For", "1.2.3.4").send_blocking().unwrap();
+/// assert_eq!(res.text(), "-");
+/// ```
+pub fn trusted_proxies(proxies: impl IntoIterator<Item = IpAddr>) -> TrustedProxiesLayer {
+    TrustedProxiesLayer {
+        proxies: proxies.into_iter().collect(),
+    }
 }
 
-/// The app returned by [`trusted_proxies`].
+/// The layer [`trusted_proxies`] makes.
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{trusted_proxies, TrustedProxiesLayer};
+/// let layer: TrustedProxiesLayer = trusted_proxies(["127.0.0.1".parse().unwrap()]);
+/// let app = handler(|_req: Request| async { "hi" }).wrap(layer);
+/// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().text(), "hi");
+/// ```
+#[derive(Debug, Clone)]
+pub struct TrustedProxiesLayer {
+    proxies: Vec<IpAddr>,
+}
+
+impl<A: App> Layer<A> for TrustedProxiesLayer {
+    type App = TrustedProxies<A>;
+
+    fn layer(self, app: A) -> TrustedProxies<A> {
+        TrustedProxies {
+            proxies: self.proxies,
+            app,
+        }
+    }
+}
+
+/// The app a [`trusted_proxies`] layer makes.
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{trusted_proxies, TrustedProxies};
+/// let app: TrustedProxies<_> = handler(|_req: Request| async { "hi" }).wrap(trusted_proxies([]));
+/// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().text(), "hi");
+/// ```
 #[derive(Debug)]
 pub struct TrustedProxies<A> {
     proxies: Vec<IpAddr>,

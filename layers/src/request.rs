@@ -8,6 +8,16 @@ use percent_encoding::percent_decode_str;
 
 /// A parsed query string: every pair in order, decoded. Repeated keys, and
 /// keys written `key[]`, read as arrays through [`Query::get_all`].
+///
+/// ```
+/// use lath::prelude::*;
+/// let app = handler(|req: Request| async move {
+///     let query = req.query();
+///     format!("{} {:?}", query.get("q").unwrap_or(""), query.get_all("tag"))
+/// });
+/// let res = Client::new(app).get("/search?q=rust%20web&tag=a&tag=b").send_blocking().unwrap();
+/// assert_eq!(res.text(), r#"rust web ["a", "b"]"#);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Query {
     pairs: Vec<(String, String)>,
@@ -17,6 +27,13 @@ pub struct Query {
 
 impl Query {
     /// Parses `raw` (`a=1&b=2`); malformed escapes are kept as sent.
+    ///
+    /// ```
+    /// use lath::layers::Query;
+    /// let query = Query::parse("name=Ada+Lovelace&lang[]=en");
+    /// assert_eq!(query.get("name"), Some("Ada Lovelace"));
+    /// assert_eq!(query.get_all("lang"), ["en"]);
+    /// ```
     pub fn parse(raw: &str) -> Query {
         Query::from_pairs(
             form_urlencoded::parse(raw.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())),
@@ -41,6 +58,13 @@ impl Query {
     }
 
     /// The first value of `key`.
+    ///
+    /// ```
+    /// use lath::layers::Query;
+    /// let query = Query::parse("a=1&a=2");
+    /// assert_eq!(query.get("a"), Some("1"));
+    /// assert_eq!(query.get("b"), None);
+    /// ```
     pub fn get(&self, key: &str) -> Option<&str> {
         self.pairs
             .iter()
@@ -49,6 +73,11 @@ impl Query {
     }
 
     /// Every value of `key`, in order (`a=1&a=2`, `a[]=1&a[]=2`).
+    ///
+    /// ```
+    /// use lath::layers::Query;
+    /// assert_eq!(Query::parse("a=1&b=0&a=2").get_all("a"), ["1", "2"]);
+    /// ```
     pub fn get_all(&self, key: &str) -> Vec<&str> {
         self.pairs
             .iter()
@@ -58,6 +87,11 @@ impl Query {
     }
 
     /// The distinct keys, in order of first appearance.
+    ///
+    /// ```
+    /// use lath::layers::Query;
+    /// assert_eq!(Query::parse("b=1&a=2&b=3").keys(), ["b", "a"]);
+    /// ```
     pub fn keys(&self) -> Vec<&str> {
         let mut keys: Vec<&str> = Vec::new();
         for (k, _) in &self.pairs {
@@ -70,6 +104,12 @@ impl Query {
 
     /// The query as a JSON object: one string per key, an array for a key
     /// given more than once or written `key[]`.
+    ///
+    /// ```
+    /// use lath::layers::Query;
+    /// let json = Query::parse("name=Ada&tag=x&tag=y&one[]=1").to_json();
+    /// assert_eq!(json, serde_json::json!({"name": "Ada", "tag": ["x", "y"], "one": ["1"]}));
+    /// ```
     pub fn to_json(&self) -> serde_json::Value {
         let mut object = serde_json::Map::new();
         for key in self.keys() {
@@ -87,6 +127,12 @@ impl Query {
     }
 
     /// Every (key, value) pair in order.
+    ///
+    /// ```
+    /// use lath::layers::Query;
+    /// let query = Query::parse("x=1&y=2");
+    /// assert_eq!(query.pairs().collect::<Vec<_>>(), [("x", "1"), ("y", "2")]);
+    /// ```
     pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
         self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
@@ -94,34 +140,147 @@ impl Query {
 
 /// The client's address as judged by [`trusted_proxies`](crate::trusted_proxies),
 /// attached to the request.
+///
+/// ```
+/// use lath::app::Request;
+/// use lath::layers::{ClientIp, RequestExt};
+/// let mut req = Request::builder("GET", "/").build();
+/// req.extensions_mut().insert(ClientIp("203.0.113.9".parse().unwrap()));
+/// assert_eq!(req.ip().unwrap().to_string(), "203.0.113.9");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
 /// Helpers on [`Request`]. Malformed input never panics: a bad cookie pair
 /// or Accept element is skipped.
+///
+/// ```
+/// use lath::prelude::*;
+/// let app = handler(|req: Request| async move {
+///     format!("{} {:?} {:?}", req.hostname().unwrap_or("-"), req.cookie("theme"), req.accepts(&["json", "html"]))
+/// });
+/// let res = Client::new(app)
+///     .get("/")
+///     .header("Host", "shop.example:8080")
+///     .header("Cookie", "theme=dark")
+///     .header("Accept", "text/html")
+///     .send_blocking()
+///     .unwrap();
+/// assert_eq!(res.text(), r#"shop.example Some("dark") Some("html")"#);
+/// ```
 pub trait RequestExt {
     /// The parsed query string.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|req: Request| async move { req.query().get("page").unwrap_or("1").to_owned() });
+    /// assert_eq!(Client::new(app).get("/items?page=3").send_blocking().unwrap().text(), "3");
+    /// ```
     fn query(&self) -> Query;
     /// The query string as a `T` (serde): numbers and booleans are parsed
     /// from text, repeated keys and `key[]` fill sequences, a missing key
     /// is `None`. A query that does not fit is 400, naming the field.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// #[derive(serde::Deserialize)]
+    /// struct Page { page: u32, per: Option<u32> }
+    /// let app = handler(|req: Request| async move {
+    ///     let page: Page = req.query_as()?;
+    ///     Ok::<_, HttpError>(format!("{} {}", page.page, page.per.unwrap_or(20)))
+    /// });
+    /// let client = Client::new(app);
+    /// assert_eq!(client.get("/items?page=2").send_blocking().unwrap().text(), "2 20");
+    /// let res = client.get("/items?page=two").send_blocking().unwrap();
+    /// assert_eq!(res.status.code(), 400);
+    /// assert!(res.text().contains("page"));
+    /// ```
     fn query_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, lath_app::HttpError>;
     /// The value of cookie `name`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|req: Request| async move { req.cookie("name").unwrap_or_default() });
+    /// let res = Client::new(app).get("/").header("Cookie", "a=1; name=Ada%20L").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "Ada L");
+    /// ```
     fn cookie(&self, name: &str) -> Option<String>;
     /// Every well-formed cookie, in order.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|req: Request| async move { req.cookies().len().to_string() });
+    /// let res = Client::new(app).get("/").header("Cookie", "a=1; b=2; broken").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "2");
+    /// ```
     fn cookies(&self) -> Vec<(String, String)>;
     /// The host the request is for, with its port: the target's authority
     /// or `Host`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|req: Request| async move { req.host().unwrap_or("-").to_owned() });
+    /// let res = Client::new(app).get("/").header("Host", "example.com:8080").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "example.com:8080");
+    /// ```
     fn host(&self) -> Option<&str>;
     /// [`RequestExt::host`] without the port.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|req: Request| async move { req.hostname().unwrap_or("-").to_owned() });
+    /// let client = Client::new(app);
+    /// let res = client.get("/").header("Host", "example.com:8080").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "example.com");
+    /// // An IPv6 literal comes without its brackets.
+    /// let res = client.get("/").header("Host", "[::1]:8080").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "::1");
+    /// ```
     fn hostname(&self) -> Option<&str>;
     /// The client's address: the peer, or what a trusted proxy said.
+    ///
+    /// ```
+    /// use lath::app::Request;
+    /// use lath::layers::RequestExt;
+    /// let mut req = Request::builder("GET", "/").build();
+    /// assert_eq!(req.ip(), None);
+    /// req.set_peer_addr(Some("192.0.2.7:5000".parse().unwrap()));
+    /// assert_eq!(req.ip().unwrap().to_string(), "192.0.2.7");
+    /// ```
     fn ip(&self) -> Option<IpAddr>;
     /// Of the `offered` types (`"json"`, `"html"`, `"text/csv"`, …), the one
     /// the client prefers by `Accept` and its q-values; the first when
     /// there is no `Accept`; `None` when it accepts none of them.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|req: Request| async move {
+    ///     match req.accepts(&["json", "html"]) {
+    ///         Some("html") => Response::html("<p>hi</p>"),
+    ///         Some(_) => lath::layers::json(&serde_json::json!({"greeting": "hi"})),
+    ///         None => Response::from(HttpError::not_acceptable()),
+    ///     }
+    /// });
+    /// let client = Client::new(app);
+    /// let html = client.get("/").header("Accept", "text/html,*/*;q=0.1").send_blocking().unwrap();
+    /// assert_eq!(html.header("content-type"), Some("text/html; charset=utf-8"));
+    /// let none = client.get("/").header("Accept", "image/png").send_blocking().unwrap();
+    /// assert_eq!(none.status.code(), 406);
+    /// ```
     fn accepts<'a>(&self, offered: &[&'a str]) -> Option<&'a str>;
     /// Is the request body of type `kind` (`"json"`, `"text/*"`, …)?
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|req: Request| async move { format!("{} {}", req.is("json"), req.is("text/*")) });
+    /// let res = Client::new(app)
+    ///     .post("/")
+    ///     .header("Content-Type", "application/json; charset=utf-8")
+    ///     .body("{}")
+    ///     .send_blocking()
+    ///     .unwrap();
+    /// assert_eq!(res.text(), "true false");
+    /// ```
     fn is(&self, kind: &str) -> bool;
     /// The state of type `T` that a [`state`](crate::state) layer put on
     /// this request, as an owned handle: the request (and its body) stays

@@ -7,6 +7,13 @@ use lath_app::{HttpError, Request, Response};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 /// `SameSite` (RFC 6265bis §4.1.2.7).
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::SameSite;
+/// let cookie = Cookie::new("id", "1").same_site(SameSite::Strict);
+/// assert!(cookie.to_header().ends_with("SameSite=Strict"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SameSite {
     /// Only same-site requests carry it.
@@ -70,6 +77,13 @@ const NOT_TOKEN: &AsciiSet = &NOT_COOKIE_OCTET
 
 impl Cookie {
     /// A session cookie `name=value`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async { Response::text("hi").cookie(Cookie::new("visits", "1")) });
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.header("set-cookie"), Some("visits=1"));
+    /// ```
     pub fn new(name: impl Into<String>, value: impl Into<String>) -> Cookie {
         Cookie {
             name: name.into(),
@@ -86,6 +100,13 @@ impl Cookie {
 
     /// A cookie that clears `name` (empty, `Max-Age=0`, expired in 1970).
     /// Give it the same `path` and `domain` the cookie was set with.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let gone = Cookie::removal("session").path("/");
+    /// assert!(gone.to_header().starts_with("session=; Path=/"));
+    /// assert!(gone.to_header().contains("Max-Age=0"));
+    /// ```
     pub fn removal(name: impl Into<String>) -> Cookie {
         Cookie::new(name, "")
             .max_age(Duration::ZERO)
@@ -93,48 +114,110 @@ impl Cookie {
     }
 
     /// `Domain`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// assert_eq!(Cookie::new("a", "1").domain("example.com").to_header(), "a=1; Domain=example.com");
+    /// ```
     pub fn domain(mut self, domain: impl Into<String>) -> Cookie {
         self.domain = Some(domain.into());
         self
     }
 
     /// `Path`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// assert_eq!(Cookie::new("a", "1").path("/admin").to_header(), "a=1; Path=/admin");
+    /// ```
     pub fn path(mut self, path: impl Into<String>) -> Cookie {
         self.path = Some(path.into());
         self
     }
 
     /// `Expires`.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use lath::prelude::*;
+    /// let at = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
+    /// assert_eq!(Cookie::new("a", "1").expires(at).to_header(), "a=1; Expires=Sun, 06 Nov 1994 08:49:37 GMT");
+    /// ```
     pub fn expires(mut self, at: SystemTime) -> Cookie {
         self.expires = Some(at);
         self
     }
 
     /// `Max-Age`, in whole seconds.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lath::prelude::*;
+    /// assert_eq!(Cookie::new("a", "1").max_age(Duration::from_secs(60)).to_header(), "a=1; Max-Age=60");
+    /// ```
     pub fn max_age(mut self, age: Duration) -> Cookie {
         self.max_age = Some(age);
         self
     }
 
     /// `HttpOnly`: scripts cannot read it.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// assert_eq!(Cookie::new("a", "1").http_only(true).to_header(), "a=1; HttpOnly");
+    /// ```
     pub fn http_only(mut self, on: bool) -> Cookie {
         self.http_only = on;
         self
     }
 
     /// `Secure`: sent over HTTPS only.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// assert_eq!(Cookie::new("a", "1").secure(true).to_header(), "a=1; Secure");
+    /// ```
     pub fn secure(mut self, on: bool) -> Cookie {
         self.secure = on;
         self
     }
 
     /// `SameSite`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::layers::SameSite;
+    /// assert_eq!(Cookie::new("a", "1").same_site(SameSite::Lax).to_header(), "a=1; SameSite=Lax");
+    /// ```
     pub fn same_site(mut self, same_site: SameSite) -> Cookie {
         self.same_site = Some(same_site);
         self
     }
 
     /// This cookie with its value signed by `signer`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::layers::{SignedCookies, Signer};
+    /// let signer = std::sync::Arc::new(Signer::new(&[7u8; 32]).unwrap());
+    /// let (set, read) = (signer.clone(), signer.clone());
+    /// let routes = Router::new()
+    ///     .get("/login", handler(move |_req: Request| {
+    ///         let signer = set.clone();
+    ///         async move { Response::text("in").cookie(Cookie::new("user", "ada").signed_by(&signer)) }
+    ///     }))
+    ///     .get("/me", handler(move |req: Request| {
+    ///         let signer = read.clone();
+    ///         async move { req.signed_cookie("user", &signer).unwrap_or_else(|| "nobody".into()) }
+    ///     }))
+    ///     .build()
+    ///     .unwrap();
+    /// let client = Client::new(routes); // keeps cookies, as a browser does
+    /// client.get("/login").send_blocking().unwrap();
+    /// assert_eq!(client.get("/me").send_blocking().unwrap().text(), "ada");
+    /// let forged = client.get("/me").header("Cookie", "user=ada").send_blocking().unwrap();
+    /// assert_eq!(forged.text(), "nobody");
+    /// ```
     #[cfg(feature = "signed")]
     pub fn signed_by(mut self, signer: &crate::Signer) -> Cookie {
         self.value = signer.sign(&self.name, &self.value);
@@ -142,6 +225,11 @@ impl Cookie {
     }
 
     /// The `Set-Cookie` value.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// assert_eq!(Cookie::new("note", "a;b").to_header(), "note=a%3Bb"); // no attribute injection
+    /// ```
     pub fn to_header(&self) -> String {
         // Attribute values are held to the value alphabet as well, so none
         // can end the attribute early.
@@ -180,10 +268,38 @@ impl Cookie {
 }
 
 /// Response helpers from `lath-layers`.
+///
+/// ```
+/// use lath::prelude::*;
+/// let app = handler(|_req: Request| async {
+///     Response::text("bye").cookie(Cookie::new("theme", "dark")).clear_cookie("session", "/")
+/// });
+/// let res = Client::new(app).get("/").send_blocking().unwrap();
+/// assert_eq!(res.headers.get_all("set-cookie").count(), 2);
+/// ```
 pub trait ResponseExt {
     /// Adds a `Set-Cookie`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let routes = Router::new()
+    ///     .get("/set", handler(|_req: Request| async { Response::text("ok").cookie(Cookie::new("lang", "fr")) }))
+    ///     .get("/get", handler(|req: Request| async move { req.cookie("lang").unwrap_or_default() }))
+    ///     .build()
+    ///     .unwrap();
+    /// let client = Client::new(routes);
+    /// client.get("/set").send_blocking().unwrap();
+    /// assert_eq!(client.get("/get").send_blocking().unwrap().text(), "fr");
+    /// ```
     fn cookie(self, cookie: Cookie) -> Response;
     /// Adds a `Set-Cookie` that clears `name` set on `path`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async { Response::redirect("/").clear_cookie("session", "/") });
+    /// let res = Client::new(app).post("/logout").send_blocking().unwrap();
+    /// assert!(res.header("set-cookie").unwrap().starts_with("session=; Path=/"));
+    /// ```
     fn clear_cookie(self, name: &str, path: &str) -> Response;
 }
 

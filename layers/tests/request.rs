@@ -2,7 +2,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use lath_app::{handler, Request};
+use lath_app::{handler, AppExt, Request};
 use lath_layers::{trusted_proxies, Query, RequestExt};
 use lath_net::Client;
 
@@ -117,12 +117,11 @@ fn is_matches_the_content_type() {
 #[test]
 fn forwarded_addresses_count_only_from_trusted_proxies() {
     let proxy: IpAddr = "10.0.0.1".parse().unwrap();
-    let app = trusted_proxies(
-        vec![proxy],
+    let app =
         handler(
             |req: Request| async move { req.ip().map(|ip| ip.to_string()).unwrap_or_default() },
-        ),
-    );
+        )
+        .wrap(trusted_proxies([proxy]));
     let client = Client::new(app);
     // The in-memory client has no peer: nothing to trust, headers ignored.
     let res = client
@@ -137,12 +136,11 @@ fn forwarded_addresses_count_only_from_trusted_proxies() {
         let mut r = req(headers);
         r.set_peer_addr(Some(SocketAddr::new(peer.parse().unwrap(), 5000)));
         let (respond, responded) = lath_app::Respond::channel();
-        let app = trusted_proxies(
-            vec![proxy],
+        let app =
             handler(
                 |req: Request| async move { req.ip().map(|ip| ip.to_string()).unwrap_or_default() },
-            ),
-        );
+            )
+            .wrap(trusted_proxies([proxy]));
         block_on(async move {
             lath_app::App::call(&app, r, respond).await;
             let mut res = responded.await;
