@@ -19,20 +19,80 @@ fn unprocessable(message: String) -> HttpError {
 /// ([`Request::body_limit`](lath_app::Request::body_limit): a
 /// [`limit_body`](crate::limit_body) layer's, or 1 MiB; 413 as soon as it
 /// is passed).
+///
+/// ```
+/// use lath::prelude::*;
+/// #[derive(serde::Deserialize)]
+/// struct NewUser { name: String, age: u8 }
+/// let app = handler(|mut req: Request| async move {
+///     let user: NewUser = req.json().await?;
+///     Ok::<_, HttpError>(format!("{} is {}", user.name, user.age))
+/// });
+/// let client = Client::new(app);
+/// let res = client.post("/users").json(&serde_json::json!({"name": "Ada", "age": 36})).send_blocking().unwrap();
+/// assert_eq!(res.text(), "Ada is 36");
+/// let res = client.post("/users").json(&serde_json::json!({"name": "Ada", "age": "old"})).send_blocking().unwrap();
+/// assert_eq!(res.status.code(), 422);
+/// ```
 pub trait BodyExt {
     /// The body as JSON into `T`: 415 unless the body is JSON, 400 with
     /// line and column when malformed, 422 naming the field that does not
     /// fit.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|mut req: Request| async move {
+    ///     let value: serde_json::Value = req.json().await?;
+    ///     Ok::<_, HttpError>(Json(value))
+    /// });
+    /// let client = Client::new(app);
+    /// let res = client.post("/").header("Content-Type", "application/json").body("{\"a\":").send_blocking().unwrap();
+    /// assert_eq!(res.status.code(), 400); // malformed, with line and column
+    /// let res = client.post("/").body("{}").send_blocking().unwrap();
+    /// assert_eq!(res.status.code(), 415); // not declared as JSON
+    /// ```
     fn json<T: DeserializeOwned + Send>(
         &mut self,
     ) -> impl Future<Output = Result<T, HttpError>> + Send;
     /// An urlencoded form into `T` (fields parsed as the query is, see
     /// [`RequestExt::query_as`]): 415 unless the body is a form, 422
     /// naming the field that does not fit.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// #[derive(serde::Deserialize)]
+    /// struct Login { user: String, remember: Option<bool> }
+    /// let app = handler(|mut req: Request| async move {
+    ///     let login: Login = req.form().await?;
+    ///     Ok::<_, HttpError>(format!("{} {}", login.user, login.remember.unwrap_or(false)))
+    /// });
+    /// let res = Client::new(app)
+    ///     .post("/login")
+    ///     .header("Content-Type", "application/x-www-form-urlencoded")
+    ///     .body("user=ada&remember=true")
+    ///     .send_blocking()
+    ///     .unwrap();
+    /// assert_eq!(res.text(), "ada true");
+    /// ```
     fn form<T: DeserializeOwned + Send>(
         &mut self,
     ) -> impl Future<Output = Result<T, HttpError>> + Send;
     /// An urlencoded form as its pairs, in order.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|mut req: Request| async move {
+    ///     let pairs = req.form_pairs().await?;
+    ///     Ok::<_, HttpError>(format!("{pairs:?}"))
+    /// });
+    /// let res = Client::new(app)
+    ///     .post("/")
+    ///     .header("Content-Type", "application/x-www-form-urlencoded")
+    ///     .body("a=1&b=x+y&a=2")
+    ///     .send_blocking()
+    ///     .unwrap();
+    /// assert_eq!(res.text(), r#"[("a", "1"), ("b", "x y"), ("a", "2")]"#);
+    /// ```
     fn form_pairs(
         &mut self,
     ) -> impl Future<Output = Result<Vec<(String, String)>, HttpError>> + Send;
@@ -40,6 +100,25 @@ pub trait BodyExt {
     /// normalized by `options` (kequapp's `getBody`). A multipart body's
     /// fields are read as a form's are; its files are left out (read them
     /// with [`BodyExt::multipart`]). Any other type is 415.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::layers::Normalize;
+    /// let app = handler(|mut req: Request| async move {
+    ///     let options = Normalize::new().required(["name"]).numbers(["age"]).arrays(["tags"]);
+    ///     req.normalized(&options).await.map(Json)
+    /// });
+    /// let client = Client::new(app);
+    /// let res = client
+    ///     .post("/")
+    ///     .header("Content-Type", "application/x-www-form-urlencoded")
+    ///     .body("name=Ada&age=36&tags=math")
+    ///     .send_blocking()
+    ///     .unwrap();
+    /// assert_eq!(res.json::<serde_json::Value>().unwrap(), serde_json::json!({"name": "Ada", "age": 36, "tags": ["math"]}));
+    /// let res = client.post("/").json(&serde_json::json!({"age": 1})).send_blocking().unwrap();
+    /// assert_eq!(res.status.code(), 422); // name is missing
+    /// ```
     fn normalized(
         &mut self,
         options: &Normalize,
@@ -50,6 +129,37 @@ pub trait BodyExt {
     /// body's limit lowered to the request's (see
     /// [`collect_multipart`](crate::collect_multipart) to set every limit).
     /// 415 unless the body is multipart.
+    ///
+    /// ```
+    /// # fn multipart(fields: &[(&str, Option<&str>, &str)]) -> String {
+    /// #     let mut body = String::new();
+    /// #     for (name, file, value) in fields {
+    /// #         body += "--XyZ\r\nContent-Disposition: form-data; name=\"";
+    /// #         body += name;
+    /// #         if let Some(file) = file {
+    /// #             body += "\"; filename=\"";
+    /// #             body += file;
+    /// #         }
+    /// #         body += "\"\r\n\r\n";
+    /// #         body += value;
+    /// #         body += "\r\n";
+    /// #     }
+    /// #     body + "--XyZ--\r\n"
+    /// # }
+    /// use lath::prelude::*;
+    /// let app = handler(|mut req: Request| async move {
+    ///     let form = req.multipart().await?;
+    ///     let sizes: Vec<u64> = form.files.iter().map(|f| f.size).collect();
+    ///     Ok::<_, HttpError>(format!("{} {sizes:?}", form.field("title").unwrap_or("")))
+    /// });
+    /// let res = Client::new(app)
+    ///     .post("/upload")
+    ///     .header("Content-Type", "multipart/form-data; boundary=XyZ")
+    ///     .body(multipart(&[("title", None, "notes"), ("doc", Some("a.txt"), "hello")]))
+    ///     .send_blocking()
+    ///     .unwrap();
+    /// assert_eq!(res.text(), "notes [5]");
+    /// ```
     #[cfg(feature = "multipart")]
     fn multipart(&mut self) -> impl Future<Output = Result<crate::Form, HttpError>> + Send;
 }
@@ -156,6 +266,13 @@ type Validate = Arc<dyn Fn(&Value) -> Option<String> + Send + Sync>;
 
 /// How [`BodyExt::normalized`] shapes an untyped body (kequapp's getBody
 /// options). Problems answer 422.
+///
+/// ```
+/// use lath::layers::Normalize;
+/// let options = Normalize::new().booleans(["admin"]).numbers(["age"]);
+/// let value = options.apply(serde_json::json!({"admin": "0", "age": "7"})).unwrap();
+/// assert_eq!(value, serde_json::json!({"admin": false, "age": 7}));
+/// ```
 #[derive(Clone, Default)]
 pub struct Normalize {
     arrays: Vec<String>,
@@ -182,11 +299,24 @@ fn names<I: IntoIterator<Item = S>, S: Into<String>>(fields: I) -> Vec<String> {
 
 impl Normalize {
     /// No options: the body as sent.
+    ///
+    /// ```
+    /// use lath::layers::Normalize;
+    /// let same = Normalize::new().apply(serde_json::json!({"a": "1"})).unwrap();
+    /// assert_eq!(same, serde_json::json!({"a": "1"}));
+    /// ```
     pub fn new() -> Normalize {
         Normalize::default()
     }
 
     /// These fields are always arrays (`[]` when absent).
+    ///
+    /// ```
+    /// use lath::layers::Normalize;
+    /// let options = Normalize::new().arrays(["tags", "ids"]);
+    /// let value = options.apply(serde_json::json!({"tags": "one"})).unwrap();
+    /// assert_eq!(value, serde_json::json!({"tags": ["one"], "ids": []}));
+    /// ```
     pub fn arrays<I: IntoIterator<Item = S>, S: Into<String>>(mut self, fields: I) -> Normalize {
         self.arrays = names(fields);
         self
@@ -194,12 +324,28 @@ impl Normalize {
 
     /// These fields must be present and not null; 422 lists every one
     /// missing.
+    ///
+    /// ```
+    /// use lath::layers::Normalize;
+    /// let options = Normalize::new().required(["name", "email"]);
+    /// let error = options.apply(serde_json::json!({"name": "Ada"})).unwrap_err();
+    /// assert_eq!(error.status().code(), 422);
+    /// assert!(error.message().contains("email"));
+    /// ```
     pub fn required<I: IntoIterator<Item = S>, S: Into<String>>(mut self, fields: I) -> Normalize {
         self.required = names(fields);
         self
     }
 
     /// These fields (or their elements) become numbers; 422 if one is not.
+    ///
+    /// ```
+    /// use lath::layers::Normalize;
+    /// let options = Normalize::new().numbers(["ids"]);
+    /// let value = options.apply(serde_json::json!({"ids": ["1", "2.5"]})).unwrap();
+    /// assert_eq!(value, serde_json::json!({"ids": [1, 2.5]}));
+    /// assert!(options.apply(serde_json::json!({"ids": "x"})).is_err());
+    /// ```
     pub fn numbers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, fields: I) -> Normalize {
         self.numbers = names(fields);
         self
@@ -207,12 +353,29 @@ impl Normalize {
 
     /// These fields become booleans: `""`, `"0"`, `"false"`, `0` and null
     /// are false, anything else true.
+    ///
+    /// ```
+    /// use lath::layers::Normalize;
+    /// let options = Normalize::new().booleans(["a", "b", "c"]);
+    /// let value = options.apply(serde_json::json!({"a": "on", "b": "false", "c": ""})).unwrap();
+    /// assert_eq!(value, serde_json::json!({"a": true, "b": false, "c": false}));
+    /// ```
     pub fn booleans<I: IntoIterator<Item = S>, S: Into<String>>(mut self, fields: I) -> Normalize {
         self.booleans = names(fields);
         self
     }
 
     /// A last check: a message it returns becomes a 422.
+    ///
+    /// ```
+    /// use lath::layers::Normalize;
+    /// let options = Normalize::new().validate(|body| match body["password"].as_str() {
+    ///     Some(p) if p.len() >= 8 => None,
+    ///     _ => Some("password: at least 8 characters".into()),
+    /// });
+    /// let error = options.apply(serde_json::json!({"password": "short"})).unwrap_err();
+    /// assert_eq!((error.status().code(), error.message()), (422, "password: at least 8 characters"));
+    /// ```
     pub fn validate(
         mut self,
         check: impl Fn(&Value) -> Option<String> + Send + Sync + 'static,
@@ -222,6 +385,12 @@ impl Normalize {
     }
 
     /// Applies the options to `value`, which must be an object.
+    ///
+    /// ```
+    /// use lath::layers::Normalize;
+    /// let value = Normalize::new().numbers(["n"]).apply(serde_json::json!({"n": "42"})).unwrap();
+    /// assert_eq!(value["n"], 42);
+    /// ```
     pub fn apply(&self, value: Value) -> Result<Value, HttpError> {
         let Value::Object(mut object) = value else {
             return Err(unprocessable("body: expected an object".to_owned()));

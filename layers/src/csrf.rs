@@ -14,6 +14,17 @@ pub const CSRF_FIELD: &str = "_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The token for this request's client, put there by [`csrf`].
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{csrf, CsrfToken};
+/// let app = handler(|req: Request| async move {
+///     req.extensions().get::<CsrfToken>().map(|t| t.0.len()).unwrap_or(0).to_string()
+/// })
+/// .wrap(csrf(&[1u8; 32]).unwrap());
+/// let len: usize = Client::new(app).get("/").send_blocking().unwrap().text().parse().unwrap();
+/// assert!(len > 20);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsrfToken(pub String);
 
@@ -47,6 +58,23 @@ pub fn csrf(secret: &[u8]) -> Result<CsrfLayer, SecretTooShort> {
 }
 
 /// The layer [`csrf`] makes.
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{csrf, csrf_token, CsrfLayer};
+/// let layer: CsrfLayer = csrf(&[1u8; 32]).unwrap();
+/// let routes = Router::new()
+///     .get("/form", handler(|req: Request| async move { csrf_token(&req).unwrap_or("").to_owned() }))
+///     .post("/form", handler(|_req: Request| async { "saved" }))
+///     .build()
+///     .unwrap()
+///     .wrap(layer);
+/// let client = Client::new(routes); // keeps the secret cookie
+/// let token = client.get("/form").send_blocking().unwrap().text();
+/// assert_eq!(client.post("/form").send_blocking().unwrap().status.code(), 403);
+/// let res = client.post("/form").header("X-CSRF-Token", &token).send_blocking().unwrap();
+/// assert_eq!(res.text(), "saved");
+/// ```
 #[derive(Debug, Clone)]
 pub struct CsrfLayer {
     signer: Arc<Signer>,
@@ -56,12 +84,31 @@ pub struct CsrfLayer {
 
 impl CsrfLayer {
     /// The methods checked (default `POST`, `PUT`, `PATCH`, `DELETE`).
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::layers::csrf;
+    /// // Only DELETE is checked here.
+    /// let app = handler(|_req: Request| async { "done" }).wrap(csrf(&[1u8; 32]).unwrap().methods([Method::DELETE]));
+    /// let client = Client::new(app);
+    /// assert_eq!(client.post("/").send_blocking().unwrap().status.code(), 200);
+    /// assert_eq!(client.delete("/").send_blocking().unwrap().status.code(), 403);
+    /// ```
     pub fn methods(mut self, methods: impl IntoIterator<Item = Method>) -> CsrfLayer {
         self.methods = methods.into_iter().collect();
         self
     }
 
     /// Paths (and everything under them) never checked, such as webhooks.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::layers::csrf;
+    /// let app = handler(|_req: Request| async { "ok" }).wrap(csrf(&[1u8; 32]).unwrap().skip(["/hooks"]));
+    /// let client = Client::new(app);
+    /// assert_eq!(client.post("/hooks/github").send_blocking().unwrap().status.code(), 200);
+    /// assert_eq!(client.post("/hooks-admin").send_blocking().unwrap().status.code(), 403);
+    /// ```
     pub fn skip<I: IntoIterator<Item = S>, S: Into<String>>(mut self, prefixes: I) -> CsrfLayer {
         self.skip = prefixes.into_iter().map(Into::into).collect();
         self
@@ -82,6 +129,14 @@ impl<A: App> Layer<A> for CsrfLayer {
 }
 
 /// The app a [`csrf`] layer makes.
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{csrf, Csrf};
+/// let app: Csrf<_> = handler(|_req: Request| async { "page" }).wrap(csrf(&[1u8; 32]).unwrap());
+/// let res = Client::new(app).get("/").send_blocking().unwrap();
+/// assert!(res.header("set-cookie").unwrap().starts_with("_csrf="));
+/// ```
 #[derive(Debug)]
 pub struct Csrf<A> {
     app: A,
@@ -91,11 +146,29 @@ pub struct Csrf<A> {
 }
 
 /// The CSRF token for this request's client (`None` outside [`csrf`]).
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{csrf, csrf_token};
+/// let bare = handler(|req: Request| async move { csrf_token(&req).is_some().to_string() });
+/// assert_eq!(Client::new(bare).get("/").send_blocking().unwrap().text(), "false");
+/// let guarded = handler(|req: Request| async move { csrf_token(&req).is_some().to_string() }).wrap(csrf(&[1u8; 32]).unwrap());
+/// assert_eq!(Client::new(guarded).get("/").send_blocking().unwrap().text(), "true");
+/// ```
 pub fn csrf_token(req: &Request) -> Option<&str> {
     req.extensions().get::<CsrfToken>().map(|t| t.0.as_str())
 }
 
 /// A hidden form input carrying the token.
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{csrf, csrf_input};
+/// let app = handler(|req: Request| async move { Response::html(format!("<form method=post>{}</form>", csrf_input(&req))) })
+///     .wrap(csrf(&[1u8; 32]).unwrap());
+/// let page = Client::new(app).get("/").send_blocking().unwrap().text();
+/// assert!(page.contains(r#"<input type="hidden" name="_csrf" value=""#));
+/// ```
 pub fn csrf_input(req: &Request) -> String {
     format!(
         "<input type=\"hidden\" name=\"{CSRF_FIELD}\" value=\"{}\">",

@@ -10,6 +10,39 @@ use lath_app::{HttpError, Request, Status};
 use crate::RequestExt;
 
 /// Limits on an upload; each answers 413 naming itself when passed.
+///
+/// ```
+/// # fn multipart(fields: &[(&str, Option<&str>, &str)]) -> String {
+/// #     let mut body = String::new();
+/// #     for (name, file, value) in fields {
+/// #         body += "--XyZ\r\nContent-Disposition: form-data; name=\"";
+/// #         body += name;
+/// #         if let Some(file) = file {
+/// #             body += "\"; filename=\"";
+/// #             body += file;
+/// #         }
+/// #         body += "\"\r\n\r\n";
+/// #         body += value;
+/// #         body += "\r\n";
+/// #     }
+/// #     body + "--XyZ--\r\n"
+/// # }
+/// use lath::prelude::*;
+/// use lath::layers::{collect_multipart, MultipartLimits};
+/// let app = handler(|mut req: Request| async move {
+///     let mut limits = MultipartLimits::default();
+///     limits.max_file = 4;
+///     let form = collect_multipart(&mut req, limits).await?;
+///     Ok::<_, HttpError>(form.files.len().to_string())
+/// });
+/// let res = Client::new(app)
+///     .post("/")
+///     .header("Content-Type", "multipart/form-data; boundary=XyZ")
+///     .body(multipart(&[("doc", Some("big.txt"), "more than four bytes")]))
+///     .send_blocking()
+///     .unwrap();
+/// assert_eq!(res.status.code(), 413);
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct MultipartLimits {
@@ -51,6 +84,46 @@ fn malformed(e: multer::Error) -> HttpError {
 
 /// The parts of a `multipart/form-data` body, read one at a time, each
 /// streamed: nothing is buffered beyond the piece being read.
+///
+/// ```
+/// # fn multipart(fields: &[(&str, Option<&str>, &str)]) -> String {
+/// #     let mut body = String::new();
+/// #     for (name, file, value) in fields {
+/// #         body += "--XyZ\r\nContent-Disposition: form-data; name=\"";
+/// #         body += name;
+/// #         if let Some(file) = file {
+/// #             body += "\"; filename=\"";
+/// #             body += file;
+/// #         }
+/// #         body += "\"\r\n\r\n";
+/// #         body += value;
+/// #         body += "\r\n";
+/// #     }
+/// #     body + "--XyZ--\r\n"
+/// # }
+/// use lath::prelude::*;
+/// use lath::layers::{parts, MultipartLimits};
+/// // Streams every part, holding one piece at a time.
+/// let app = handler(|mut req: Request| async move {
+///     let mut parts = parts(&mut req, MultipartLimits::default())?;
+///     let mut seen = Vec::new();
+///     while let Some(mut part) = parts.next_part().await? {
+///         let mut size = 0;
+///         while let Some(piece) = part.chunk(&mut parts).await? {
+///             size += piece.len();
+///         }
+///         seen.push(format!("{}={size}", part.name()));
+///     }
+///     Ok::<_, HttpError>(seen.join(" "))
+/// });
+/// let res = Client::new(app)
+///     .post("/")
+///     .header("Content-Type", "multipart/form-data; boundary=XyZ")
+///     .body(multipart(&[("a", None, "12"), ("b", Some("b.bin"), "12345")]))
+///     .send_blocking()
+///     .unwrap();
+/// assert_eq!(res.text(), "a=2 b=5");
+/// ```
 pub struct Parts {
     inner: multer::Multipart<'static>,
     limits: MultipartLimits,
@@ -67,6 +140,38 @@ impl std::fmt::Debug for Parts {
 }
 
 /// One part: a field or a file.
+///
+/// ```
+/// # fn multipart(fields: &[(&str, Option<&str>, &str)]) -> String {
+/// #     let mut body = String::new();
+/// #     for (name, file, value) in fields {
+/// #         body += "--XyZ\r\nContent-Disposition: form-data; name=\"";
+/// #         body += name;
+/// #         if let Some(file) = file {
+/// #             body += "\"; filename=\"";
+/// #             body += file;
+/// #         }
+/// #         body += "\"\r\n\r\n";
+/// #         body += value;
+/// #         body += "\r\n";
+/// #     }
+/// #     body + "--XyZ--\r\n"
+/// # }
+/// use lath::prelude::*;
+/// use lath::layers::{parts, MultipartLimits};
+/// let app = handler(|mut req: Request| async move {
+///     let mut parts = parts(&mut req, MultipartLimits::default())?;
+///     let part = parts.next_part().await?.ok_or_else(|| HttpError::bad_request("no part"))?;
+///     Ok::<_, HttpError>(format!("{} {:?}", part.name(), part.file_name()))
+/// });
+/// let res = Client::new(app)
+///     .post("/")
+///     .header("Content-Type", "multipart/form-data; boundary=XyZ")
+///     .body(multipart(&[("avatar", Some("me.png"), "png")]))
+///     .send_blocking()
+///     .unwrap();
+/// assert_eq!(res.text(), r#"avatar Some("me.png")"#);
+/// ```
 pub struct Part {
     inner: multer::Field<'static>,
     file_name: Option<String>,
@@ -85,6 +190,16 @@ impl std::fmt::Debug for Part {
 
 /// Starts reading `req`'s body as multipart: 415 for another type, 400
 /// without a boundary.
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{parts, MultipartLimits};
+/// let app = handler(|mut req: Request| async move {
+///     parts(&mut req, MultipartLimits::default()).map(|_| "multipart")
+/// });
+/// let res = Client::new(app).post("/").body("not multipart").send_blocking().unwrap();
+/// assert_eq!(res.status.code(), 415);
+/// ```
 pub fn parts(req: &mut Request, limits: MultipartLimits) -> Result<Parts, HttpError> {
     if !req.is("multipart") {
         return Err(HttpError::unsupported_media_type(
@@ -109,6 +224,41 @@ pub fn parts(req: &mut Request, limits: MultipartLimits) -> Result<Parts, HttpEr
 impl Parts {
     /// The next part, or `None` after the last. A truncated or malformed
     /// body is 400; passing a limit is 413.
+    ///
+    /// ```
+    /// # fn multipart(fields: &[(&str, Option<&str>, &str)]) -> String {
+    /// #     let mut body = String::new();
+    /// #     for (name, file, value) in fields {
+    /// #         body += "--XyZ\r\nContent-Disposition: form-data; name=\"";
+    /// #         body += name;
+    /// #         if let Some(file) = file {
+    /// #             body += "\"; filename=\"";
+    /// #             body += file;
+    /// #         }
+    /// #         body += "\"\r\n\r\n";
+    /// #         body += value;
+    /// #         body += "\r\n";
+    /// #     }
+    /// #     body + "--XyZ--\r\n"
+    /// # }
+    /// use lath::prelude::*;
+    /// use lath::layers::{parts, MultipartLimits};
+    /// let app = handler(|mut req: Request| async move {
+    ///     let mut parts = parts(&mut req, MultipartLimits::default())?;
+    ///     let mut names = Vec::new();
+    ///     while let Some(part) = parts.next_part().await? {
+    ///         names.push(part.name().to_owned()); // unread parts are skipped
+    ///     }
+    ///     Ok::<_, HttpError>(names.join(","))
+    /// });
+    /// let res = Client::new(app)
+    ///     .post("/")
+    ///     .header("Content-Type", "multipart/form-data; boundary=XyZ")
+    ///     .body(multipart(&[("x", None, "1"), ("y", None, "2")]))
+    ///     .send_blocking()
+    ///     .unwrap();
+    /// assert_eq!(res.text(), "x,y");
+    /// ```
     pub async fn next_part(&mut self) -> Result<Option<Part>, HttpError> {
         let Some(field) = self.inner.next_field().await.map_err(malformed)? else {
             return Ok(None);
@@ -146,21 +296,143 @@ impl Parts {
 
 impl Part {
     /// The form field's name.
+    ///
+    /// ```
+    /// # fn multipart(fields: &[(&str, Option<&str>, &str)]) -> String {
+    /// #     let mut body = String::new();
+    /// #     for (name, file, value) in fields {
+    /// #         body += "--XyZ\r\nContent-Disposition: form-data; name=\"";
+    /// #         body += name;
+    /// #         if let Some(file) = file {
+    /// #             body += "\"; filename=\"";
+    /// #             body += file;
+    /// #         }
+    /// #         body += "\"\r\n\r\n";
+    /// #         body += value;
+    /// #         body += "\r\n";
+    /// #     }
+    /// #     body + "--XyZ--\r\n"
+    /// # }
+    /// use lath::prelude::*;
+    /// use lath::layers::{parts, MultipartLimits};
+    /// let app = handler(|mut req: Request| async move {
+    ///     let mut parts = parts(&mut req, MultipartLimits::default())?;
+    ///     let part = parts.next_part().await?.ok_or_else(HttpError::bad_request_default)?;
+    ///     Ok::<_, HttpError>(part.name().to_owned())
+    /// });
+    /// let res = Client::new(app)
+    ///     .post("/")
+    ///     .header("Content-Type", "multipart/form-data; boundary=XyZ")
+    ///     .body(multipart(&[("comment", None, "hi")]))
+    ///     .send_blocking()
+    ///     .unwrap();
+    /// assert_eq!(res.text(), "comment");
+    /// ```
     pub fn name(&self) -> &str {
         self.inner.name().unwrap_or("")
     }
 
     /// The file name, without any path, for file parts.
+    ///
+    /// ```
+    /// # fn multipart(fields: &[(&str, Option<&str>, &str)]) -> String {
+    /// #     let mut body = String::new();
+    /// #     for (name, file, value) in fields {
+    /// #         body += "--XyZ\r\nContent-Disposition: form-data; name=\"";
+    /// #         body += name;
+    /// #         if let Some(file) = file {
+    /// #             body += "\"; filename=\"";
+    /// #             body += file;
+    /// #         }
+    /// #         body += "\"\r\n\r\n";
+    /// #         body += value;
+    /// #         body += "\r\n";
+    /// #     }
+    /// #     body + "--XyZ--\r\n"
+    /// # }
+    /// use lath::prelude::*;
+    /// use lath::layers::{parts, MultipartLimits};
+    /// let app = handler(|mut req: Request| async move {
+    ///     let mut parts = parts(&mut req, MultipartLimits::default())?;
+    ///     let mut names = Vec::new();
+    ///     while let Some(part) = parts.next_part().await? {
+    ///         names.push(part.file_name().unwrap_or("-").to_owned());
+    ///     }
+    ///     Ok::<_, HttpError>(names.join(","))
+    /// });
+    /// let res = Client::new(app)
+    ///     .post("/")
+    ///     .header("Content-Type", "multipart/form-data; boundary=XyZ")
+    ///     .body(multipart(&[("f", Some("../../etc/passwd"), "x"), ("t", None, "y")]))
+    ///     .send_blocking()
+    ///     .unwrap();
+    /// assert_eq!(res.text(), "passwd,-"); // no path components
+    /// ```
     pub fn file_name(&self) -> Option<&str> {
         self.file_name.as_deref()
     }
 
     /// The part's `Content-Type`, if given.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::layers::{parts, MultipartLimits};
+    /// let app = handler(|mut req: Request| async move {
+    ///     let mut parts = parts(&mut req, MultipartLimits::default())?;
+    ///     let part = parts.next_part().await?;
+    ///     Ok::<_, HttpError>(part.and_then(|p| p.content_type()).unwrap_or_default())
+    /// });
+    /// let body = "--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\nPNG\r\n--XyZ--\r\n";
+    /// let res = Client::new(app)
+    ///     .post("/")
+    ///     .header("Content-Type", "multipart/form-data; boundary=XyZ")
+    ///     .body(body)
+    ///     .send_blocking()
+    ///     .unwrap();
+    /// assert_eq!(res.text(), "image/png");
+    /// ```
     pub fn content_type(&self) -> Option<String> {
         self.inner.content_type().map(|m| m.to_string())
     }
 
     /// The next piece of the part's data; `None` at its end.
+    ///
+    /// ```
+    /// # fn multipart(fields: &[(&str, Option<&str>, &str)]) -> String {
+    /// #     let mut body = String::new();
+    /// #     for (name, file, value) in fields {
+    /// #         body += "--XyZ\r\nContent-Disposition: form-data; name=\"";
+    /// #         body += name;
+    /// #         if let Some(file) = file {
+    /// #             body += "\"; filename=\"";
+    /// #             body += file;
+    /// #         }
+    /// #         body += "\"\r\n\r\n";
+    /// #         body += value;
+    /// #         body += "\r\n";
+    /// #     }
+    /// #     body + "--XyZ--\r\n"
+    /// # }
+    /// use lath::prelude::*;
+    /// use lath::layers::{parts, MultipartLimits};
+    /// let app = handler(|mut req: Request| async move {
+    ///     let mut parts = parts(&mut req, MultipartLimits::default())?;
+    ///     let mut text = Vec::new();
+    ///     if let Some(mut part) = parts.next_part().await? {
+    ///         while let Some(piece) = part.chunk(&mut parts).await? {
+    ///             text.extend_from_slice(&piece);
+    ///         }
+    ///     }
+    ///     Ok::<_, HttpError>(String::from_utf8_lossy(&text).into_owned())
+    /// });
+    /// let res = Client::new(app)
+    ///     .post("/")
+    ///     .header("Content-Type", "multipart/form-data; boundary=XyZ")
+    ///     .body(multipart(&[("note", None, "line one\r\nline two")]))
+    ///     .send_blocking()
+    ///     .unwrap();
+    /// assert_eq!(res.text(), "line one\r\nline two");
+    /// ```
     pub async fn chunk(&mut self, parts: &mut Parts) -> Result<Option<Bytes>, HttpError> {
         let Some(piece) = self.inner.chunk().await.map_err(malformed)? else {
             return Ok(None);
@@ -244,6 +516,37 @@ enum Stored {
 }
 
 /// An uploaded file.
+///
+/// ```
+/// # fn multipart(fields: &[(&str, Option<&str>, &str)]) -> String {
+/// #     let mut body = String::new();
+/// #     for (name, file, value) in fields {
+/// #         body += "--XyZ\r\nContent-Disposition: form-data; name=\"";
+/// #         body += name;
+/// #         if let Some(file) = file {
+/// #             body += "\"; filename=\"";
+/// #             body += file;
+/// #         }
+/// #         body += "\"\r\n\r\n";
+/// #         body += value;
+/// #         body += "\r\n";
+/// #     }
+/// #     body + "--XyZ--\r\n"
+/// # }
+/// use lath::prelude::*;
+/// let app = handler(|mut req: Request| async move {
+///     let form = req.multipart().await?;
+///     let file = &form.files[0];
+///     Ok::<_, HttpError>(format!("{} {} {} {:?}", file.field, file.file_name, file.size, file.content_type))
+/// });
+/// let res = Client::new(app)
+///     .post("/")
+///     .header("Content-Type", "multipart/form-data; boundary=XyZ")
+///     .body(multipart(&[("doc", Some("notes.txt"), "hello")]))
+///     .send_blocking()
+///     .unwrap();
+/// assert_eq!(res.text(), "doc notes.txt 5 None");
+/// ```
 #[derive(Debug)]
 pub struct UploadedFile {
     /// The form field it came in.
@@ -259,6 +562,37 @@ pub struct UploadedFile {
 
 impl UploadedFile {
     /// The contents, when kept in memory.
+    ///
+    /// ```
+    /// # fn multipart(fields: &[(&str, Option<&str>, &str)]) -> String {
+    /// #     let mut body = String::new();
+    /// #     for (name, file, value) in fields {
+    /// #         body += "--XyZ\r\nContent-Disposition: form-data; name=\"";
+    /// #         body += name;
+    /// #         if let Some(file) = file {
+    /// #             body += "\"; filename=\"";
+    /// #             body += file;
+    /// #         }
+    /// #         body += "\"\r\n\r\n";
+    /// #         body += value;
+    /// #         body += "\r\n";
+    /// #     }
+    /// #     body + "--XyZ--\r\n"
+    /// # }
+    /// use lath::prelude::*;
+    /// let app = handler(|mut req: Request| async move {
+    ///     let form = req.multipart().await?;
+    ///     // Small files stay in memory (under `memory_threshold`, 64 KiB by default).
+    ///     Ok::<_, HttpError>(form.files[0].bytes().map(|b| b.len()).unwrap_or(0).to_string())
+    /// });
+    /// let res = Client::new(app)
+    ///     .post("/")
+    ///     .header("Content-Type", "multipart/form-data; boundary=XyZ")
+    ///     .body(multipart(&[("doc", Some("a.txt"), "abc")]))
+    ///     .send_blocking()
+    ///     .unwrap();
+    /// assert_eq!(res.text(), "3");
+    /// ```
     pub fn bytes(&self) -> Option<&Bytes> {
         match &self.stored {
             Stored::Memory(bytes) => Some(bytes),
@@ -268,6 +602,40 @@ impl UploadedFile {
 
     /// The temporary file holding the contents, when spooled; it is
     /// removed when this value is dropped.
+    ///
+    /// ```
+    /// # fn multipart(fields: &[(&str, Option<&str>, &str)]) -> String {
+    /// #     let mut body = String::new();
+    /// #     for (name, file, value) in fields {
+    /// #         body += "--XyZ\r\nContent-Disposition: form-data; name=\"";
+    /// #         body += name;
+    /// #         if let Some(file) = file {
+    /// #             body += "\"; filename=\"";
+    /// #             body += file;
+    /// #         }
+    /// #         body += "\"\r\n\r\n";
+    /// #         body += value;
+    /// #         body += "\r\n";
+    /// #     }
+    /// #     body + "--XyZ--\r\n"
+    /// # }
+    /// use lath::prelude::*;
+    /// use lath::layers::{collect_multipart, MultipartLimits};
+    /// let app = handler(|mut req: Request| async move {
+    ///     let mut limits = MultipartLimits::default();
+    ///     limits.memory_threshold = 2; // spool anything larger to a temporary file
+    ///     let form = collect_multipart(&mut req, limits).await?;
+    ///     let spooled = form.files[0].path().map(|p| p.exists()).unwrap_or(false);
+    ///     Ok::<_, HttpError>(spooled.to_string())
+    /// });
+    /// let res = Client::new(app)
+    ///     .post("/")
+    ///     .header("Content-Type", "multipart/form-data; boundary=XyZ")
+    ///     .body(multipart(&[("doc", Some("a.txt"), "larger")]))
+    ///     .send_blocking()
+    ///     .unwrap();
+    /// assert_eq!(res.text(), "true");
+    /// ```
     pub fn path(&self) -> Option<&Path> {
         match &self.stored {
             Stored::Memory(_) => None,
@@ -276,6 +644,37 @@ impl UploadedFile {
     }
 
     /// The whole contents, from memory or from disk.
+    ///
+    /// ```
+    /// # fn multipart(fields: &[(&str, Option<&str>, &str)]) -> String {
+    /// #     let mut body = String::new();
+    /// #     for (name, file, value) in fields {
+    /// #         body += "--XyZ\r\nContent-Disposition: form-data; name=\"";
+    /// #         body += name;
+    /// #         if let Some(file) = file {
+    /// #             body += "\"; filename=\"";
+    /// #             body += file;
+    /// #         }
+    /// #         body += "\"\r\n\r\n";
+    /// #         body += value;
+    /// #         body += "\r\n";
+    /// #     }
+    /// #     body + "--XyZ--\r\n"
+    /// # }
+    /// use lath::prelude::*;
+    /// let app = handler(|mut req: Request| async move {
+    ///     let form = req.multipart().await?;
+    ///     let data = form.files[0].read().await?;
+    ///     Ok::<_, HttpError>(String::from_utf8_lossy(&data).to_uppercase())
+    /// });
+    /// let res = Client::new(app)
+    ///     .post("/")
+    ///     .header("Content-Type", "multipart/form-data; boundary=XyZ")
+    ///     .body(multipart(&[("doc", Some("a.txt"), "hello")]))
+    ///     .send_blocking()
+    ///     .unwrap();
+    /// assert_eq!(res.text(), "HELLO");
+    /// ```
     pub async fn read(&self) -> std::io::Result<Vec<u8>> {
         match &self.stored {
             Stored::Memory(bytes) => Ok(bytes.to_vec()),
@@ -287,6 +686,47 @@ impl UploadedFile {
     /// moved there (copied when `to` is on another file system), one kept
     /// in memory is written there. `to` is used as given: build it from a
     /// name of your own, not from the client's file name.
+    ///
+    /// ```
+    /// # fn multipart(fields: &[(&str, Option<&str>, &str)]) -> String {
+    /// #     let mut body = String::new();
+    /// #     for (name, file, value) in fields {
+    /// #         body += "--XyZ\r\nContent-Disposition: form-data; name=\"";
+    /// #         body += name;
+    /// #         if let Some(file) = file {
+    /// #             body += "\"; filename=\"";
+    /// #             body += file;
+    /// #         }
+    /// #         body += "\"\r\n\r\n";
+    /// #         body += value;
+    /// #         body += "\r\n";
+    /// #     }
+    /// #     body + "--XyZ--\r\n"
+    /// # }
+    /// use lath::prelude::*;
+    /// let dir = std::env::temp_dir().join(format!("lath-persist-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let target = dir.join("upload-1.txt");
+    /// let keep = target.clone();
+    /// let app = handler(move |mut req: Request| {
+    ///     let keep = keep.clone();
+    ///     async move {
+    ///         let mut form = req.multipart().await?;
+    ///         let file = form.files.remove(0);
+    ///         file.persist(&keep).await?; // a name of our own, not the client's
+    ///         Ok::<_, HttpError>("kept")
+    ///     }
+    /// });
+    /// let res = Client::new(app)
+    ///     .post("/")
+    ///     .header("Content-Type", "multipart/form-data; boundary=XyZ")
+    ///     .body(multipart(&[("doc", Some("../evil.txt"), "contents")]))
+    ///     .send_blocking()
+    ///     .unwrap();
+    /// assert_eq!(res.text(), "kept");
+    /// assert_eq!(std::fs::read_to_string(&target).unwrap(), "contents");
+    /// std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub async fn persist(self, to: impl AsRef<Path>) -> std::io::Result<()> {
         let to = to.as_ref();
         match &self.stored {
@@ -305,6 +745,36 @@ impl UploadedFile {
 }
 
 /// Every field and file of a multipart body.
+///
+/// ```
+/// # fn multipart(fields: &[(&str, Option<&str>, &str)]) -> String {
+/// #     let mut body = String::new();
+/// #     for (name, file, value) in fields {
+/// #         body += "--XyZ\r\nContent-Disposition: form-data; name=\"";
+/// #         body += name;
+/// #         if let Some(file) = file {
+/// #             body += "\"; filename=\"";
+/// #             body += file;
+/// #         }
+/// #         body += "\"\r\n\r\n";
+/// #         body += value;
+/// #         body += "\r\n";
+/// #     }
+/// #     body + "--XyZ--\r\n"
+/// # }
+/// use lath::prelude::*;
+/// let app = handler(|mut req: Request| async move {
+///     let form = req.multipart().await?;
+///     Ok::<_, HttpError>(format!("{} fields, {} files", form.fields.len(), form.files.len()))
+/// });
+/// let res = Client::new(app)
+///     .post("/")
+///     .header("Content-Type", "multipart/form-data; boundary=XyZ")
+///     .body(multipart(&[("a", None, "1"), ("b", None, "2"), ("f", Some("f.txt"), "x")]))
+///     .send_blocking()
+///     .unwrap();
+/// assert_eq!(res.text(), "2 fields, 1 files");
+/// ```
 #[derive(Debug, Default)]
 pub struct Form {
     /// Non-file fields, in order.
@@ -315,6 +785,36 @@ pub struct Form {
 
 impl Form {
     /// The first value of field `name`.
+    ///
+    /// ```
+    /// # fn multipart(fields: &[(&str, Option<&str>, &str)]) -> String {
+    /// #     let mut body = String::new();
+    /// #     for (name, file, value) in fields {
+    /// #         body += "--XyZ\r\nContent-Disposition: form-data; name=\"";
+    /// #         body += name;
+    /// #         if let Some(file) = file {
+    /// #             body += "\"; filename=\"";
+    /// #             body += file;
+    /// #         }
+    /// #         body += "\"\r\n\r\n";
+    /// #         body += value;
+    /// #         body += "\r\n";
+    /// #     }
+    /// #     body + "--XyZ--\r\n"
+    /// # }
+    /// use lath::prelude::*;
+    /// let app = handler(|mut req: Request| async move {
+    ///     let form = req.multipart().await?;
+    ///     Ok::<_, HttpError>(form.field("title").unwrap_or("untitled").to_owned())
+    /// });
+    /// let res = Client::new(app)
+    ///     .post("/")
+    ///     .header("Content-Type", "multipart/form-data; boundary=XyZ")
+    ///     .body(multipart(&[("title", None, "Notes")]))
+    ///     .send_blocking()
+    ///     .unwrap();
+    /// assert_eq!(res.text(), "Notes");
+    /// ```
     pub fn field(&self, name: &str) -> Option<&str> {
         self.fields
             .iter()
@@ -326,6 +826,37 @@ impl Form {
 /// Reads a whole multipart body: fields as text, small files in memory,
 /// larger ones in temporary files that are removed when the [`Form`] is
 /// dropped (and at once on any error).
+///
+/// ```
+/// # fn multipart(fields: &[(&str, Option<&str>, &str)]) -> String {
+/// #     let mut body = String::new();
+/// #     for (name, file, value) in fields {
+/// #         body += "--XyZ\r\nContent-Disposition: form-data; name=\"";
+/// #         body += name;
+/// #         if let Some(file) = file {
+/// #             body += "\"; filename=\"";
+/// #             body += file;
+/// #         }
+/// #         body += "\"\r\n\r\n";
+/// #         body += value;
+/// #         body += "\r\n";
+/// #     }
+/// #     body + "--XyZ--\r\n"
+/// # }
+/// use lath::prelude::*;
+/// use lath::layers::{collect_multipart, MultipartLimits};
+/// let app = handler(|mut req: Request| async move {
+///     let form = collect_multipart(&mut req, MultipartLimits::default()).await?;
+///     Ok::<_, HttpError>(format!("{:?}", form.fields))
+/// });
+/// let res = Client::new(app)
+///     .post("/")
+///     .header("Content-Type", "multipart/form-data; boundary=XyZ")
+///     .body(multipart(&[("a", None, "1")]))
+///     .send_blocking()
+///     .unwrap();
+/// assert_eq!(res.text(), r#"[("a", "1")]"#);
+/// ```
 pub async fn collect_multipart(
     req: &mut Request,
     limits: MultipartLimits,

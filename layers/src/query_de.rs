@@ -12,6 +12,16 @@ use serde::Deserializer;
 use crate::Query;
 
 /// Why a query did not fit the type.
+///
+/// ```
+/// use lath::prelude::*;
+/// #[derive(Debug, serde::Deserialize)]
+/// struct Page { page: u32 }
+/// let app = handler(|req: Request| async move { req.query_as::<Page>().map(|p| p.page.to_string()) });
+/// let res = Client::new(app).get("/?page=-1").send_blocking().unwrap();
+/// assert_eq!(res.status.code(), 400);
+/// assert!(res.text().contains("page"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryError(String);
 

@@ -13,6 +13,11 @@ use crate::RequestExt;
 pub const MIN_SECRET_LEN: usize = 32;
 
 /// A secret shorter than [`MIN_SECRET_LEN`].
+///
+/// ```
+/// use lath::layers::{Signer, SecretTooShort};
+/// assert_eq!(Signer::new(b"short").unwrap_err(), SecretTooShort(5));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SecretTooShort(pub usize);
 
@@ -51,6 +56,12 @@ impl fmt::Debug for Signer {
 
 impl Signer {
     /// A signer for `secret`; secrets shorter than 32 bytes are refused.
+    ///
+    /// ```
+    /// use lath::layers::Signer;
+    /// assert!(Signer::new(&[0u8; 32]).is_ok());
+    /// assert!(Signer::new(&[0u8; 16]).is_err());
+    /// ```
     pub fn new(secret: &[u8]) -> Result<Signer, SecretTooShort> {
         if secret.len() < MIN_SECRET_LEN {
             return Err(SecretTooShort(secret.len()));
@@ -70,6 +81,14 @@ impl Signer {
     }
 
     /// `value.signature`, the signature in unpadded base64url.
+    ///
+    /// ```
+    /// use lath::layers::Signer;
+    /// let signer = Signer::new(&[3u8; 32]).unwrap();
+    /// let signed = signer.sign("user", "ada");
+    /// assert!(signed.starts_with("ada."));
+    /// assert_eq!(signer.verify("user", &signed).as_deref(), Some("ada"));
+    /// ```
     pub fn sign(&self, name: &str, value: &str) -> String {
         let tag = self.tag(name, value).finalize().into_bytes();
         format!("{value}.{}", base64url(&tag))
@@ -77,6 +96,14 @@ impl Signer {
 
     /// The value of a signed string, if its signature holds (compared in
     /// constant time); `None` for a tampered or unsigned one.
+    ///
+    /// ```
+    /// use lath::layers::Signer;
+    /// let signer = Signer::new(&[3u8; 32]).unwrap();
+    /// let signed = signer.sign("user", "ada");
+    /// assert_eq!(signer.verify("admin", &signed), None); // moved to another name
+    /// assert_eq!(signer.verify("user", &signed.replace("ada", "bob")), None); // tampered
+    /// ```
     pub fn verify(&self, name: &str, signed: &str) -> Option<String> {
         let (value, signature) = signed.rsplit_once('.')?;
         let signature = base64url_decode(signature)?;
@@ -85,6 +112,13 @@ impl Signer {
     }
 
     /// A fresh random value of 32 bytes, base64url: a good secret.
+    ///
+    /// ```
+    /// use lath::layers::Signer;
+    /// let (a, b) = (Signer::random(), Signer::random());
+    /// assert_ne!(a, b);
+    /// assert!(a.len() >= 32);
+    /// ```
     pub fn random() -> String {
         crate::random::token()
     }
@@ -109,6 +143,20 @@ fn base64url_decode(text: &str) -> Option<Vec<u8>> {
 }
 
 /// Reading signed cookies; set them with [`Cookie::signed_by`](crate::Cookie::signed_by).
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{SignedCookies, Signer};
+/// let signer = Signer::new(&[5u8; 32]).unwrap();
+/// let cookie = format!("user={}", signer.sign("user", "ada"));
+/// let app = handler(move |req: Request| {
+///     let signer = signer.clone();
+///     async move { req.signed_cookie("user", &signer).unwrap_or_else(|| "nobody".into()) }
+/// });
+/// let client = Client::new(app);
+/// assert_eq!(client.get("/").header("Cookie", &cookie).send_blocking().unwrap().text(), "ada");
+/// assert_eq!(client.get("/").header("Cookie", "user=ada").send_blocking().unwrap().text(), "nobody");
+/// ```
 pub trait SignedCookies {
     /// The verified value of signed cookie `name`; absent when missing,
     /// unsigned or tampered with.

@@ -26,6 +26,22 @@ pub fn state<T: Send + Sync + 'static>(value: T) -> StateLayer<T> {
 }
 
 /// The layer [`state`] makes.
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use lath::prelude::*;
+/// use lath::layers::{state, StateLayer};
+/// struct Hits(AtomicU64);
+/// let layer: StateLayer<Hits> = state(Hits(AtomicU64::new(0)));
+/// let app = handler(|req: Request| async move {
+///     let hits = req.state::<Hits>();
+///     (hits.0.fetch_add(1, Ordering::Relaxed) + 1).to_string()
+/// })
+/// .wrap(layer);
+/// let client = Client::new(app);
+/// client.get("/").send_blocking().unwrap();
+/// assert_eq!(client.get("/").send_blocking().unwrap().text(), "2");
+/// ```
 #[derive(Debug)]
 pub struct StateLayer<T> {
     value: Arc<T>,
@@ -51,6 +67,13 @@ impl<T: Send + Sync + 'static, A: App> Layer<A> for StateLayer<T> {
 }
 
 /// The app a [`state`] layer makes.
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{state, State};
+/// let app: State<&'static str, _> = handler(|req: Request| async move { *req.state::<&'static str>() }).wrap(state("v1"));
+/// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().text(), "v1");
+/// ```
 #[derive(Debug)]
 pub struct State<T, A> {
     value: Arc<T>,
@@ -58,6 +81,15 @@ pub struct State<T, A> {
 }
 
 /// The state of type `T` a [`state`] layer put on this request.
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{state, state_of};
+/// let app = handler(|req: Request| async move { state_of::<u32>(&req).map_or("none".into(), |n| n.to_string()) });
+/// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().text(), "none");
+/// let app = handler(|req: Request| async move { state_of::<u32>(&req).map_or("none".into(), |n| n.to_string()) }).wrap(state(7u32));
+/// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().text(), "7");
+/// ```
 pub fn state_of<T: Send + Sync + 'static>(req: &Request) -> Option<&T> {
     req.extensions().get::<Arc<T>>().map(|value| &**value)
 }
