@@ -317,7 +317,7 @@ impl Part {
     /// use lath::layers::{parts, MultipartLimits};
     /// let app = handler(|mut req: Request| async move {
     ///     let mut parts = parts(&mut req, MultipartLimits::default())?;
-    ///     let part = parts.next_part().await?.ok_or_else(HttpError::bad_request_default)?;
+    ///     let part = parts.next_part().await?.ok_or_else(|| HttpError::bad_request("no part"))?;
     ///     Ok::<_, HttpError>(part.name().to_owned())
     /// });
     /// let res = Client::new(app)
