@@ -92,6 +92,17 @@ where
 /// [`App`] in a form that can be a trait object: every app is one, and
 /// [`SharedApp`] (`Arc<dyn DynApp>`) is itself an app. Its future is
 /// boxed, or placed in a driver's [`FutureSlot`].
+///
+/// ```
+/// use lath::prelude::*;
+/// // Different apps behind one type, chosen at run time.
+/// let apps: Vec<SharedApp> = vec![
+///     handler(|_req: Request| async { "one" }).shared(),
+///     (|_req: Request, respond: Respond| async move { respond.send("two") }).shared(),
+/// ];
+/// let client = Client::new(apps[1].clone());
+/// assert_eq!(client.get("/").send_blocking().unwrap().text(), "two");
+/// ```
 pub trait DynApp: Send + Sync + 'static {
     /// [`App::call`], boxed.
     fn call_boxed(&self, req: Request, respond: Respond) -> BoxFuture<'_, ()>;
@@ -263,6 +274,12 @@ impl<A, B: App, F: FnOnce(A) -> B> Layer<A> for F {
 }
 
 /// An app made from a function that *returns* its response.
+///
+/// ```
+/// use lath::prelude::*;
+/// let app: lath::app::Handler<_> = handler(|req: Request| async move { format!("you asked for {}", req.path()) });
+/// assert_eq!(Client::new(app).get("/x").send_blocking().unwrap().text(), "you asked for /x");
+/// ```
 #[derive(Debug, Clone)]
 pub struct Handler<F>(F);
 
@@ -322,10 +339,38 @@ where
 
 /// The rest of the stack, handed to a layer written with [`from_fn`]: a
 /// cheap handle on the app it wraps.
+///
+/// ```
+/// use lath::prelude::*;
+/// // A layer that answers some requests itself and passes the rest on.
+/// let app = handler(|_req: Request| async { "app" }).wrap(from_fn(|req: Request, respond: Respond, next| async move {
+///     if req.path() == "/health" {
+///         respond.send("ok");
+///     } else {
+///         next.call(req, respond).await;
+///     }
+/// }));
+/// let client = Client::new(app);
+/// assert_eq!(client.get("/health").send_blocking().unwrap().text(), "ok");
+/// assert_eq!(client.get("/").send_blocking().unwrap().text(), "app");
+/// ```
 pub struct Next<A>(Arc<A>);
 
 impl<A: App> Next<A> {
     /// Runs the wrapped app.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use lath::prelude::*;
+    /// // Times the rest of the stack and reports it in a header.
+    /// let app = handler(|_req: Request| async { "done" }).wrap(from_fn(|req, respond: Respond, next| async move {
+    ///     let start = Instant::now();
+    ///     let respond = respond.map(move |res| res.with_header("Server-Timing", format!("app;dur={}", start.elapsed().as_millis())));
+    ///     next.call(req, respond).await
+    /// }));
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert!(res.header("server-timing").unwrap().starts_with("app;dur="));
+    /// ```
     pub async fn call(self, req: Request, respond: Respond) {
         self.0.call(req, respond).await
     }
@@ -370,6 +415,13 @@ where
 }
 
 /// The app a [`from_fn`] layer makes.
+///
+/// ```
+/// use lath::prelude::*;
+/// let app = handler(|_req: Request| async { "inner" }).wrap(from_fn(|req, respond, next| async move { next.call(req, respond).await }));
+/// let _: &lath::app::FromFn<_, _> = &app;
+/// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().text(), "inner");
+/// ```
 pub struct FromFn<A, F> {
     f: F,
     next: Arc<A>,

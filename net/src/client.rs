@@ -111,6 +111,16 @@ impl std::fmt::Debug for Client {
 }
 
 /// A response as the client saw it.
+///
+/// ```
+/// use lath::prelude::*;
+/// let app = handler(|_req: Request| async { (Status::CREATED, "made") });
+/// let res = Client::new(app).post("/").send_blocking().unwrap();
+/// assert_eq!(res.status, Status::CREATED);
+/// assert_eq!(res.headers.get_str("content-length"), Some("4"));
+/// assert_eq!(&res.body[..], b"made");
+/// assert!(res.trailers.is_empty());
+/// ```
 #[derive(Debug, Clone)]
 pub struct TestResponse {
     /// The status.
@@ -125,11 +135,24 @@ pub struct TestResponse {
 
 impl TestResponse {
     /// The body as text (lossy for bytes that are not UTF-8).
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let res = Client::new(handler(|_req: Request| async { "héllo" })).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "héllo");
+    /// ```
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
     /// The first value of header `name`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let res = Client::new(handler(|_req: Request| async { "hi" })).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.header("Content-Type"), Some("text/plain; charset=utf-8"));
+    /// assert!(res.header("date").is_some()); // automatic, as on a socket
+    /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get_str(name)
     }
@@ -155,11 +178,28 @@ impl TestResponse {
 
 impl Client {
     /// A client for `app` with default server settings.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let client = Client::new(handler(|req: Request| async move { req.path().to_owned() }));
+    /// assert_eq!(client.get("/a").send_blocking().unwrap().text(), "/a");
+    /// assert_eq!(client.get("/b").send_blocking().unwrap().text(), "/b"); // same connection
+    /// ```
     pub fn new(app: impl App) -> Client {
         Client::with_config(app, Config::default())
     }
 
     /// A client for `app` served with `config`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::net::Config;
+    /// let mut config = Config::default();
+    /// config.codec.limits.max_head = 256;
+    /// let client = Client::with_config(handler(|_req: Request| async { "hi" }), config);
+    /// let res = client.get("/").header("X-Big", &"x".repeat(1000)).send_blocking().unwrap();
+    /// assert_eq!(res.status.code(), 431);
+    /// ```
     pub fn with_config(app: impl App, config: Config) -> Client {
         Client {
             app: Arc::new(app),
@@ -195,6 +235,13 @@ impl Client {
     }
 
     /// A request with any method.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let client = Client::new(handler(|req: Request| async move { req.method().to_string() }));
+    /// let brew = Method::from_bytes(b"BREW").unwrap();
+    /// assert_eq!(client.request(brew, "/pot").send_blocking().unwrap().text(), "BREW");
+    /// ```
     pub fn request(&self, method: Method, target: &str) -> TestRequest {
         TestRequest {
             client: self.clone(),
@@ -204,42 +251,96 @@ impl Client {
     }
 
     /// A `GET` request.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let client = Client::new(handler(|req: Request| async move { req.query_string().unwrap_or("").to_owned() }));
+    /// assert_eq!(client.get("/?a=1").send_blocking().unwrap().text(), "a=1");
+    /// ```
     pub fn get(&self, target: &str) -> TestRequest {
         self.request(Method::GET, target)
     }
 
     /// A `HEAD` request.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let client = Client::new(handler(|_req: Request| async { "twelve bytes" }));
+    /// let res = client.head("/").send_blocking().unwrap();
+    /// assert_eq!(res.header("content-length"), Some("12"));
+    /// assert!(res.body.is_empty());
+    /// ```
     pub fn head(&self, target: &str) -> TestRequest {
         self.request(Method::HEAD, target)
     }
 
     /// A `POST` request.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let client = Client::new(handler(|mut req: Request| async move { req.text().await.map(|t| t.len().to_string()) }));
+    /// assert_eq!(client.post("/").body("abc").send_blocking().unwrap().text(), "3");
+    /// ```
     pub fn post(&self, target: &str) -> TestRequest {
         self.request(Method::POST, target)
     }
 
     /// A `PUT` request.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let client = Client::new(handler(|req: Request| async move { req.method().to_string() }));
+    /// assert_eq!(client.put("/x").send_blocking().unwrap().text(), "PUT");
+    /// ```
     pub fn put(&self, target: &str) -> TestRequest {
         self.request(Method::PUT, target)
     }
 
     /// A `DELETE` request.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let client = Client::new(handler(|req: Request| async move { req.method().to_string() }));
+    /// assert_eq!(client.delete("/x").send_blocking().unwrap().text(), "DELETE");
+    /// ```
     pub fn delete(&self, target: &str) -> TestRequest {
         self.request(Method::DELETE, target)
     }
 
     /// A `PATCH` request.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let client = Client::new(handler(|req: Request| async move { req.method().to_string() }));
+    /// assert_eq!(client.patch("/x").send_blocking().unwrap().text(), "PATCH");
+    /// ```
     pub fn patch(&self, target: &str) -> TestRequest {
         self.request(Method::PATCH, target)
     }
 
     /// An `OPTIONS` request.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let routes = Router::new().get("/x", handler(|_req: Request| async { "x" })).build().unwrap();
+    /// let res = Client::new(routes).options("/x").send_blocking().unwrap();
+    /// assert_eq!(res.header("allow"), Some("GET, HEAD"));
+    /// ```
     pub fn options(&self, target: &str) -> TestRequest {
         self.request(Method::OPTIONS, target)
     }
 
     /// Sends `bytes` as they are on a fresh connection, half-closes it, and
     /// returns every byte the server wrote until it closed.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let client = Client::new(handler(|_req: Request| async { "hi" }));
+    /// # lath::net::run(async {
+    /// let answer = client.raw("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n").await.unwrap();
+    /// assert!(answer.starts_with(b"HTTP/1.1 400 ")); // ambiguous framing is refused
+    /// # });
+    /// ```
     pub async fn raw(&self, bytes: impl AsRef<[u8]>) -> io::Result<Vec<u8>> {
         let mut io = self.connect();
         io.write_all(bytes.as_ref()).await?;
@@ -250,6 +351,13 @@ impl Client {
     }
 
     /// [`Client::raw`] for plain tests.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let client = Client::new(handler(|_req: Request| async { "hi" }));
+    /// let answer = client.raw_blocking("GET / HTTP/1.0\r\n\r\n").unwrap();
+    /// assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    /// ```
     pub fn raw_blocking(&self, bytes: impl AsRef<[u8]>) -> io::Result<Vec<u8>> {
         Runtime::default().block_on(self.raw(bytes))
     }
@@ -372,6 +480,13 @@ async fn exchange(
 }
 
 /// A request being built by a [`Client`].
+///
+/// ```
+/// use lath::prelude::*;
+/// let client = Client::new(handler(|req: Request| async move { req.header("x-id").unwrap_or("-").to_owned() }));
+/// let request: lath::net::TestRequest = client.get("/").header("X-Id", "7");
+/// assert_eq!(request.send_blocking().unwrap().text(), "7");
+/// ```
 #[derive(Debug)]
 pub struct TestRequest {
     client: Client,
@@ -381,6 +496,13 @@ pub struct TestRequest {
 
 impl TestRequest {
     /// Adds a header field.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let client = Client::new(handler(|req: Request| async move { req.headers().get_all("x-tag").count().to_string() }));
+    /// let res = client.get("/").header("X-Tag", "a").header("X-Tag", "b").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "2");
+    /// ```
     pub fn header(mut self, name: &str, value: &str) -> TestRequest {
         self.head.headers.append(
             Bytes::copy_from_slice(name.as_bytes()),
@@ -390,6 +512,12 @@ impl TestRequest {
     }
 
     /// Sets the body (sent with `Content-Length`).
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let client = Client::new(handler(|req: Request| async move { req.header("content-length").unwrap_or("-").to_owned() }));
+    /// assert_eq!(client.post("/").body(vec![1u8, 2, 3]).send_blocking().unwrap().text(), "3");
+    /// ```
     pub fn body(mut self, body: impl Into<Bytes>) -> TestRequest {
         self.body = Some(body.into());
         self
@@ -416,11 +544,26 @@ impl TestRequest {
     }
 
     /// Sends it and reads the whole response.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let client = Client::new(handler(|_req: Request| async { "hi" }));
+    /// # lath::net::run(async {
+    /// let res = client.get("/").send().await.unwrap();
+    /// assert_eq!(res.text(), "hi");
+    /// # });
+    /// ```
     pub async fn send(self) -> io::Result<TestResponse> {
         self.client.send(self.head, self.body).await
     }
 
     /// [`TestRequest::send`] for plain tests.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let res = Client::new(handler(|_req: Request| async { "hi" })).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.status.code(), 200);
+    /// ```
     pub fn send_blocking(self) -> io::Result<TestResponse> {
         Runtime::default().block_on(self.send())
     }

@@ -27,6 +27,18 @@ fn lock(half: &Mutex<Half>) -> MutexGuard<'_, Half> {
 
 /// One end of an in-memory pipe: what one end writes, the other reads.
 /// Each direction buffers up to the pipe's capacity, then writers wait.
+///
+/// ```
+/// use futures::{AsyncReadExt, AsyncWriteExt};
+/// use lath::net::mem;
+/// # futures::executor::block_on(async {
+/// let (mut a, mut b) = mem::duplex(1024);
+/// a.write_all(b"ping").await.unwrap();
+/// let mut got = [0u8; 4];
+/// b.read_exact(&mut got).await.unwrap();
+/// assert_eq!(&got, b"ping");
+/// # });
+/// ```
 #[derive(Debug)]
 pub struct MemStream {
     read: Arc<Mutex<Half>>,

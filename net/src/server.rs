@@ -77,6 +77,27 @@ pub struct Server {
 
 impl Server {
     /// Binds `addr` (`127.0.0.1:0` picks a free port).
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use lath::prelude::*;
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let serving = std::thread::spawn(move || {
+    ///     lath::net::run(async move {
+    ///         let server = Server::bind("127.0.0.1:0").await?.workers(1);
+    ///         tx.send((server.local_addr()?, server.shutdown_handle())).unwrap();
+    ///         server.serve(handler(|_req: Request| async { "hi" })).await
+    ///     })
+    /// });
+    /// let (addr, stop) = rx.recv().unwrap();
+    /// let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    /// conn.write_all(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").unwrap();
+    /// let mut answer = String::new();
+    /// conn.read_to_string(&mut answer).unwrap();
+    /// assert!(answer.starts_with("HTTP/1.1 200 OK\r\n") && answer.ends_with("hi"));
+    /// stop.shutdown();
+    /// serving.join().unwrap().unwrap();
+    /// ```
     pub async fn bind(addr: &str) -> io::Result<Server> {
         let addr = addr
             .to_socket_addrs()?
@@ -95,6 +116,17 @@ impl Server {
     }
 
     /// Uses these settings.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lath::net::{Config, Server};
+    /// # lath::net::run(async {
+    /// let mut config = Config::default();
+    /// config.idle_timeout = Duration::from_secs(30);
+    /// let server = Server::bind("127.0.0.1:0").await.unwrap().with_config(config);
+    /// assert!(server.local_addr().unwrap().port() > 0);
+    /// # });
+    /// ```
     pub fn with_config(mut self, config: Config) -> Server {
         self.config = config;
         self
@@ -151,11 +183,41 @@ impl Server {
     }
 
     /// The address bound.
+    ///
+    /// ```
+    /// use lath::net::Server;
+    /// # lath::net::run(async {
+    /// let server = Server::bind("127.0.0.1:0").await.unwrap();
+    /// let addr = server.local_addr().unwrap();
+    /// assert!(addr.ip().is_loopback() && addr.port() != 0); // the port picked
+    /// # });
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
     }
 
     /// A handle that starts a graceful shutdown.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use lath::prelude::*;
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let serving = std::thread::spawn(move || {
+    ///     lath::net::run(async move {
+    ///         let server = Server::bind("127.0.0.1:0").await?.workers(1);
+    ///         tx.send((server.local_addr()?, server.shutdown_handle())).unwrap();
+    ///         server.serve(handler(|_req: Request| async { "hi" })).await
+    ///     })
+    /// });
+    /// let (addr, stop) = rx.recv().unwrap();
+    /// let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    /// conn.write_all(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").unwrap();
+    /// let mut answer = String::new();
+    /// conn.read_to_string(&mut answer).unwrap();
+    /// assert!(answer.starts_with("HTTP/1.1 200 OK\r\n") && answer.ends_with("hi"));
+    /// stop.shutdown();
+    /// serving.join().unwrap().unwrap();
+    /// ```
     pub fn shutdown_handle(&self) -> ShutdownHandle {
         self.handle.clone()
     }
@@ -167,6 +229,27 @@ impl Server {
     /// With one worker, connections are driven inside this future, so no
     /// wake-up crosses threads; with more, each worker thread serves its
     /// own listener and this future waits for all of them.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use lath::prelude::*;
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let serving = std::thread::spawn(move || {
+    ///     lath::net::run(async move {
+    ///         let server = Server::bind("127.0.0.1:0").await?.workers(1);
+    ///         tx.send((server.local_addr()?, server.shutdown_handle())).unwrap();
+    ///         server.serve(handler(|_req: Request| async { "hi" })).await
+    ///     })
+    /// });
+    /// let (addr, stop) = rx.recv().unwrap();
+    /// let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    /// conn.write_all(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").unwrap();
+    /// let mut answer = String::new();
+    /// conn.read_to_string(&mut answer).unwrap();
+    /// assert!(answer.starts_with("HTTP/1.1 200 OK\r\n") && answer.ends_with("hi"));
+    /// stop.shutdown();
+    /// serving.join().unwrap().unwrap();
+    /// ```
     pub async fn serve(self, app: impl App) -> io::Result<()> {
         let Server {
             listener,

@@ -9,6 +9,27 @@ use futures::future::{FutureExt, Shared};
 /// Starts a graceful shutdown of the server it came from: stop accepting,
 /// let requests in flight finish (their responses carry
 /// `Connection: close`), close idle connections at once.
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use lath::prelude::*;
+/// let (tx, rx) = std::sync::mpsc::channel();
+/// let serving = std::thread::spawn(move || {
+///     lath::net::run(async move {
+///         let server = Server::bind("127.0.0.1:0").await?.workers(1);
+///         tx.send((server.local_addr()?, server.shutdown_handle())).unwrap();
+///         server.serve(handler(|_req: Request| async { "hi" })).await
+///     })
+/// });
+/// let (addr, stop) = rx.recv().unwrap();
+/// let mut conn = std::net::TcpStream::connect(addr).unwrap();
+/// conn.write_all(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").unwrap();
+/// let mut answer = String::new();
+/// conn.read_to_string(&mut answer).unwrap();
+/// assert!(answer.starts_with("HTTP/1.1 200 OK\r\n") && answer.ends_with("hi"));
+/// stop.shutdown();
+/// serving.join().unwrap().unwrap();
+/// ```
 #[derive(Debug, Clone)]
 pub struct ShutdownHandle {
     inner: Arc<Inner>,
@@ -46,6 +67,18 @@ pub(crate) fn channel() -> (ShutdownHandle, Shutdown) {
 
 impl ShutdownHandle {
     /// Begins the shutdown; later calls do nothing.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// # lath::net::run(async {
+    /// let server = Server::bind("127.0.0.1:0").await.unwrap();
+    /// let stop = server.shutdown_handle();
+    /// stop.shutdown();
+    /// stop.shutdown(); // later calls do nothing
+    /// // Shut down before serving: `serve` returns at once.
+    /// server.serve(handler(|_req: Request| async { "hi" })).await.unwrap();
+    /// # });
+    /// ```
     pub fn shutdown(&self) {
         self.inner.triggered.store(true, Ordering::SeqCst);
         let sender = self

@@ -71,6 +71,13 @@ impl Default for Runtime {
 
 impl Runtime {
     /// The runtimes this build can serve on, the default first.
+    ///
+    /// ```
+    /// use lath::net::Runtime;
+    /// let enabled = Runtime::enabled();
+    /// assert_eq!(enabled[0], Runtime::default());
+    /// assert!(!enabled.is_empty());
+    /// ```
     pub fn enabled() -> &'static [Runtime] {
         &[
             #[cfg(feature = "tokio")]
@@ -83,6 +90,13 @@ impl Runtime {
     }
 
     /// The name of its cargo feature: `async-std`, `smol` or `tokio`.
+    ///
+    /// ```
+    /// use lath::net::Runtime;
+    /// for runtime in Runtime::enabled() {
+    ///     assert_eq!(runtime.name().parse::<Runtime>().unwrap(), *runtime);
+    /// }
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             #[cfg(feature = "async-std")]
@@ -97,6 +111,15 @@ impl Runtime {
     /// Runs `future` to completion on this thread, which waits on the
     /// runtime's I/O reactor itself: a server with one worker, driven
     /// inside `future`, never pays for a wake-up across threads.
+    ///
+    /// ```
+    /// use lath::net::{Runtime, Server};
+    /// let port = Runtime::default().run(async {
+    ///     let server = Server::bind("127.0.0.1:0").await.unwrap();
+    ///     server.local_addr().unwrap().port()
+    /// });
+    /// assert!(port > 0);
+    /// ```
     pub fn run<F: Future>(self, future: F) -> F::Output {
         match self {
             #[cfg(feature = "async-std")]
