@@ -43,6 +43,19 @@ use crate::{FutureSlot, Request, Respond, Response, SlotFuture};
 /// ```
 pub trait App: Send + Sync + 'static {
     /// Handles one request; sends the response through `respond`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// /// An app as a type of its own, with configuration.
+    /// struct Greeter { greeting: String }
+    /// impl App for Greeter {
+    ///     async fn call(&self, req: Request, respond: Respond) {
+    ///         respond.send(format!("{}, {}", self.greeting, req.param("name").unwrap_or("you")));
+    ///     }
+    /// }
+    /// let routes = Router::new().get("/hi/:name", Greeter { greeting: "Hello".into() }).build().unwrap();
+    /// assert_eq!(Client::new(routes).get("/hi/Ada").send_blocking().unwrap().text(), "Hello, Ada");
+    /// ```
     fn call(&self, req: Request, respond: Respond) -> impl Future<Output = ()> + Send + '_;
 
     /// [`call`](App::call), with the request's future placed in `slot`,
@@ -105,9 +118,36 @@ where
 /// ```
 pub trait DynApp: Send + Sync + 'static {
     /// [`App::call`], boxed.
+    ///
+    /// ```
+    /// use lath::app::{DynApp, Request, Respond};
+    /// async fn hello(_req: Request, respond: Respond) {
+    ///     respond.send("hi");
+    /// }
+    /// # futures::executor::block_on(async {
+    /// let app: Box<dyn DynApp> = Box::new(hello);
+    /// let (respond, responded) = Respond::channel();
+    /// app.call_boxed(Request::builder("GET", "/").build(), respond).await;
+    /// assert_eq!(responded.await.status().code(), 200);
+    /// # });
+    /// ```
     fn call_boxed(&self, req: Request, respond: Respond) -> BoxFuture<'_, ()>;
 
     /// [`App::call_in`].
+    ///
+    /// ```
+    /// use lath::app::{DynApp, FutureSlot, Request, Respond};
+    /// async fn hello(_req: Request, respond: Respond) {
+    ///     respond.send("hi");
+    /// }
+    /// # futures::executor::block_on(async {
+    /// let app: Box<dyn DynApp> = Box::new(hello);
+    /// let mut slot = FutureSlot::new();
+    /// let (respond, responded) = Respond::channel();
+    /// app.call_in_dyn(Request::builder("GET", "/").build(), respond, &mut slot).await;
+    /// assert_eq!(responded.await.status().code(), 200);
+    /// # });
+    /// ```
     fn call_in_dyn<'a>(
         &'a self,
         req: Request,
@@ -204,16 +244,48 @@ impl<A: App> App for Arc<A> {
 pub trait AppExt: App + Sized {
     /// Applies `layer` to this app: a function from app to app, or a
     /// configured layer value such as `timeout(Duration::from_secs(2))`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lath::prelude::*;
+    /// use lath::layers::{errors, logger, recover, timeout};
+    /// // Layers apply inside out: `logger` sees what `errors` rendered.
+    /// let app = handler(|_req: Request| async { "hi" })
+    ///     .wrap(timeout(Duration::from_secs(5)))
+    ///     .wrap(recover)
+    ///     .wrap(errors)
+    ///     .wrap(logger);
+    /// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().text(), "hi");
+    /// ```
     fn wrap<L: Layer<Self>>(self, layer: L) -> L::App {
         layer.layer(self)
     }
 
     /// This app behind a `Box<dyn DynApp>`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let pick = |fancy: bool| -> Box<dyn lath::app::DynApp> {
+    ///     if fancy {
+    ///         handler(|_req: Request| async { Response::html("<b>hi</b>") }).boxed()
+    ///     } else {
+    ///         handler(|_req: Request| async { "hi" }).boxed()
+    ///     }
+    /// };
+    /// assert_eq!(Client::new(pick(false)).get("/").send_blocking().unwrap().text(), "hi");
+    /// ```
     fn boxed(self) -> Box<dyn DynApp> {
         Box::new(self)
     }
 
     /// This app as a [`SharedApp`].
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async { "shared" }).shared();
+    /// let (a, b) = (Client::new(app.clone()), Client::new(app));
+    /// assert_eq!(a.get("/").send_blocking().unwrap().text(), b.get("/").send_blocking().unwrap().text());
+    /// ```
     fn shared(self) -> SharedApp {
         Arc::new(self)
     }
@@ -262,6 +334,29 @@ pub trait Layer<A> {
     type App: App;
 
     /// Wraps `app`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::app::Layer;
+    /// /// A configured layer: stamps every response with a header.
+    /// struct Stamp(&'static str);
+    /// /// The app it makes.
+    /// struct Stamped<A> { app: A, value: &'static str }
+    /// impl<A: App> App for Stamped<A> {
+    ///     async fn call(&self, req: Request, respond: Respond) {
+    ///         let value = self.value;
+    ///         self.app.call(req, respond.map(move |res| res.with_header("X-Stamp", value))).await
+    ///     }
+    /// }
+    /// impl<A: App> Layer<A> for Stamp {
+    ///     type App = Stamped<A>;
+    ///     fn layer(self, app: A) -> Stamped<A> {
+    ///         Stamped { app, value: self.0 }
+    ///     }
+    /// }
+    /// let app = handler(|_req: Request| async { "hi" }).wrap(Stamp("v1"));
+    /// assert_eq!(Client::new(app).get("/").send_blocking().unwrap().header("x-stamp"), Some("v1"));
+    /// ```
     fn layer(self, app: A) -> Self::App;
 }
 

@@ -162,11 +162,46 @@ pub struct Body {
 /// ```
 pub trait BodyWatch: Send + Sync + 'static {
     /// A piece of `len` bytes went by.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use lath::app::{Body, BodyWatch};
+    /// #[derive(Default)]
+    /// struct Pieces(AtomicUsize);
+    /// impl BodyWatch for Pieces {
+    ///     fn piece(&self, _len: usize) {
+    ///         self.0.fetch_add(1, Ordering::Relaxed);
+    ///     }
+    ///     fn end(self: Arc<Self>, _complete: bool) {}
+    /// }
+    /// let pieces = Arc::new(Pieces::default());
+    /// let stream = futures::stream::iter(["a", "b", "c"].map(|p| Ok(bytes::Bytes::from(p))));
+    /// let body = Body::stream(stream).watched(pieces.clone());
+    /// futures::executor::block_on(futures::StreamExt::collect::<Vec<_>>(body));
+    /// assert_eq!(pieces.0.load(Ordering::Relaxed), 3);
+    /// ```
     fn piece(&self, len: usize);
 
     /// The body ended, once: `complete` when all of it went by, `false`
     /// when it failed or was dropped before its end (a `HEAD` answer, a
     /// client gone).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use lath::app::{Body, BodyWatch};
+    /// #[derive(Default)]
+    /// struct Ended(Mutex<Option<bool>>);
+    /// impl BodyWatch for Ended {
+    ///     fn piece(&self, _len: usize) {}
+    ///     fn end(self: Arc<Self>, complete: bool) {
+    ///         *self.0.lock().unwrap() = Some(complete);
+    ///     }
+    /// }
+    /// let ended = Arc::new(Ended::default());
+    /// drop(Body::full("never sent").watched(ended.clone()));
+    /// assert_eq!(*ended.0.lock().unwrap(), Some(false));
+    /// ```
     fn end(self: Arc<Self>, complete: bool);
 }
 
@@ -290,6 +325,36 @@ impl Body {
     /// This body, with `watch` told of every piece that goes by and of
     /// its end. The first watch costs nothing; a second one wraps the
     /// body (and its watch) in a stream.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    /// use lath::prelude::*;
+    /// use lath::app::BodyWatch;
+    /// /// Bytes sent in answers, counted as they go out.
+    /// #[derive(Default)]
+    /// struct Sent(AtomicU64);
+    /// impl BodyWatch for Sent {
+    ///     fn piece(&self, len: usize) {
+    ///         self.0.fetch_add(len as u64, Ordering::Relaxed);
+    ///     }
+    ///     fn end(self: Arc<Self>, _complete: bool) {}
+    /// }
+    /// let sent = Arc::new(Sent::default());
+    /// let counter = sent.clone();
+    /// let app = handler(|_req: Request| async { "Hello, World!" }).wrap(from_fn(move |req, respond: Respond, next| {
+    ///     let counter = counter.clone();
+    ///     async move {
+    ///         let respond = respond.map(move |mut res| {
+    ///             let body = res.take_body().watched(counter);
+    ///             res.with_body(body)
+    ///         });
+    ///         next.call(req, respond).await
+    ///     }
+    /// }));
+    /// Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!(sent.0.load(Ordering::Relaxed), 13);
+    /// ```
     pub fn watched(mut self, watch: Arc<dyn BodyWatch>) -> Body {
         if self.watch.is_some() {
             let size = self.size;

@@ -78,9 +78,19 @@ pub trait HttpConvert: Sized {
     type Http;
 
     /// This value as the `http` type.
+    ///
+    /// ```
+    /// use lath::app::{HttpConvert, Status};
+    /// assert_eq!(Status::NOT_FOUND.to_http().unwrap(), http::StatusCode::NOT_FOUND);
+    /// ```
     fn to_http(&self) -> Result<Self::Http, Unconvertible>;
 
     /// The `http` value as this type.
+    ///
+    /// ```
+    /// use lath::app::{HttpConvert, Method};
+    /// assert_eq!(Method::from_http(&http::Method::PATCH).unwrap(), Method::PATCH);
+    /// ```
     fn from_http(value: &Self::Http) -> Result<Self, Unconvertible>;
 }
 

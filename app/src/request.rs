@@ -499,6 +499,21 @@ fn decode_text(bytes: &[u8], charset: Option<&str>) -> Result<String, HttpError>
 }
 
 /// Builds a [`Request`] by hand, for tests and for apps calling apps.
+///
+/// ```
+/// use lath::app::{App, Request, Respond};
+/// async fn echo(mut req: Request, respond: Respond) {
+///     let body = req.text().await.unwrap_or_default();
+///     respond.send(format!("{} {body}", req.header("x-user").unwrap_or("-")));
+/// }
+/// # futures::executor::block_on(async {
+/// // One app calling another, or a unit test without a connection.
+/// let req = Request::builder("POST", "/echo").header("X-User", "ada").body("hi");
+/// let (respond, responded) = Respond::channel();
+/// echo.call(req, respond).await;
+/// assert_eq!(responded.await.status().code(), 200);
+/// # });
+/// ```
 #[derive(Debug)]
 pub struct RequestBuilder {
     head: RequestHead,

@@ -66,6 +66,22 @@ enum Way {
 /// ```
 pub trait Forward: Send + Sync + 'static {
     /// Takes the response sent (or the 500 of a `Respond` dropped unsent).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use lath::app::{Forward, Respond, Response};
+    /// /// Keeps the last status it saw.
+    /// #[derive(Default)]
+    /// struct Last(Mutex<Option<u16>>);
+    /// impl Forward for Last {
+    ///     fn forward(self: Arc<Self>, response: Response) {
+    ///         *self.0.lock().unwrap() = Some(response.status().code());
+    ///     }
+    /// }
+    /// let last = Arc::new(Last::default());
+    /// drop(Respond::forwarding(last.clone())); // dropped unsent: a 500 still arrives
+    /// assert_eq!(*last.0.lock().unwrap(), Some(500));
+    /// ```
     fn forward(self: Arc<Self>, response: Response);
 }
 

@@ -46,6 +46,19 @@ use crate::{App, Body, BodyError, HttpError, Request, Respond, Response};
 /// request body `B` that is an `http_body::Body` of bytes. Its responses'
 /// bodies are lath [`Body`] values, which are `http_body::Body`s; the app
 /// keeps running while its response body is read.
+///
+/// ```
+/// use lath::app::{Body, IntoService, Request, Respond};
+/// use tower_service::Service;
+/// async fn teapot(_req: Request, respond: Respond) {
+///     respond.send(lath::app::Response::send_status(418));
+/// }
+/// # futures::executor::block_on(async {
+/// let mut service = IntoService::new(teapot);
+/// let res = service.call(http::Request::get("/tea").body(Body::empty()).unwrap()).await.unwrap();
+/// assert_eq!(res.status(), http::StatusCode::IM_A_TEAPOT);
+/// # });
+/// ```
 pub struct IntoService<A>(Arc<A>);
 
 impl<A: App> IntoService<A> {
@@ -190,6 +203,20 @@ pub fn from_tower<S>(service: S) -> FromTower<S> {
 }
 
 /// The app [`from_tower`] makes.
+///
+/// ```
+/// use lath::app::{from_tower, App, FromTower, IntoService, Request, Respond};
+/// async fn hello(_req: Request, respond: Respond) {
+///     respond.send("hi");
+/// }
+/// # futures::executor::block_on(async {
+/// // A round trip: a lath app as a service, and back.
+/// let app: FromTower<_> = from_tower(IntoService::new(hello));
+/// let (respond, responded) = Respond::channel();
+/// app.call(Request::builder("GET", "/").build(), respond).await;
+/// assert_eq!(responded.await.status().code(), 200);
+/// # });
+/// ```
 #[derive(Clone)]
 pub struct FromTower<S>(S);
 

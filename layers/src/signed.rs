@@ -160,6 +160,15 @@ fn base64url_decode(text: &str) -> Option<Vec<u8>> {
 pub trait SignedCookies {
     /// The verified value of signed cookie `name`; absent when missing,
     /// unsigned or tampered with.
+    ///
+    /// ```
+    /// use lath::app::Request;
+    /// use lath::layers::{SignedCookies, Signer};
+    /// let signer = Signer::new(&[9u8; 32]).unwrap();
+    /// let cookie = format!("theme={}", signer.sign("theme", "dark"));
+    /// let req = Request::builder("GET", "/").header("Cookie", &cookie).build();
+    /// assert_eq!(req.signed_cookie("theme", &signer).as_deref(), Some("dark"));
+    /// ```
     fn signed_cookie(&self, name: &str, signer: &Signer) -> Option<String>;
 }
 
