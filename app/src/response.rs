@@ -26,6 +26,8 @@ pub struct Response {
     body: Body,
     on_upgrade: Option<OnUpgrade>,
     error: Option<HttpError>,
+    /// Typed values for layers further out, allocated on first use.
+    extensions: Option<Box<crate::Extensions>>,
 }
 
 impl Response {
@@ -45,6 +47,7 @@ impl Response {
             body: Body::empty(),
             on_upgrade: None,
             error: None,
+            extensions: None,
         }
     }
 
@@ -447,6 +450,60 @@ impl Response {
     /// ```
     pub fn take_body(&mut self) -> Body {
         std::mem::take(&mut self.body)
+    }
+
+    /// The value of type `T` an app or layer attached for layers further
+    /// out (what a response describes, say), if any.
+    ///
+    /// ```
+    /// use lath::app::Response;
+    /// #[derive(Debug, PartialEq)]
+    /// struct Cached(bool);
+    /// let res = Response::text("hi").with_extension(Cached(true));
+    /// assert_eq!(res.extension::<Cached>(), Some(&Cached(true)));
+    /// assert_eq!(Response::text("hi").extension::<Cached>(), None);
+    /// ```
+    pub fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.extensions.as_ref().and_then(|e| e.get::<T>())
+    }
+
+    /// Typed values attached to this response, to add some; they are
+    /// never sent.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// // An app tells a layer further out how it made the answer.
+    /// struct FromCache;
+    /// let app = handler(|_req: Request| async {
+    ///     let mut res = Response::text("cached page");
+    ///     res.extensions_mut().insert(FromCache);
+    ///     res
+    /// })
+    /// .wrap(from_fn(|req, respond: Respond, next| async move {
+    ///     let respond = respond.map(|res| match res.extension::<FromCache>() {
+    ///         Some(_) => res.with_header("X-Cache", "hit"),
+    ///         None => res,
+    ///     });
+    ///     next.call(req, respond).await
+    /// }));
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.header("x-cache"), Some("hit"));
+    /// ```
+    pub fn extensions_mut(&mut self) -> &mut crate::Extensions {
+        self.extensions.get_or_insert_with(Default::default)
+    }
+
+    /// This response with `value` attached (see
+    /// [`extension`](Response::extension)).
+    ///
+    /// ```
+    /// use lath::app::Response;
+    /// let res = Response::text("hi").with_extension(7u32);
+    /// assert_eq!(res.extension::<u32>(), Some(&7));
+    /// ```
+    pub fn with_extension<T: Send + Sync + 'static>(mut self, value: T) -> Response {
+        self.extensions_mut().insert(value);
+        self
     }
 
     pub(crate) fn set_error(&mut self, error: HttpError) {

@@ -24,12 +24,17 @@
 //! - [`csrf`]: tokens tied to each client, checked on unsafe methods.
 //! - [`parts`] and [`collect_multipart`]: `multipart/form-data` uploads
 //!   under limits, large files spooled to temporary files.
+//! - [`serve_dir`] and [`send_file`]: static files with validators,
+//!   conditional requests (`304`, `412`) and ranges (`206`, `416`).
 
 //! # Features
 //!
 //! - `multipart` (default): [`parts`] and [`collect_multipart`], with multer.
 //! - `signed` (default): [`Signer`], [`SignedCookies`] and [`csrf`], with
 //!   HMAC-SHA256.
+//! - `files` (default): [`serve_dir`] and [`send_file`], with mime_guess
+//!   for media types and the `blocking` thread pool for file reads.
+//! - `compress` (default): the `compress` layer, with async-compression.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -38,7 +43,11 @@
 mod body;
 #[cfg(feature = "signed")]
 mod csrf;
+#[cfg(any(feature = "files", feature = "compress"))]
+mod encoding;
 mod errors;
+#[cfg(feature = "files")]
+mod files;
 mod limit;
 mod logger;
 #[cfg(feature = "multipart")]
@@ -63,6 +72,8 @@ pub use csrf::{
     csrf, csrf_input, csrf_token, Csrf, CsrfLayer, CsrfToken, CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER,
 };
 pub use errors::{errors, ErrorFormat, Errors, Json};
+#[cfg(feature = "files")]
+pub use files::{send_file, serve_dir, Dotfiles, ETag, Representation, ServeDir, Symlinks};
 pub use lath_app::DEFAULT_BODY_LIMIT;
 pub use limit::{limit_body, LimitBody, LimitBodyLayer};
 pub use logger::{logger, Format, Logger};

@@ -1,0 +1,82 @@
+//! `Accept-Encoding` negotiation (RFC 9110 §12.5.3), shared by static
+//! files (precompressed siblings) and the `compress` layer.
+
+use lath_app::Headers;
+
+/// Of the `offered` content codings, the one the client prefers by its
+/// `Accept-Encoding` q-values (ties go to the earlier offer); `None` when
+/// the client sent no `Accept-Encoding` or accepts none of them, so the
+/// answer goes out as it is.
+pub(crate) fn preferred<'a>(headers: &Headers, offered: &[&'a str]) -> Option<&'a str> {
+    let mut elements = Vec::new();
+    let mut any = false;
+    for value in headers.get_all("accept-encoding") {
+        any = true;
+        let Ok(value) = std::str::from_utf8(value) else {
+            continue;
+        };
+        for element in value.split(',') {
+            let mut parts = element.split(';').map(str::trim);
+            let Some(coding) = parts.next().filter(|c| !c.is_empty()) else {
+                continue;
+            };
+            let q = parts
+                .filter_map(|p| p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0)
+                .clamp(0.0, 1.0);
+            elements.push((coding, q));
+        }
+    }
+    if !any {
+        return None;
+    }
+    let q_of = |coding: &str| {
+        elements
+            .iter()
+            .find(|(c, _)| c.eq_ignore_ascii_case(coding))
+            .or_else(|| elements.iter().find(|(c, _)| *c == "*"))
+            .map_or(0.0, |(_, q)| *q)
+    };
+    let mut best: Option<(&'a str, f32)> = None;
+    for &coding in offered {
+        let q = q_of(coding);
+        if q > 0.0 && best.is_none_or(|(_, b)| q > b) {
+            best = Some((coding, q));
+        }
+    }
+    best.map(|(coding, _)| coding)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pick(accept: Option<&str>) -> Option<&'static str> {
+        let mut headers = Headers::new();
+        if let Some(accept) = accept {
+            headers.append("Accept-Encoding", accept.to_owned());
+        }
+        preferred(&headers, &["br", "zstd", "gzip"])
+    }
+
+    #[test]
+    fn q_values_decide_and_ties_go_to_the_first_offer() {
+        let table: &[(&str, Option<&str>, Option<&str>)] = &[
+            ("RFC 9110 §12.5.3: no field, no coding", None, None),
+            ("an empty field: identity only", Some(""), None),
+            ("one coding", Some("gzip"), Some("gzip")),
+            ("ties: the server's order", Some("gzip, br"), Some("br")),
+            ("q-values win over order", Some("br;q=0.5, gzip"), Some("gzip")),
+            ("q=0 refuses", Some("br;q=0, gzip;q=0"), None),
+            ("a wildcard covers the rest", Some("*"), Some("br")),
+            ("a wildcard does not undo q=0", Some("br;q=0, *;q=0.5"), Some("zstd")),
+            ("case and spaces", Some(" GZIP ; Q=0.8 "), Some("gzip")),
+            ("unknown codings only", Some("compress, deflate"), None),
+            ("a malformed q counts as 1", Some("gzip;q=x"), Some("gzip")),
+        ];
+        for (rule, accept, expected) in table {
+            assert_eq!(pick(*accept), *expected, "{rule}");
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! Validators and preconditions (RFC 9110 §8.8, §13): entity tags, their
+//! comparison, and the order in which `If-Match`, `If-Unmodified-Since`,
+//! `If-None-Match`, `If-Modified-Since` and `If-Range` are evaluated.
+//! A malformed condition is ignored, as the RFC asks, never an error.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use lath_app::{Headers, Method};
+
+/// An entity tag (RFC 9110 §8.8.3): an opaque validator, strong or weak.
+///
+/// ```
+/// use lath::layers::ETag;
+/// let tag = ETag::parse("W/\"v1\"").unwrap();
+/// assert!(tag.is_weak());
+/// assert_eq!(tag.to_string(), "W/\"v1\"");
+/// assert!(tag.weak_eq(&ETag::strong("v1")));
+/// assert!(!tag.strong_eq(&ETag::strong("v1")));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ETag {
+    weak: bool,
+    tag: String,
+}
+
+impl ETag {
+    /// A strong tag with these opaque characters (no quotes); characters
+    /// an entity tag cannot hold are dropped.
+    pub fn strong(tag: impl Into<String>) -> ETag {
+        ETag {
+            weak: false,
+            tag: tag.into().chars().filter(|&c| etagc(c)).collect(),
+        }
+    }
+
+    /// A weak tag: the same meaning, not the same bytes.
+    pub fn weak(tag: impl Into<String>) -> ETag {
+        ETag {
+            weak: true,
+            ..ETag::strong(tag)
+        }
+    }
+
+    /// The tag of a file as nginx writes it, from its modification time
+    /// and size: `"<seconds in hex>-<size in hex>"`.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use lath::layers::ETag;
+    /// let modified = SystemTime::UNIX_EPOCH + Duration::from_secs(0x5f5e_1000);
+    /// assert_eq!(ETag::for_file(modified, 4096).to_string(), "\"5f5e1000-1000\"");
+    /// ```
+    pub fn for_file(modified: SystemTime, len: u64) -> ETag {
+        ETag::strong(format!("{:x}-{len:x}", unix_seconds(modified)))
+    }
+
+    /// Parses `"tag"` or `W/"tag"`.
+    ///
+    /// ```
+    /// use lath::layers::ETag;
+    /// assert_eq!(ETag::parse("\"abc\""), Some(ETag::strong("abc")));
+    /// assert_eq!(ETag::parse("abc"), None); // unquoted
+    /// ```
+    pub fn parse(text: &str) -> Option<ETag> {
+        let text = text.trim();
+        let (weak, quoted) = match text.strip_prefix("W/") {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let tag = quoted.strip_prefix('"')?.strip_suffix('"')?;
+        tag.chars().all(etagc).then(|| ETag {
+            weak,
+            tag: tag.to_owned(),
+        })
+    }
+
+    /// Is this a weak tag?
+    ///
+    /// ```
+    /// use lath::layers::ETag;
+    /// assert!(ETag::weak("a").is_weak() && !ETag::strong("a").is_weak());
+    /// ```
+    pub fn is_weak(&self) -> bool {
+        self.weak
+    }
+
+    /// This tag made weak, as a layer that changes the bytes (compression)
+    /// must.
+    ///
+    /// ```
+    /// use lath::layers::ETag;
+    /// assert_eq!(ETag::strong("a").into_weak(), ETag::weak("a"));
+    /// ```
+    pub fn into_weak(self) -> ETag {
+        ETag { weak: true, ..self }
+    }
+
+    /// Strong comparison (RFC 9110 §8.8.3.2): both strong, same tag.
+    ///
+    /// ```
+    /// use lath::layers::ETag;
+    /// assert!(ETag::strong("a").strong_eq(&ETag::strong("a")));
+    /// assert!(!ETag::weak("a").strong_eq(&ETag::strong("a")));
+    /// ```
+    pub fn strong_eq(&self, other: &ETag) -> bool {
+        !self.weak && !other.weak && self.tag == other.tag
+    }
+
+    /// Weak comparison: the same tag, weak or not.
+    ///
+    /// ```
+    /// use lath::layers::ETag;
+    /// assert!(ETag::weak("a").weak_eq(&ETag::strong("a")));
+    /// ```
+    pub fn weak_eq(&self, other: &ETag) -> bool {
+        self.tag == other.tag
+    }
+}
+
+impl fmt::Display for ETag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.weak {
+            f.write_str("W/")?;
+        }
+        write!(f, "\"{}\"", self.tag)
+    }
+}
+
+/// `etagc` (RFC 9110 §8.8.3): any visible character but `"`, or obs-text.
+fn etagc(c: char) -> bool {
+    c == '!' || ('#'..='~').contains(&c) || (c as u32) >= 0x80
+}
+
+fn unix_seconds(at: SystemTime) -> u64 {
+    at.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// `at` to the second, as HTTP dates carry it.
+pub(crate) fn to_second(at: SystemTime) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(unix_seconds(at))
+}
+
+/// `If-Match` / `If-None-Match`: `*` or a list of tags; `None` when
+/// malformed (then the condition is ignored).
+enum Tags {
+    Any,
+    List(Vec<ETag>),
+}
+
+/// Every line of field `name` as one list; `None` when absent or not
+/// text.
+fn field(headers: &Headers, name: &str) -> Option<String> {
+    let mut joined: Option<String> = None;
+    for value in headers.get_all(name) {
+        let value = std::str::from_utf8(value).ok()?;
+        match &mut joined {
+            Some(all) => {
+                all.push(',');
+                all.push_str(value);
+            }
+            None => joined = Some(value.to_owned()),
+        }
+    }
+    joined
+}
+
+fn tags(headers: &Headers, name: &str) -> Option<Tags> {
+    let value = field(headers, name)?;
+    if value.trim() == "*" {
+        return Some(Tags::Any);
+    }
+    let mut list = Vec::new();
+    for element in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        list.push(ETag::parse(element)?);
+    }
+    (!list.is_empty()).then_some(Tags::List(list))
+}
+
+fn date(headers: &Headers, name: &str) -> Option<SystemTime> {
+    // A field repeated or not a date is ignored (RFC 9110 §13.1.3).
+    let mut values = headers.get_all(name);
+    let value = std::str::from_utf8(values.next()?).ok()?;
+    if values.next().is_some() {
+        return None;
+    }
+    httpdate::parse_http_date(value.trim()).ok()
+}
+
+/// What the preconditions say about a request for a representation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Answer normally.
+    Proceed,
+    /// `304 Not Modified`.
+    NotModified,
+    /// `412 Precondition Failed`.
+    Failed,
+}
+
+/// Evaluates the request's preconditions against the current
+/// representation's validators, in the order of RFC 9110 §13.2.2.
+pub(crate) fn evaluate(
+    headers: &Headers,
+    method: &Method,
+    etag: Option<&ETag>,
+    modified: Option<SystemTime>,
+) -> Verdict {
+    let modified = modified.map(to_second);
+    let safe = *method == Method::GET || *method == Method::HEAD;
+    // Step 1, §13.1.1: If-Match, strong comparison.
+    match tags(headers, "if-match") {
+        Some(Tags::Any) => {}
+        Some(Tags::List(list)) => {
+            if !etag.is_some_and(|current| list.iter().any(|t| t.strong_eq(current))) {
+                return Verdict::Failed;
+            }
+        }
+        // Step 2, §13.1.4: If-Unmodified-Since, only without If-Match.
+        None => {
+            if let (Some(since), Some(modified)) = (date(headers, "if-unmodified-since"), modified)
+            {
+                if modified > since {
+                    return Verdict::Failed;
+                }
+            }
+        }
+    }
+    // Step 3, §13.1.2: If-None-Match, weak comparison.
+    match tags(headers, "if-none-match") {
+        Some(Tags::Any) => return not_modified_or_failed(safe),
+        Some(Tags::List(list)) => {
+            if etag.is_some_and(|current| list.iter().any(|t| t.weak_eq(current))) {
+                return not_modified_or_failed(safe);
+            }
+            Verdict::Proceed
+        }
+        // Step 4, §13.1.3: If-Modified-Since, GET and HEAD only, only
+        // without If-None-Match.
+        None => match (date(headers, "if-modified-since"), modified) {
+            (Some(since), Some(modified)) if safe && modified <= since => Verdict::NotModified,
+            _ => Verdict::Proceed,
+        },
+    }
+}
+
+fn not_modified_or_failed(safe: bool) -> Verdict {
+    if safe {
+        Verdict::NotModified
+    } else {
+        Verdict::Failed
+    }
+}
+
+/// Step 5, §13.1.5: does `If-Range` (when present) let a `Range` apply?
+/// An entity tag must match strongly; a date must equal the
+/// modification time exactly. Anything else (stale, weak, malformed)
+/// sends the whole representation.
+pub(crate) fn range_applies(
+    headers: &Headers,
+    etag: Option<&ETag>,
+    modified: Option<SystemTime>,
+) -> bool {
+    let Some(value) = field(headers, "if-range") else {
+        return true;
+    };
+    let value = value.trim();
+    if let Some(tag) = ETag::parse(value) {
+        return etag.is_some_and(|current| tag.strong_eq(current));
+    }
+    match (httpdate::parse_http_date(value), modified) {
+        (Ok(at), Some(modified)) => to_second(modified) == at,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TAG: &str = "\"5f-10\"";
+
+    fn at(secs: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    fn http(secs: u64) -> String {
+        httpdate::fmt_http_date(at(secs))
+    }
+
+    /// The representation: ETag `"5f-10"`, modified at 1 000 000 s.
+    fn verdict(method: Method, fields: &[(&str, &str)]) -> Verdict {
+        let mut headers = Headers::new();
+        for (name, value) in fields {
+            headers.append(name.to_string(), value.to_string());
+        }
+        let etag = ETag::parse(TAG).unwrap();
+        evaluate(&headers, &method, Some(&etag), Some(at(1_000_000)))
+    }
+
+    #[test]
+    fn preconditions_in_the_order_of_rfc_9110_13_2_2() {
+        use Verdict::*;
+        let (before, same, after) = (http(999_999), http(1_000_000), http(1_000_001));
+        let get = Method::GET;
+        let put = Method::PUT;
+        let table: Vec<(&str, Method, Vec<(&str, &str)>, Verdict)> = vec![
+            ("no conditions", get.clone(), vec![], Proceed),
+            ("§13.1.1 If-Match matching", put.clone(), vec![("If-Match", TAG)], Proceed),
+            ("§13.1.1 If-Match * with a current representation", put.clone(), vec![("If-Match", "*")], Proceed),
+            ("§13.1.1 If-Match not matching → 412", put.clone(), vec![("If-Match", "\"other\"")], Failed),
+            ("§13.1.1 If-Match compares strongly: a weak tag fails", put.clone(), vec![("If-Match", "W/\"5f-10\"")], Failed),
+            ("§13.1.1 If-Match in a list", put.clone(), vec![("If-Match", "\"a\", \"5f-10\"")], Proceed),
+            ("§13.1.1 If-Match over several lines", put.clone(), vec![("If-Match", "\"a\""), ("If-Match", TAG)], Proceed),
+            ("§13.1.4 If-Unmodified-Since later than the change", put.clone(), vec![("If-Unmodified-Since", &after)], Proceed),
+            ("§13.1.4 If-Unmodified-Since equal to the change", put.clone(), vec![("If-Unmodified-Since", &same)], Proceed),
+            ("§13.1.4 If-Unmodified-Since before the change → 412", put.clone(), vec![("If-Unmodified-Since", &before)], Failed),
+            ("§13.2.2 If-Unmodified-Since is ignored beside If-Match", put.clone(), vec![("If-Match", TAG), ("If-Unmodified-Since", &before)], Proceed),
+            ("§13.1.4 an invalid If-Unmodified-Since is ignored", put.clone(), vec![("If-Unmodified-Since", "yesterday")], Proceed),
+            ("§13.1.2 If-None-Match matching on GET → 304", get.clone(), vec![("If-None-Match", TAG)], NotModified),
+            ("§13.1.2 If-None-Match matching on HEAD → 304", Method::HEAD, vec![("If-None-Match", TAG)], NotModified),
+            ("§13.1.2 If-None-Match compares weakly", get.clone(), vec![("If-None-Match", "W/\"5f-10\"")], NotModified),
+            ("§13.1.2 If-None-Match * on GET → 304", get.clone(), vec![("If-None-Match", "*")], NotModified),
+            ("§13.1.2 If-None-Match matching on PUT → 412", put.clone(), vec![("If-None-Match", TAG)], Failed),
+            ("§13.1.2 If-None-Match not matching", get.clone(), vec![("If-None-Match", "\"old\"")], Proceed),
+            ("§13.1.2 a malformed If-None-Match is ignored", get.clone(), vec![("If-None-Match", "5f-10")], Proceed),
+            ("§13.1.3 If-Modified-Since at the change → 304", get.clone(), vec![("If-Modified-Since", &same)], NotModified),
+            ("§13.1.3 If-Modified-Since after the change → 304", get.clone(), vec![("If-Modified-Since", &after)], NotModified),
+            ("§13.1.3 If-Modified-Since before the change → 200", get.clone(), vec![("If-Modified-Since", &before)], Proceed),
+            ("§13.1.3 If-Modified-Since only for GET and HEAD", put.clone(), vec![("If-Modified-Since", &after)], Proceed),
+            ("§13.1.3 an invalid If-Modified-Since is ignored", get.clone(), vec![("If-Modified-Since", "not a date")], Proceed),
+            ("§13.1.3 a repeated If-Modified-Since is ignored", get.clone(), vec![("If-Modified-Since", &after), ("If-Modified-Since", &after)], Proceed),
+            ("§13.2.2 If-Modified-Since is ignored beside If-None-Match", get.clone(), vec![("If-None-Match", "\"old\""), ("If-Modified-Since", &after)], Proceed),
+            ("§13.2.2 a failed If-Match wins over a matching If-None-Match", get.clone(), vec![("If-Match", "\"x\""), ("If-None-Match", TAG)], Failed),
+        ];
+        for (rule, method, fields, expected) in table {
+            assert_eq!(verdict(method, &fields), expected, "{rule}");
+        }
+    }
+
+    #[test]
+    fn if_range_needs_a_strong_match_or_the_exact_date() {
+        let etag = ETag::parse(TAG).unwrap();
+        let modified = Some(at(1_000_000));
+        let table: &[(&str, Option<String>, bool)] = &[
+            ("§13.1.5 no If-Range: the range applies", None, true),
+            ("§13.1.5 the current tag", Some(TAG.into()), true),
+            ("§13.1.5 a stale tag: the whole file", Some("\"old\"".into()), false),
+            ("§13.1.5 a weak tag never matches", Some("W/\"5f-10\"".into()), false),
+            ("§13.1.5 the exact date", Some(http(1_000_000)), true),
+            ("§13.1.5 another date", Some(http(1_000_001)), false),
+            ("§13.1.5 garbage: the whole file", Some("soon".into()), false),
+        ];
+        for (rule, value, expected) in table {
+            let mut headers = Headers::new();
+            if let Some(value) = value {
+                headers.append("If-Range", value.clone());
+            }
+            assert_eq!(range_applies(&headers, Some(&etag), modified), *expected, "{rule}");
+        }
+    }
+
+    #[test]
+    fn tags_parse_and_print() {
+        assert_eq!(ETag::parse("W/\"a\"").unwrap().to_string(), "W/\"a\"");
+        assert_eq!(ETag::parse("\"\"").unwrap().to_string(), "\"\"");
+        for bad in ["a", "\"a", "a\"", "W/a", "\"a\"b\"", "w/\"a\""] {
+            assert_eq!(ETag::parse(bad), None, "{bad}");
+        }
+        assert_eq!(ETag::strong("a\"b").to_string(), "\"ab\"");
+    }
+}

@@ -1,0 +1,821 @@
+//! Static files (kequapp's `staticFiles` and `sendFile`, expresso's
+//! static files with ranges): [`serve_dir`] for a directory, [`send_file`]
+//! for one file, both with validators, conditional requests (RFC 9110
+//! §13) and range requests (§14).
+//!
+//! File system work runs on the `blocking` thread pool, so it never stalls
+//! an executor whatever the runtime; a file streams in pieces of 64 KiB,
+//! one at a time, and a client that goes away stops the reading.
+
+mod body;
+mod conditional;
+mod range;
+
+use std::fs::Metadata;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use std::future::Future;
+
+use lath_app::{App, Body, Headers, HttpError, Method, Request, Respond, Response, Status};
+
+pub use conditional::ETag;
+
+use self::body::{FileBody, Piece};
+use self::conditional::Verdict;
+use self::range::Ranges;
+
+/// Files up to this size are read whole together with their metadata: one
+/// trip to the thread pool for the common small file.
+const READ_WHOLE: u64 = 64 * 1024;
+
+/// Precompressed siblings, in the server's order of preference.
+const SIBLINGS: [(&str, &str); 3] = [("br", ".br"), ("zstd", ".zst"), ("gzip", ".gz")];
+
+/// What to do with a path segment that starts with a dot (`.env`,
+/// `.git/config`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dotfiles {
+    /// As if it did not exist: `404` (the default).
+    Hide,
+    /// `403 Forbidden`.
+    Deny,
+    /// Served like any other file.
+    Allow,
+}
+
+/// Which symbolic links a [`ServeDir`] follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Symlinks {
+    /// Those whose target stays inside the root (the default); any other
+    /// is `404`.
+    InsideRoot,
+    /// None: a path through a link is `404`.
+    Never,
+    /// Every one, wherever it leads.
+    Always,
+}
+
+/// Attached (as a response extension) to the `304` and `HEAD` answers of
+/// [`serve_dir`] and [`send_file`]: what a `200` to the same request would
+/// carry, so a layer further out (such as `compress`) can add the same
+/// fields to them (RFC 9110 §9.3.2, §15.4.5).
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{send_file, Representation};
+/// let path = std::env::temp_dir().join(format!("lath-repr-{}.txt", std::process::id()));
+/// std::fs::write(&path, "hello").unwrap();
+/// let file = path.clone();
+/// let app = handler(move |req: Request| {
+///     let file = file.clone();
+///     async move {
+///         let res = send_file(&req, &file).await;
+///         let length = res.extension::<Representation>().map_or(0, |r| r.length);
+///         res.with_header("X-Length", length.to_string())
+///     }
+/// });
+/// let res = Client::new(app).head("/").send_blocking().unwrap();
+/// assert_eq!(res.header("x-length"), Some("5"));
+/// std::fs::remove_file(path).unwrap();
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Representation {
+    /// Its `Content-Type`.
+    pub content_type: String,
+    /// Its length in bytes.
+    pub length: u64,
+    /// Its `Content-Encoding`, when a precompressed sibling was chosen.
+    pub content_encoding: Option<&'static str>,
+}
+
+/// An app serving the files under `root`: mount it on a wildcard route
+/// (`.get("/assets/*path", serve_dir("public"))`, the wildcard names the
+/// file) or use it as the whole site (the request's path names it).
+///
+/// Each option is a method; the defaults:
+/// - index file `index.html` ([`ServeDir::index`]); a directory asked
+///   for without its trailing slash answers `308` to the slash form;
+/// - dotfiles hidden: `404` ([`ServeDir::dotfiles`]);
+/// - symbolic links followed while their target stays inside the root
+///   ([`ServeDir::symlinks`]);
+/// - nothing excluded ([`ServeDir::exclude`]);
+/// - media types from the extension (mime_guess), `charset=utf-8` for
+///   text, more with [`ServeDir::mime_type`];
+/// - no `Cache-Control` ([`ServeDir::cache_control`]);
+/// - no precompressed siblings ([`ServeDir::precompressed`]).
+///
+/// Every answer carries `ETag` (strong, from modification time and size,
+/// as nginx writes it), `Last-Modified`, `Accept-Ranges: bytes` and
+/// `X-Content-Type-Options: nosniff`; conditional requests get `304` or
+/// `412`, range requests `206` (one part, or `multipart/byteranges`) or
+/// `416`. Methods other than `GET` and `HEAD` get `405`. No path, however
+/// encoded, reaches outside the root.
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::serve_dir;
+///
+/// let root = std::env::temp_dir().join(format!("lath-serve-dir-{}", std::process::id()));
+/// std::fs::create_dir_all(root.join("css")).unwrap();
+/// std::fs::write(root.join("css/site.css"), "body { margin: 0 }").unwrap();
+/// let routes = Router::new().get("/assets/*path", serve_dir(&root)).build().unwrap();
+/// let client = Client::new(routes);
+/// let res = client.get("/assets/css/site.css").send_blocking().unwrap();
+/// assert_eq!(res.header("content-type"), Some("text/css; charset=utf-8"));
+/// let etag = res.header("etag").unwrap().to_owned();
+/// let again = client.get("/assets/css/site.css").header("If-None-Match", &etag).send_blocking().unwrap();
+/// assert_eq!(again.status.code(), 304);
+/// let part = client.get("/assets/css/site.css").header("Range", "bytes=0-3").send_blocking().unwrap();
+/// assert_eq!((part.status.code(), part.text().as_str()), (206, "body"));
+/// assert_eq!(client.get("/assets/..%2f..%2fetc/passwd").send_blocking().unwrap().status.code(), 404);
+/// std::fs::remove_dir_all(&root).unwrap();
+/// ```
+pub fn serve_dir(root: impl AsRef<Path>) -> ServeDir {
+    let root = root.as_ref().to_path_buf();
+    ServeDir {
+        // Resolved once, at build time, when it exists already.
+        canonical_root: std::fs::canonicalize(&root).ok(),
+        root,
+        options: Arc::new(Options::default()),
+    }
+}
+
+/// The app [`serve_dir`] makes; its methods set the options.
+#[derive(Debug, Clone)]
+pub struct ServeDir {
+    root: PathBuf,
+    canonical_root: Option<PathBuf>,
+    options: Arc<Options>,
+}
+
+#[derive(Debug, Clone)]
+struct Options {
+    index: Option<String>,
+    dotfiles: Dotfiles,
+    symlinks: Symlinks,
+    exclude: Vec<String>,
+    mime: Vec<(String, String)>,
+    cache_control: Option<String>,
+    precompressed: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            index: Some("index.html".to_owned()),
+            dotfiles: Dotfiles::Hide,
+            symlinks: Symlinks::InsideRoot,
+            exclude: Vec::new(),
+            mime: Vec::new(),
+            cache_control: None,
+            precompressed: false,
+        }
+    }
+}
+
+impl ServeDir {
+    fn options(&mut self) -> &mut Options {
+        Arc::make_mut(&mut self.options)
+    }
+
+    /// The file served for a directory (default `index.html`); `None`
+    /// serves none (`404`: directories are never listed).
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::layers::serve_dir;
+    /// let root = std::env::temp_dir().join(format!("lath-index-{}", std::process::id()));
+    /// std::fs::create_dir_all(root.join("docs")).unwrap();
+    /// std::fs::write(root.join("docs/start.html"), "<h1>Start</h1>").unwrap();
+    /// let client = Client::new(serve_dir(&root).index(Some("start.html")));
+    /// let moved = client.get("/docs").send_blocking().unwrap();
+    /// assert_eq!((moved.status.code(), moved.header("location")), (308, Some("/docs/")));
+    /// assert_eq!(client.get("/docs/").send_blocking().unwrap().text(), "<h1>Start</h1>");
+    /// std::fs::remove_dir_all(&root).unwrap();
+    /// ```
+    pub fn index(mut self, file: Option<&str>) -> ServeDir {
+        self.options().index = file.map(str::to_owned);
+        self
+    }
+
+    /// What to do with dotfiles (default [`Dotfiles::Hide`]).
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::layers::{serve_dir, Dotfiles};
+    /// let root = std::env::temp_dir().join(format!("lath-dotfiles-{}", std::process::id()));
+    /// std::fs::create_dir_all(root.join(".well-known")).unwrap();
+    /// std::fs::write(root.join(".env"), "SECRET=1").unwrap();
+    /// std::fs::write(root.join(".well-known/security.txt"), "Contact: x").unwrap();
+    /// let hidden = Client::new(serve_dir(&root));
+    /// assert_eq!(hidden.get("/.env").send_blocking().unwrap().status.code(), 404);
+    /// let denied = Client::new(serve_dir(&root).dotfiles(Dotfiles::Deny));
+    /// assert_eq!(denied.get("/.env").send_blocking().unwrap().status.code(), 403);
+    /// let allowed = Client::new(serve_dir(&root).dotfiles(Dotfiles::Allow).exclude([".env"]));
+    /// assert_eq!(allowed.get("/.well-known/security.txt").send_blocking().unwrap().status.code(), 200);
+    /// assert_eq!(allowed.get("/.env").send_blocking().unwrap().status.code(), 404);
+    /// std::fs::remove_dir_all(&root).unwrap();
+    /// ```
+    pub fn dotfiles(mut self, dotfiles: Dotfiles) -> ServeDir {
+        self.options().dotfiles = dotfiles;
+        self
+    }
+
+    /// Which symbolic links to follow (default [`Symlinks::InsideRoot`]).
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::layers::{serve_dir, Symlinks};
+    /// let root = std::env::temp_dir().join(format!("lath-symlinks-{}", std::process::id()));
+    /// std::fs::create_dir_all(&root).unwrap();
+    /// std::fs::write(root.join("real.txt"), "real").unwrap();
+    /// # #[cfg(unix)] {
+    /// std::os::unix::fs::symlink(root.join("real.txt"), root.join("alias.txt")).unwrap();
+    /// std::os::unix::fs::symlink("/etc/hostname", root.join("out.txt")).unwrap();
+    /// let inside = Client::new(serve_dir(&root));
+    /// assert_eq!(inside.get("/alias.txt").send_blocking().unwrap().text(), "real");
+    /// assert_eq!(inside.get("/out.txt").send_blocking().unwrap().status.code(), 404);
+    /// let never = Client::new(serve_dir(&root).symlinks(Symlinks::Never));
+    /// assert_eq!(never.get("/alias.txt").send_blocking().unwrap().status.code(), 404);
+    /// # }
+    /// std::fs::remove_dir_all(&root).unwrap();
+    /// ```
+    pub fn symlinks(mut self, symlinks: Symlinks) -> ServeDir {
+        self.options().symlinks = symlinks;
+        self
+    }
+
+    /// Paths relative to the root (`"private"`, `"config.toml"`) never
+    /// served, nor anything under them: `404`.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::layers::serve_dir;
+    /// let root = std::env::temp_dir().join(format!("lath-exclude-{}", std::process::id()));
+    /// std::fs::create_dir_all(root.join("drafts")).unwrap();
+    /// std::fs::write(root.join("drafts/next.html"), "soon").unwrap();
+    /// let client = Client::new(serve_dir(&root).exclude(["drafts"]));
+    /// assert_eq!(client.get("/drafts/next.html").send_blocking().unwrap().status.code(), 404);
+    /// std::fs::remove_dir_all(&root).unwrap();
+    /// ```
+    pub fn exclude<I: IntoIterator<Item = S>, S: Into<String>>(mut self, paths: I) -> ServeDir {
+        self.options().exclude = paths
+            .into_iter()
+            .map(|p| p.into().trim_matches('/').to_owned())
+            .collect();
+        self
+    }
+
+    /// Serves files ending in `.extension` as `media_type`, before the
+    /// built-in table.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::layers::serve_dir;
+    /// let root = std::env::temp_dir().join(format!("lath-mime-{}", std::process::id()));
+    /// std::fs::create_dir_all(&root).unwrap();
+    /// std::fs::write(root.join("app.webmanifest"), "{}").unwrap();
+    /// let client = Client::new(serve_dir(&root).mime_type("webmanifest", "application/manifest+json"));
+    /// let res = client.get("/app.webmanifest").send_blocking().unwrap();
+    /// assert_eq!(res.header("content-type"), Some("application/manifest+json"));
+    /// std::fs::remove_dir_all(&root).unwrap();
+    /// ```
+    pub fn mime_type(mut self, extension: &str, media_type: &str) -> ServeDir {
+        let extension = extension.trim_start_matches('.').to_ascii_lowercase();
+        self.options().mime.push((extension, media_type.to_owned()));
+        self
+    }
+
+    /// Sends `Cache-Control: value` with every file (and its `304`s).
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::layers::serve_dir;
+    /// let root = std::env::temp_dir().join(format!("lath-cache-{}", std::process::id()));
+    /// std::fs::create_dir_all(&root).unwrap();
+    /// std::fs::write(root.join("logo.svg"), "<svg/>").unwrap();
+    /// let client = Client::new(serve_dir(&root).cache_control("public, max-age=86400"));
+    /// let res = client.get("/logo.svg").send_blocking().unwrap();
+    /// assert_eq!(res.header("cache-control"), Some("public, max-age=86400"));
+    /// std::fs::remove_dir_all(&root).unwrap();
+    /// ```
+    pub fn cache_control(mut self, value: &str) -> ServeDir {
+        self.options().cache_control = Some(value.to_owned());
+        self
+    }
+
+    /// Serves `x.js.br`, `x.js.zst` or `x.js.gz` for `x.js` when the
+    /// client accepts that encoding (by its q-values; brotli, then zstd,
+    /// then gzip on a tie), with `Content-Encoding`, the original's media
+    /// type and `Vary: Accept-Encoding` (default off).
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::layers::serve_dir;
+    /// let root = std::env::temp_dir().join(format!("lath-precompressed-{}", std::process::id()));
+    /// std::fs::create_dir_all(&root).unwrap();
+    /// std::fs::write(root.join("app.js"), "console.log(1)").unwrap();
+    /// std::fs::write(root.join("app.js.gz"), b"\x1f\x8b...").unwrap();
+    /// let client = Client::new(serve_dir(&root).precompressed(true));
+    /// let res = client.get("/app.js").header("Accept-Encoding", "gzip").send_blocking().unwrap();
+    /// assert_eq!(res.header("content-encoding"), Some("gzip"));
+    /// assert_eq!(res.header("content-type"), Some("text/javascript; charset=utf-8"));
+    /// assert_eq!(res.header("vary"), Some("Accept-Encoding"));
+    /// let plain = client.get("/app.js").send_blocking().unwrap();
+    /// assert_eq!(plain.text(), "console.log(1)");
+    /// std::fs::remove_dir_all(&root).unwrap();
+    /// ```
+    pub fn precompressed(mut self, on: bool) -> ServeDir {
+        self.options().precompressed = on;
+        self
+    }
+
+    /// The answer for `req`.
+    async fn answer(&self, req: Request) -> Response {
+        let method = req.method();
+        if *method != Method::GET && *method != Method::HEAD {
+            return Response::from(HttpError::method_not_allowed()).with_header("Allow", "GET, HEAD");
+        }
+        let (relative, slash) = match requested_path(&req) {
+            Ok(found) => found,
+            Err(error) => return error.into(),
+        };
+        let segments = match self.segments(&relative) {
+            Ok(segments) => segments,
+            Err(error) => return error.into(),
+        };
+        let lookup = Lookup {
+            root: self.root.clone(),
+            canonical_root: self.canonical_root.clone(),
+            segments,
+            symlinks: self.options.symlinks,
+            index: self.options.index.clone(),
+            encodings: self.encodings(&req),
+            read: *method == Method::GET,
+            slash,
+        };
+        match blocking::unblock(move || lookup.run()).await {
+            Found::File(file) => respond_with(req.method(), req.headers(), file, &self.options),
+            Found::Directory => {
+                // A directory named without its slash: relative links in
+                // its index resolve against the slash form.
+                let mut location = req.path().to_owned();
+                location.push('/');
+                if let Some(query) = req.query_string() {
+                    location.push('?');
+                    location.push_str(query);
+                }
+                Response::redirect_with(Status::PERMANENT_REDIRECT, &location)
+            }
+            Found::Missing => HttpError::not_found().into(),
+            Found::Failed(e) => HttpError::internal()
+                .with_detail(format!("reading a file: {e}"))
+                .into(),
+        }
+    }
+
+    /// The path's segments, each checked: no `..`, `.`, backslash or NUL;
+    /// dotfiles and exclusions as configured.
+    fn segments(&self, relative: &str) -> Result<Vec<String>, HttpError> {
+        let options = &self.options;
+        let mut segments = Vec::new();
+        for segment in relative.split('/').filter(|s| !s.is_empty()) {
+            if segment == "." || segment == ".." || segment.contains(['\\', '\0']) {
+                return Err(HttpError::not_found());
+            }
+            // A Windows drive or stream (`C:`, `file::$DATA`) is never a
+            // name under the root.
+            if cfg!(windows) && segment.contains(':') {
+                return Err(HttpError::not_found());
+            }
+            if segment.starts_with('.') {
+                match options.dotfiles {
+                    Dotfiles::Hide => return Err(HttpError::not_found()),
+                    Dotfiles::Deny => return Err(HttpError::forbidden()),
+                    Dotfiles::Allow => {}
+                }
+            }
+            segments.push(segment.to_owned());
+        }
+        let joined = segments.join("/");
+        let excluded = options.exclude.iter().any(|ex| {
+            !ex.is_empty()
+                && (joined == *ex
+                    || joined.strip_prefix(ex.as_str()).is_some_and(|rest| rest.starts_with('/')))
+        });
+        if excluded {
+            return Err(HttpError::not_found());
+        }
+        Ok(segments)
+    }
+
+    /// The content codings to try as siblings, best first.
+    fn encodings(&self, req: &Request) -> Vec<&'static str> {
+        if !self.options.precompressed {
+            return Vec::new();
+        }
+        let mut offered: Vec<&'static str> = SIBLINGS.iter().map(|(coding, _)| *coding).collect();
+        let mut order = Vec::new();
+        while let Some(best) = crate::encoding::preferred(req.headers(), &offered) {
+            order.push(best);
+            offered.retain(|c| *c != best);
+        }
+        order
+    }
+}
+
+impl App for ServeDir {
+    async fn call(&self, req: Request, respond: Respond) {
+        let answer = self.answer(req).await;
+        respond.send(answer);
+    }
+}
+
+/// Answers `req` with the file at `path`, as [`serve_dir`] does: media
+/// type, validators, conditional and range requests, `HEAD`; `404` when
+/// there is no such file. The path is used as given: build it from names
+/// of your own, not from the request.
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::send_file;
+///
+/// let path = std::env::temp_dir().join(format!("lath-report-{}.csv", std::process::id()));
+/// std::fs::write(&path, "a,b\n1,2\n").unwrap();
+/// let file = path.clone();
+/// let app = handler(move |req: Request| {
+///     let file = file.clone();
+///     async move { send_file(&req, &file).await }
+/// });
+/// let client = Client::new(app);
+/// let res = client.get("/report").send_blocking().unwrap();
+/// assert_eq!(res.header("content-type"), Some("text/csv; charset=utf-8"));
+/// assert_eq!(res.text(), "a,b\n1,2\n");
+/// let tail = client.get("/report").header("Range", "bytes=-4").send_blocking().unwrap();
+/// assert_eq!((tail.status.code(), tail.header("content-range")), (206, Some("bytes 4-7/8")));
+/// std::fs::remove_file(&path).unwrap();
+/// assert_eq!(client.get("/report").send_blocking().unwrap().status.code(), 404);
+/// ```
+pub fn send_file(
+    req: &Request,
+    path: impl AsRef<Path>,
+) -> impl Future<Output = Response> + Send + 'static {
+    // What the answer depends on, taken now: the future borrows nothing.
+    let (method, headers) = (req.method().clone(), req.headers().clone());
+    let path = path.as_ref().to_path_buf();
+    async move {
+        let read = method == Method::GET;
+        let found = blocking::unblock(move || match open(&path, None, read) {
+            Ok(Some(file)) => Found::File(file),
+            Ok(None) => Found::Missing,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Found::Missing,
+            Err(e) => Found::Failed(e),
+        })
+        .await;
+        match found {
+            Found::File(file) => respond_with(&method, &headers, file, &Options::default()),
+            Found::Directory | Found::Missing => HttpError::not_found().into(),
+            Found::Failed(e) => HttpError::internal()
+                .with_detail(format!("reading a file: {e}"))
+                .into(),
+        }
+    }
+}
+
+/// The decoded path below the root the request names, and whether it
+/// ended with a slash. From a router's wildcard parameter when the
+/// matched route ends with one, else from the whole path.
+fn requested_path(req: &Request) -> Result<(String, bool), HttpError> {
+    if let Some(name) = req.route().and_then(wildcard_name) {
+        if let Some(value) = req.param(name) {
+            let slash = value.is_empty() || value.ends_with('/');
+            return Ok((value.to_owned(), slash));
+        }
+    }
+    let decoded = percent_encoding::percent_decode_str(req.path())
+        .decode_utf8()
+        .map_err(|_| HttpError::bad_request("the path is not UTF-8"))?;
+    let slash = decoded.ends_with('/');
+    Ok((decoded.into_owned(), slash))
+}
+
+/// The name of a route's trailing wildcard: `*path` or `{*path}`.
+fn wildcard_name(route: &str) -> Option<&str> {
+    let last = route.rsplit('/').next()?;
+    last.strip_prefix('*')
+        .or_else(|| last.strip_prefix("{*")?.strip_suffix('}'))
+}
+
+/// What the thread pool found.
+enum Found {
+    File(OpenFile),
+    /// A directory named without its trailing slash.
+    Directory,
+    Missing,
+    Failed(io::Error),
+}
+
+/// A file ready to answer with.
+struct OpenFile {
+    /// The name its media type comes from (the original's, for a sibling).
+    name: PathBuf,
+    metadata: Metadata,
+    encoding: Option<&'static str>,
+    content: Content,
+}
+
+enum Content {
+    /// Read whole (small files).
+    Whole(Bytes),
+    /// Open, to stream.
+    Open(std::fs::File),
+    /// Not read (`HEAD`).
+    None,
+}
+
+/// One request's file system work, done on the thread pool.
+struct Lookup {
+    root: PathBuf,
+    canonical_root: Option<PathBuf>,
+    segments: Vec<String>,
+    symlinks: Symlinks,
+    index: Option<String>,
+    encodings: Vec<&'static str>,
+    read: bool,
+    /// The request's path ended with a slash.
+    slash: bool,
+}
+
+impl Lookup {
+    fn run(self) -> Found {
+        let canonical_root = match &self.canonical_root {
+            Some(root) => root.clone(),
+            None => match std::fs::canonicalize(&self.root) {
+                Ok(root) => root,
+                Err(_) => return Found::Missing,
+            },
+        };
+        let mut path = canonical_root.clone();
+        path.extend(&self.segments);
+        let resolved = match self.resolve(&canonical_root, &path) {
+            Ok(Some(resolved)) => resolved,
+            Ok(None) => return Found::Missing,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Found::Missing,
+            Err(e) => return Found::Failed(e),
+        };
+        let mut target = resolved;
+        match std::fs::metadata(&target) {
+            Ok(meta) if meta.is_dir() => {
+                if !self.slash {
+                    return Found::Directory;
+                }
+                let Some(index) = &self.index else {
+                    return Found::Missing; // never a listing
+                };
+                path.push(index);
+                target = match self.resolve(&canonical_root, &path) {
+                    Ok(Some(resolved)) => resolved,
+                    _ => return Found::Missing,
+                };
+            }
+            // A file named as a directory (`/a.txt/`) is not there.
+            Ok(_) if self.slash && !self.segments.is_empty() => return Found::Missing,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Found::Missing,
+            Err(e) => return Found::Failed(e),
+        }
+        for &encoding in &self.encodings {
+            let suffix = SIBLINGS
+                .iter()
+                .find(|(coding, _)| *coding == encoding)
+                .map_or("", |(_, suffix)| *suffix);
+            let mut sibling = path.clone().into_os_string();
+            sibling.push(suffix);
+            let sibling = PathBuf::from(sibling);
+            if let Ok(Some(resolved)) = self.resolve(&canonical_root, &sibling) {
+                if let Ok(Some(file)) = open(&resolved, Some(encoding), self.read) {
+                    return Found::File(OpenFile {
+                        name: target.clone(),
+                        ..file
+                    });
+                }
+            }
+        }
+        match open(&target, None, self.read) {
+            Ok(Some(file)) => Found::File(file),
+            Ok(None) => Found::Missing,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Found::Missing,
+            Err(e) => Found::Failed(e),
+        }
+    }
+
+    /// `path` with its links resolved, when the policy allows them.
+    fn resolve(&self, canonical_root: &Path, path: &Path) -> io::Result<Option<PathBuf>> {
+        let real = std::fs::canonicalize(path)?;
+        let allowed = match self.symlinks {
+            Symlinks::Always => true,
+            Symlinks::InsideRoot => real.starts_with(canonical_root),
+            // Any link on the way makes the real path differ.
+            Symlinks::Never => real == path,
+        };
+        Ok(allowed.then_some(real))
+    }
+}
+
+/// Opens a regular file (`None` for anything else) and, for a small one
+/// asked for with `GET`, reads it whole.
+fn open(path: &Path, encoding: Option<&'static str>, read: bool) -> io::Result<Option<OpenFile>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Ok(None);
+    }
+    let content = match (read, metadata.len()) {
+        (false, _) => Content::None,
+        (true, len) if len <= READ_WHOLE => {
+            let mut bytes = Vec::with_capacity(len as usize);
+            (&file).take(len).read_to_end(&mut bytes)?;
+            if bytes.len() as u64 != len {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the file shrank while being read",
+                ));
+            }
+            Content::Whole(bytes.into())
+        }
+        (true, _) => Content::Open(file),
+    };
+    Ok(Some(OpenFile {
+        name: path.to_path_buf(),
+        metadata,
+        encoding,
+        content,
+    }))
+}
+
+/// The media type for `name`: configured mappings first, then
+/// mime_guess; `charset=utf-8` for text.
+fn media_type(name: &Path, options: &Options) -> String {
+    let extension = name
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    if let Some((_, media)) = options.mime.iter().find(|(ext, _)| *ext == extension) {
+        return media.clone();
+    }
+    let guessed = mime_guess::from_ext(&extension).first_or_octet_stream();
+    let essence = guessed.essence_str();
+    let text = guessed.type_() == mime::TEXT
+        || matches!(essence, "application/javascript" | "application/xml" | "image/svg+xml");
+    let essence = match essence {
+        // RFC 9239: JavaScript is text/javascript.
+        "application/javascript" => "text/javascript",
+        other => other,
+    };
+    if text {
+        format!("{essence}; charset=utf-8")
+    } else {
+        essence.to_owned()
+    }
+}
+
+/// The answer with `file` to a request with this method and these
+/// fields: validators, conditions, ranges.
+fn respond_with(method: &Method, headers: &Headers, file: OpenFile, options: &Options) -> Response {
+    let len = file.metadata.len();
+    let modified = file.metadata.modified().ok();
+    let etag = modified.map(|at| ETag::for_file(at, len));
+    let content_type = media_type(&file.name, options);
+    let representation = Representation {
+        content_type: content_type.clone(),
+        length: len,
+        content_encoding: file.encoding,
+    };
+    let mut head = Response::new(Status::OK);
+    if let Some(etag) = &etag {
+        head = head.with_header("ETag", etag.to_string());
+    }
+    if let Some(at) = modified {
+        head = head.with_header("Last-Modified", httpdate::fmt_http_date(at));
+    }
+    if let Some(cache) = &options.cache_control {
+        head = head.with_header("Cache-Control", cache.clone());
+    }
+    if options.precompressed {
+        head = head.vary("Accept-Encoding");
+    }
+    match conditional::evaluate(headers, method, etag.as_ref(), modified) {
+        Verdict::NotModified => {
+            return head
+                .with_status(Status::NOT_MODIFIED)
+                .with_extension(representation)
+        }
+        Verdict::Failed => {
+            return Response::from(HttpError::precondition_failed());
+        }
+        Verdict::Proceed => {}
+    }
+    let mut head = head
+        .with_header("Content-Type", content_type.clone())
+        .with_header("X-Content-Type-Options", "nosniff")
+        .with_header("Accept-Ranges", "bytes");
+    if let Some(encoding) = file.encoding {
+        head = head.with_header("Content-Encoding", encoding);
+    }
+    let range = headers.get_str("range");
+    let ranges = match range {
+        // RFC 9110 §14.2: Range applies to GET only.
+        Some(value) if *method == Method::GET => {
+            if conditional::range_applies(headers, etag.as_ref(), modified) {
+                range::parse(value, len)
+            } else {
+                Ranges::Whole
+            }
+        }
+        _ => Ranges::Whole,
+    };
+    match ranges {
+        Ranges::Whole => {
+            let body = match file.content {
+                Content::Whole(bytes) => Body::full(bytes),
+                Content::Open(handle) => FileBody::body(handle, vec![Piece::span(0, len)], len),
+                Content::None => FileBody::sized_nothing(len),
+            };
+            let res = head.with_body(body);
+            if *method == Method::HEAD {
+                return res.with_extension(representation);
+            }
+            res
+        }
+        Ranges::Unsatisfiable => Response::from(HttpError::range_not_satisfiable())
+            .with_header("Content-Range", format!("bytes */{len}")),
+        Ranges::Parts(parts) if parts.len() == 1 => {
+            let part = parts[0];
+            let body = match file.content {
+                Content::Whole(bytes) => {
+                    Body::full(bytes.slice(part.start as usize..=part.end as usize))
+                }
+                Content::Open(handle) => FileBody::body(
+                    handle,
+                    vec![Piece::span(part.start, part.len())],
+                    part.len(),
+                ),
+                Content::None => FileBody::sized_nothing(part.len()),
+            };
+            head.with_status(Status::PARTIAL_CONTENT)
+                .with_header(
+                    "Content-Range",
+                    format!("bytes {}-{}/{len}", part.start, part.end),
+                )
+                .with_body(body)
+        }
+        Ranges::Parts(parts) => {
+            let boundary = boundary(etag.as_ref(), len);
+            let mut pieces = Vec::with_capacity(parts.len() * 3 + 1);
+            let mut total = 0u64;
+            for part in &parts {
+                let header = format!(
+                    "--{boundary}\r\nContent-Type: {content_type}\r\nContent-Range: bytes {}-{}/{len}\r\n\r\n",
+                    part.start, part.end
+                );
+                total += header.len() as u64 + part.len() + 2;
+                pieces.push(Piece::Bytes(header.into()));
+                pieces.push(Piece::span(part.start, part.len()));
+                pieces.push(Piece::Bytes(Bytes::from_static(b"\r\n")));
+            }
+            let end = format!("--{boundary}--\r\n");
+            total += end.len() as u64;
+            pieces.push(Piece::Bytes(end.into()));
+            let body = match file.content {
+                Content::Whole(bytes) => FileBody::from_memory(bytes, pieces, total),
+                Content::Open(handle) => FileBody::body(handle, pieces, total),
+                Content::None => FileBody::sized_nothing(total),
+            };
+            let mut res = head
+                .with_status(Status::PARTIAL_CONTENT)
+                .with_body(body);
+            res.headers_mut().insert(
+                "Content-Type",
+                format!("multipart/byteranges; boundary={boundary}"),
+            );
+            res
+        }
+    }
+}
+
+/// A multipart boundary that cannot occur in the parts' headers and is
+/// most unlikely in the file: derived from the validator.
+fn boundary(etag: Option<&ETag>, len: u64) -> String {
+    let seed: String = etag
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    format!("lath-byteranges-{seed}{len:x}")
+}
