@@ -229,12 +229,13 @@ pub(crate) fn evaluate(
     }
     // Step 3, §13.1.2: If-None-Match, weak comparison.
     match tags(headers, "if-none-match") {
-        Some(Tags::Any) => return not_modified_or_failed(safe),
+        Some(Tags::Any) => not_modified_or_failed(safe),
         Some(Tags::List(list)) => {
             if etag.is_some_and(|current| list.iter().any(|t| t.weak_eq(current))) {
-                return not_modified_or_failed(safe);
+                not_modified_or_failed(safe)
+            } else {
+                Verdict::Proceed
             }
-            Verdict::Proceed
         }
         // Step 4, §13.1.3: If-Modified-Since, GET and HEAD only, only
         // without If-None-Match.
@@ -289,6 +290,9 @@ mod tests {
         httpdate::fmt_http_date(at(secs))
     }
 
+    /// A rule, the request's method and condition fields, the verdict.
+    type Row<'a> = (&'a str, Method, Vec<(&'a str, &'a str)>, Verdict);
+
     /// The representation: ETag `"5f-10"`, modified at 1 000 000 s.
     fn verdict(method: Method, fields: &[(&str, &str)]) -> Verdict {
         let mut headers = Headers::new();
@@ -305,34 +309,164 @@ mod tests {
         let (before, same, after) = (http(999_999), http(1_000_000), http(1_000_001));
         let get = Method::GET;
         let put = Method::PUT;
-        let table: Vec<(&str, Method, Vec<(&str, &str)>, Verdict)> = vec![
+        let table: Vec<Row<'_>> = vec![
             ("no conditions", get.clone(), vec![], Proceed),
-            ("§13.1.1 If-Match matching", put.clone(), vec![("If-Match", TAG)], Proceed),
-            ("§13.1.1 If-Match * with a current representation", put.clone(), vec![("If-Match", "*")], Proceed),
-            ("§13.1.1 If-Match not matching → 412", put.clone(), vec![("If-Match", "\"other\"")], Failed),
-            ("§13.1.1 If-Match compares strongly: a weak tag fails", put.clone(), vec![("If-Match", "W/\"5f-10\"")], Failed),
-            ("§13.1.1 If-Match in a list", put.clone(), vec![("If-Match", "\"a\", \"5f-10\"")], Proceed),
-            ("§13.1.1 If-Match over several lines", put.clone(), vec![("If-Match", "\"a\""), ("If-Match", TAG)], Proceed),
-            ("§13.1.4 If-Unmodified-Since later than the change", put.clone(), vec![("If-Unmodified-Since", &after)], Proceed),
-            ("§13.1.4 If-Unmodified-Since equal to the change", put.clone(), vec![("If-Unmodified-Since", &same)], Proceed),
-            ("§13.1.4 If-Unmodified-Since before the change → 412", put.clone(), vec![("If-Unmodified-Since", &before)], Failed),
-            ("§13.2.2 If-Unmodified-Since is ignored beside If-Match", put.clone(), vec![("If-Match", TAG), ("If-Unmodified-Since", &before)], Proceed),
-            ("§13.1.4 an invalid If-Unmodified-Since is ignored", put.clone(), vec![("If-Unmodified-Since", "yesterday")], Proceed),
-            ("§13.1.2 If-None-Match matching on GET → 304", get.clone(), vec![("If-None-Match", TAG)], NotModified),
-            ("§13.1.2 If-None-Match matching on HEAD → 304", Method::HEAD, vec![("If-None-Match", TAG)], NotModified),
-            ("§13.1.2 If-None-Match compares weakly", get.clone(), vec![("If-None-Match", "W/\"5f-10\"")], NotModified),
-            ("§13.1.2 If-None-Match * on GET → 304", get.clone(), vec![("If-None-Match", "*")], NotModified),
-            ("§13.1.2 If-None-Match matching on PUT → 412", put.clone(), vec![("If-None-Match", TAG)], Failed),
-            ("§13.1.2 If-None-Match not matching", get.clone(), vec![("If-None-Match", "\"old\"")], Proceed),
-            ("§13.1.2 a malformed If-None-Match is ignored", get.clone(), vec![("If-None-Match", "5f-10")], Proceed),
-            ("§13.1.3 If-Modified-Since at the change → 304", get.clone(), vec![("If-Modified-Since", &same)], NotModified),
-            ("§13.1.3 If-Modified-Since after the change → 304", get.clone(), vec![("If-Modified-Since", &after)], NotModified),
-            ("§13.1.3 If-Modified-Since before the change → 200", get.clone(), vec![("If-Modified-Since", &before)], Proceed),
-            ("§13.1.3 If-Modified-Since only for GET and HEAD", put.clone(), vec![("If-Modified-Since", &after)], Proceed),
-            ("§13.1.3 an invalid If-Modified-Since is ignored", get.clone(), vec![("If-Modified-Since", "not a date")], Proceed),
-            ("§13.1.3 a repeated If-Modified-Since is ignored", get.clone(), vec![("If-Modified-Since", &after), ("If-Modified-Since", &after)], Proceed),
-            ("§13.2.2 If-Modified-Since is ignored beside If-None-Match", get.clone(), vec![("If-None-Match", "\"old\""), ("If-Modified-Since", &after)], Proceed),
-            ("§13.2.2 a failed If-Match wins over a matching If-None-Match", get.clone(), vec![("If-Match", "\"x\""), ("If-None-Match", TAG)], Failed),
+            (
+                "§13.1.1 If-Match matching",
+                put.clone(),
+                vec![("If-Match", TAG)],
+                Proceed,
+            ),
+            (
+                "§13.1.1 If-Match * with a current representation",
+                put.clone(),
+                vec![("If-Match", "*")],
+                Proceed,
+            ),
+            (
+                "§13.1.1 If-Match not matching → 412",
+                put.clone(),
+                vec![("If-Match", "\"other\"")],
+                Failed,
+            ),
+            (
+                "§13.1.1 If-Match compares strongly: a weak tag fails",
+                put.clone(),
+                vec![("If-Match", "W/\"5f-10\"")],
+                Failed,
+            ),
+            (
+                "§13.1.1 If-Match in a list",
+                put.clone(),
+                vec![("If-Match", "\"a\", \"5f-10\"")],
+                Proceed,
+            ),
+            (
+                "§13.1.1 If-Match over several lines",
+                put.clone(),
+                vec![("If-Match", "\"a\""), ("If-Match", TAG)],
+                Proceed,
+            ),
+            (
+                "§13.1.4 If-Unmodified-Since later than the change",
+                put.clone(),
+                vec![("If-Unmodified-Since", &after)],
+                Proceed,
+            ),
+            (
+                "§13.1.4 If-Unmodified-Since equal to the change",
+                put.clone(),
+                vec![("If-Unmodified-Since", &same)],
+                Proceed,
+            ),
+            (
+                "§13.1.4 If-Unmodified-Since before the change → 412",
+                put.clone(),
+                vec![("If-Unmodified-Since", &before)],
+                Failed,
+            ),
+            (
+                "§13.2.2 If-Unmodified-Since is ignored beside If-Match",
+                put.clone(),
+                vec![("If-Match", TAG), ("If-Unmodified-Since", &before)],
+                Proceed,
+            ),
+            (
+                "§13.1.4 an invalid If-Unmodified-Since is ignored",
+                put.clone(),
+                vec![("If-Unmodified-Since", "yesterday")],
+                Proceed,
+            ),
+            (
+                "§13.1.2 If-None-Match matching on GET → 304",
+                get.clone(),
+                vec![("If-None-Match", TAG)],
+                NotModified,
+            ),
+            (
+                "§13.1.2 If-None-Match matching on HEAD → 304",
+                Method::HEAD,
+                vec![("If-None-Match", TAG)],
+                NotModified,
+            ),
+            (
+                "§13.1.2 If-None-Match compares weakly",
+                get.clone(),
+                vec![("If-None-Match", "W/\"5f-10\"")],
+                NotModified,
+            ),
+            (
+                "§13.1.2 If-None-Match * on GET → 304",
+                get.clone(),
+                vec![("If-None-Match", "*")],
+                NotModified,
+            ),
+            (
+                "§13.1.2 If-None-Match matching on PUT → 412",
+                put.clone(),
+                vec![("If-None-Match", TAG)],
+                Failed,
+            ),
+            (
+                "§13.1.2 If-None-Match not matching",
+                get.clone(),
+                vec![("If-None-Match", "\"old\"")],
+                Proceed,
+            ),
+            (
+                "§13.1.2 a malformed If-None-Match is ignored",
+                get.clone(),
+                vec![("If-None-Match", "5f-10")],
+                Proceed,
+            ),
+            (
+                "§13.1.3 If-Modified-Since at the change → 304",
+                get.clone(),
+                vec![("If-Modified-Since", &same)],
+                NotModified,
+            ),
+            (
+                "§13.1.3 If-Modified-Since after the change → 304",
+                get.clone(),
+                vec![("If-Modified-Since", &after)],
+                NotModified,
+            ),
+            (
+                "§13.1.3 If-Modified-Since before the change → 200",
+                get.clone(),
+                vec![("If-Modified-Since", &before)],
+                Proceed,
+            ),
+            (
+                "§13.1.3 If-Modified-Since only for GET and HEAD",
+                put.clone(),
+                vec![("If-Modified-Since", &after)],
+                Proceed,
+            ),
+            (
+                "§13.1.3 an invalid If-Modified-Since is ignored",
+                get.clone(),
+                vec![("If-Modified-Since", "not a date")],
+                Proceed,
+            ),
+            (
+                "§13.1.3 a repeated If-Modified-Since is ignored",
+                get.clone(),
+                vec![("If-Modified-Since", &after), ("If-Modified-Since", &after)],
+                Proceed,
+            ),
+            (
+                "§13.2.2 If-Modified-Since is ignored beside If-None-Match",
+                get.clone(),
+                vec![("If-None-Match", "\"old\""), ("If-Modified-Since", &after)],
+                Proceed,
+            ),
+            (
+                "§13.2.2 a failed If-Match wins over a matching If-None-Match",
+                get.clone(),
+                vec![("If-Match", "\"x\""), ("If-None-Match", TAG)],
+                Failed,
+            ),
         ];
         for (rule, method, fields, expected) in table {
             assert_eq!(verdict(method, &fields), expected, "{rule}");
@@ -346,18 +480,34 @@ mod tests {
         let table: &[(&str, Option<String>, bool)] = &[
             ("§13.1.5 no If-Range: the range applies", None, true),
             ("§13.1.5 the current tag", Some(TAG.into()), true),
-            ("§13.1.5 a stale tag: the whole file", Some("\"old\"".into()), false),
-            ("§13.1.5 a weak tag never matches", Some("W/\"5f-10\"".into()), false),
+            (
+                "§13.1.5 a stale tag: the whole file",
+                Some("\"old\"".into()),
+                false,
+            ),
+            (
+                "§13.1.5 a weak tag never matches",
+                Some("W/\"5f-10\"".into()),
+                false,
+            ),
             ("§13.1.5 the exact date", Some(http(1_000_000)), true),
             ("§13.1.5 another date", Some(http(1_000_001)), false),
-            ("§13.1.5 garbage: the whole file", Some("soon".into()), false),
+            (
+                "§13.1.5 garbage: the whole file",
+                Some("soon".into()),
+                false,
+            ),
         ];
         for (rule, value, expected) in table {
             let mut headers = Headers::new();
             if let Some(value) = value {
                 headers.append("If-Range", value.clone());
             }
-            assert_eq!(range_applies(&headers, Some(&etag), modified), *expected, "{rule}");
+            assert_eq!(
+                range_applies(&headers, Some(&etag), modified),
+                *expected,
+                "{rule}"
+            );
         }
     }
 

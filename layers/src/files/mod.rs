@@ -337,7 +337,8 @@ impl ServeDir {
     async fn answer(&self, req: Request) -> Response {
         let method = req.method();
         if *method != Method::GET && *method != Method::HEAD {
-            return Response::from(HttpError::method_not_allowed()).with_header("Allow", "GET, HEAD");
+            return Response::from(HttpError::method_not_allowed())
+                .with_header("Allow", "GET, HEAD");
         }
         let (relative, slash) = match requested_path(&req) {
             Ok(found) => found,
@@ -358,7 +359,7 @@ impl ServeDir {
             slash,
         };
         match blocking::unblock(move || lookup.run()).await {
-            Found::File(file) => respond_with(req.method(), req.headers(), file, &self.options),
+            Found::File(file) => respond_with(req.method(), req.headers(), *file, &self.options),
             Found::Directory => {
                 // A directory named without its slash: relative links in
                 // its index resolve against the slash form.
@@ -404,7 +405,9 @@ impl ServeDir {
         let excluded = options.exclude.iter().any(|ex| {
             !ex.is_empty()
                 && (joined == *ex
-                    || joined.strip_prefix(ex.as_str()).is_some_and(|rest| rest.starts_with('/')))
+                    || joined
+                        .strip_prefix(ex.as_str())
+                        .is_some_and(|rest| rest.starts_with('/')))
         });
         if excluded {
             return Err(HttpError::not_found());
@@ -469,14 +472,14 @@ pub fn send_file(
     async move {
         let read = method == Method::GET;
         let found = blocking::unblock(move || match open(&path, None, read) {
-            Ok(Some(file)) => Found::File(file),
+            Ok(Some(file)) => Found::File(Box::new(file)),
             Ok(None) => Found::Missing,
             Err(e) if e.kind() == io::ErrorKind::NotFound => Found::Missing,
             Err(e) => Found::Failed(e),
         })
         .await;
         match found {
-            Found::File(file) => respond_with(&method, &headers, file, &Options::default()),
+            Found::File(file) => respond_with(&method, &headers, *file, &Options::default()),
             Found::Directory | Found::Missing => HttpError::not_found().into(),
             Found::Failed(e) => HttpError::internal()
                 .with_detail(format!("reading a file: {e}"))
@@ -511,7 +514,7 @@ fn wildcard_name(route: &str) -> Option<&str> {
 
 /// What the thread pool found.
 enum Found {
-    File(OpenFile),
+    File(Box<OpenFile>),
     /// A directory named without its trailing slash.
     Directory,
     Missing,
@@ -597,15 +600,15 @@ impl Lookup {
             let sibling = PathBuf::from(sibling);
             if let Ok(Some(resolved)) = self.resolve(&canonical_root, &sibling) {
                 if let Ok(Some(file)) = open(&resolved, Some(encoding), self.read) {
-                    return Found::File(OpenFile {
+                    return Found::File(Box::new(OpenFile {
                         name: target.clone(),
                         ..file
-                    });
+                    }));
                 }
             }
         }
         match open(&target, None, self.read) {
-            Ok(Some(file)) => Found::File(file),
+            Ok(Some(file)) => Found::File(Box::new(file)),
             Ok(None) => Found::Missing,
             Err(e) if e.kind() == io::ErrorKind::NotFound => Found::Missing,
             Err(e) => Found::Failed(e),
@@ -671,7 +674,10 @@ fn media_type(name: &Path, options: &Options) -> String {
     let guessed = mime_guess::from_ext(&extension).first_or_octet_stream();
     let essence = guessed.essence_str();
     let text = guessed.type_() == mime::TEXT
-        || matches!(essence, "application/javascript" | "application/xml" | "image/svg+xml");
+        || matches!(
+            essence,
+            "application/javascript" | "application/xml" | "image/svg+xml"
+        );
     let essence = match essence {
         // RFC 9239: JavaScript is text/javascript.
         "application/javascript" => "text/javascript",
@@ -796,9 +802,7 @@ fn respond_with(method: &Method, headers: &Headers, file: OpenFile, options: &Op
                 Content::Open(handle) => FileBody::body(handle, pieces, total),
                 Content::None => FileBody::sized_nothing(total),
             };
-            let mut res = head
-                .with_status(Status::PARTIAL_CONTENT)
-                .with_body(body);
+            let mut res = head.with_status(Status::PARTIAL_CONTENT).with_body(body);
             res.headers_mut().insert(
                 "Content-Type",
                 format!("multipart/byteranges; boundary={boundary}"),

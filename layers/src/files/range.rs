@@ -140,36 +140,116 @@ mod tests {
         let too_many = format!("bytes={distinct}");
         let table: Vec<(&str, &str, Ranges)> = vec![
             ("§14.1.2 first-last", "bytes=0-499", parts(&[(0, 499)])),
-            ("§14.1.2 the second 500 bytes", "bytes=500-999", parts(&[(500, 999)])),
-            ("§14.1.2 first- to the end", "bytes=9500-", parts(&[(9500, 9999)])),
-            ("§14.1.2 -suffix: the last 500", "bytes=-500", parts(&[(9500, 9999)])),
-            ("§14.1.2 a suffix longer than the file: all of it", "bytes=-20000", parts(&[(0, 9999)])),
-            ("§14.1.2 last past the end is clamped", "bytes=9000-20000", parts(&[(9000, 9999)])),
+            (
+                "§14.1.2 the second 500 bytes",
+                "bytes=500-999",
+                parts(&[(500, 999)]),
+            ),
+            (
+                "§14.1.2 first- to the end",
+                "bytes=9500-",
+                parts(&[(9500, 9999)]),
+            ),
+            (
+                "§14.1.2 -suffix: the last 500",
+                "bytes=-500",
+                parts(&[(9500, 9999)]),
+            ),
+            (
+                "§14.1.2 a suffix longer than the file: all of it",
+                "bytes=-20000",
+                parts(&[(0, 9999)]),
+            ),
+            (
+                "§14.1.2 last past the end is clamped",
+                "bytes=9000-20000",
+                parts(&[(9000, 9999)]),
+            ),
             ("§14.1.2 one byte", "bytes=0-0", parts(&[(0, 0)])),
             ("§14.1.2 the last byte", "bytes=-1", parts(&[(9999, 9999)])),
-            ("§14.1.2 several ranges", "bytes=0-99,5000-5099", parts(&[(0, 99), (5000, 5099)])),
-            ("§14.1.2 OWS and empty elements", "bytes= 0-99 , ,\t5000-5099", parts(&[(0, 99), (5000, 5099)])),
-            ("§14.1.1 the unit is case-insensitive", "Bytes=0-1", parts(&[(0, 1)])),
-            ("§14.2 overlapping ranges are coalesced", "bytes=0-500,100-200,400-999", parts(&[(0, 999)])),
-            ("§14.2 adjacent ranges are coalesced", "bytes=0-99,100-199", parts(&[(0, 199)])),
-            ("§14.2 nearby ranges are coalesced", "bytes=0-99,150-199", parts(&[(0, 199)])),
-            ("§14.2 ranges are sorted", "bytes=5000-5099,0-99", parts(&[(0, 99), (5000, 5099)])),
-            ("§14.2 the same range many times costs once", &same_many_times, parts(&[(0, 9999)])),
-            ("§14.2 too many distinct parts: the whole file", &too_many, Ranges::Whole),
-            ("§14.1.2 an unsatisfiable range beside a good one is dropped", "bytes=0-9,20000-", parts(&[(0, 9)])),
-            ("§15.5.17 first past the end → 416", "bytes=10000-", Ranges::Unsatisfiable),
+            (
+                "§14.1.2 several ranges",
+                "bytes=0-99,5000-5099",
+                parts(&[(0, 99), (5000, 5099)]),
+            ),
+            (
+                "§14.1.2 OWS and empty elements",
+                "bytes= 0-99 , ,\t5000-5099",
+                parts(&[(0, 99), (5000, 5099)]),
+            ),
+            (
+                "§14.1.1 the unit is case-insensitive",
+                "Bytes=0-1",
+                parts(&[(0, 1)]),
+            ),
+            (
+                "§14.2 overlapping ranges are coalesced",
+                "bytes=0-500,100-200,400-999",
+                parts(&[(0, 999)]),
+            ),
+            (
+                "§14.2 adjacent ranges are coalesced",
+                "bytes=0-99,100-199",
+                parts(&[(0, 199)]),
+            ),
+            (
+                "§14.2 nearby ranges are coalesced",
+                "bytes=0-99,150-199",
+                parts(&[(0, 199)]),
+            ),
+            (
+                "§14.2 ranges are sorted",
+                "bytes=5000-5099,0-99",
+                parts(&[(0, 99), (5000, 5099)]),
+            ),
+            (
+                "§14.2 the same range many times costs once",
+                &same_many_times,
+                parts(&[(0, 9999)]),
+            ),
+            (
+                "§14.2 too many distinct parts: the whole file",
+                &too_many,
+                Ranges::Whole,
+            ),
+            (
+                "§14.1.2 an unsatisfiable range beside a good one is dropped",
+                "bytes=0-9,20000-",
+                parts(&[(0, 9)]),
+            ),
+            (
+                "§15.5.17 first past the end → 416",
+                "bytes=10000-",
+                Ranges::Unsatisfiable,
+            ),
             ("§15.5.17 -0 → 416", "bytes=-0", Ranges::Unsatisfiable),
             ("§14.2 another unit is ignored", "items=0-1", Ranges::Whole),
             ("§14.2 no unit is ignored", "0-1", Ranges::Whole),
-            ("§14.1.1 last before first is invalid: ignored", "bytes=500-100", Ranges::Whole),
+            (
+                "§14.1.1 last before first is invalid: ignored",
+                "bytes=500-100",
+                Ranges::Whole,
+            ),
             ("§14.1.2 no dash: ignored", "bytes=100", Ranges::Whole),
             ("§14.1.2 not digits: ignored", "bytes=a-b", Ranges::Whole),
             ("§14.1.2 signs are not digits", "bytes=+1-2", Ranges::Whole),
             ("§14.1.2 a bare dash: ignored", "bytes=-", Ranges::Whole),
             ("§14.1.2 no ranges at all: ignored", "bytes=", Ranges::Whole),
-            ("§14.1.2 one invalid among valid: ignored", "bytes=0-1,x", Ranges::Whole),
-            ("huge numbers saturate, never overflow", "bytes=0-99999999999999999999999", parts(&[(0, 9999)])),
-            ("a huge first is past the end", "bytes=99999999999999999999999-", Ranges::Unsatisfiable),
+            (
+                "§14.1.2 one invalid among valid: ignored",
+                "bytes=0-1,x",
+                Ranges::Whole,
+            ),
+            (
+                "huge numbers saturate, never overflow",
+                "bytes=0-99999999999999999999999",
+                parts(&[(0, 9999)]),
+            ),
+            (
+                "a huge first is past the end",
+                "bytes=99999999999999999999999-",
+                Ranges::Unsatisfiable,
+            ),
         ];
         for (rule, value, expected) in table {
             assert_eq!(parse(value, 10_000), expected, "{rule}: {value}");
@@ -192,7 +272,9 @@ mod tests {
                 .join(",")
         );
         match parse(&value, 10_000) {
-            Ranges::Parts(parts) => assert!(parts.iter().map(ByteRange::len).sum::<u64>() <= 10_000),
+            Ranges::Parts(parts) => {
+                assert!(parts.iter().map(ByteRange::len).sum::<u64>() <= 10_000)
+            }
             other => panic!("{other:?}"),
         }
     }
