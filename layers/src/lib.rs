@@ -24,6 +24,8 @@
 //! - [`csrf`]: tokens tied to each client, checked on unsafe methods.
 //! - [`parts`] and [`collect_multipart`]: `multipart/form-data` uploads
 //!   under limits, large files spooled to temporary files.
+//! - [`cors`]: cross-origin requests, preflights answered.
+//! - [`compress`]: zstd, brotli and gzip by `Accept-Encoding`, streaming.
 //! - [`serve_dir`] and [`send_file`]: static files with validators,
 //!   conditional requests (`304`, `412`) and ranges (`206`, `416`).
 
@@ -41,6 +43,9 @@
 #![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
 
 mod body;
+#[cfg(feature = "compress")]
+mod compress;
+mod cors;
 #[cfg(feature = "signed")]
 mod csrf;
 #[cfg(any(feature = "files", feature = "compress"))]
@@ -67,6 +72,9 @@ mod state;
 mod timeout;
 
 pub use body::{BodyExt, Normalize};
+#[cfg(feature = "compress")]
+pub use compress::{compress, Compress, CompressLayer};
+pub use cors::{cors, Cors, CorsApp, CorsError, CorsLayer};
 #[cfg(feature = "signed")]
 pub use csrf::{
     csrf, csrf_input, csrf_token, Csrf, CsrfLayer, CsrfToken, CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER,

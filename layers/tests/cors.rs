@@ -1,0 +1,219 @@
+//! CORS: preflights allowed and refused, simple requests, and the policy
+//! checks at build.
+
+use std::time::Duration;
+
+use lath_app::{handler, AppExt, Method, Request};
+use lath_layers::{cors, Cors};
+use lath_net::{Client, TestResponse};
+
+fn client(policy: Cors) -> Client {
+    Client::new(handler(|_req: Request| async { "data" }).wrap(policy.build().unwrap()))
+}
+
+fn preflight(client: &Client, origin: &str, method: &str, headers: Option<&str>) -> TestResponse {
+    let mut request = client
+        .options("/items")
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", method);
+    if let Some(headers) = headers {
+        request = request.header("Access-Control-Request-Headers", headers);
+    }
+    request.send_blocking().unwrap()
+}
+
+const APP: &str = "https://app.example";
+
+#[test]
+fn preflights_allowed_and_refused() {
+    let listed = client(
+        cors()
+            .allow_origins([APP])
+            .allow_headers(["content-type", "x-token"])
+            .max_age(Duration::from_secs(300)),
+    );
+    let mirrored = client(cors().allow_origins([APP]));
+    let table: Vec<(&str, &Client, &str, &str, Option<&str>, u16)> = vec![
+        (
+            "an allowed origin and method",
+            &listed,
+            APP,
+            "PUT",
+            None,
+            204,
+        ),
+        (
+            "origins compare without case",
+            &listed,
+            "HTTPS://APP.EXAMPLE",
+            "PUT",
+            None,
+            204,
+        ),
+        (
+            "allowed request headers",
+            &listed,
+            APP,
+            "POST",
+            Some("Content-Type, X-Token"),
+            204,
+        ),
+        (
+            "a header not allowed",
+            &listed,
+            APP,
+            "POST",
+            Some("x-other"),
+            403,
+        ),
+        (
+            "another origin",
+            &listed,
+            "https://evil.example",
+            "GET",
+            None,
+            403,
+        ),
+        (
+            "a look-alike origin",
+            &listed,
+            "https://app.example.evil",
+            "GET",
+            None,
+            403,
+        ),
+        ("the null origin", &listed, "null", "GET", None, 403),
+        ("a method not allowed", &listed, APP, "CONNECT", None, 403),
+        ("a method that is no token", &listed, APP, "P T", None, 403),
+        (
+            "any header when none are listed",
+            &mirrored,
+            APP,
+            "POST",
+            Some("x-anything"),
+            204,
+        ),
+    ];
+    for (rule, client, origin, method, headers, status) in table {
+        let res = preflight(client, origin, method, headers);
+        assert_eq!(res.status.code(), status, "{rule}");
+        if status == 204 {
+            assert_eq!(
+                res.header("access-control-allow-origin"),
+                Some(origin),
+                "{rule}"
+            );
+            assert_eq!(
+                res.header("access-control-allow-methods"),
+                Some("GET, HEAD, POST, PUT, PATCH, DELETE"),
+                "{rule}"
+            );
+            assert!(res.body.is_empty(), "{rule}");
+            assert!(res.header("vary").unwrap().contains("Origin"), "{rule}");
+        } else {
+            for field in [
+                "access-control-allow-origin",
+                "access-control-allow-methods",
+                "access-control-allow-headers",
+            ] {
+                assert_eq!(res.header(field), None, "{rule}: {field}");
+            }
+        }
+    }
+    let res = preflight(&listed, APP, "POST", Some("x-token"));
+    assert_eq!(
+        res.header("access-control-allow-headers"),
+        Some("content-type, x-token")
+    );
+    assert_eq!(res.header("access-control-max-age"), Some("300"));
+    let res = preflight(&mirrored, APP, "POST", Some("X-One, x-two"));
+    assert_eq!(
+        res.header("access-control-allow-headers"),
+        Some("x-one, x-two")
+    );
+}
+
+#[test]
+fn simple_requests_and_plain_options() {
+    let client = client(cors().allow_origins([APP]).expose_headers(["X-Total"]));
+    let res = client
+        .get("/")
+        .header("Origin", APP)
+        .send_blocking()
+        .unwrap();
+    assert_eq!(res.text(), "data");
+    assert_eq!(res.header("access-control-allow-origin"), Some(APP));
+    assert_eq!(res.header("access-control-expose-headers"), Some("X-Total"));
+    assert_eq!(res.header("vary"), Some("Origin"));
+    // Another origin: the app answers, with no CORS fields.
+    let res = client
+        .get("/")
+        .header("Origin", "https://evil.example")
+        .send_blocking()
+        .unwrap();
+    assert_eq!(
+        (
+            res.text().as_str(),
+            res.header("access-control-allow-origin")
+        ),
+        ("data", None)
+    );
+    // No Origin: not CORS, but the answer varies by it.
+    let res = client.get("/").send_blocking().unwrap();
+    assert_eq!(
+        (
+            res.header("access-control-allow-origin"),
+            res.header("vary")
+        ),
+        (None, Some("Origin"))
+    );
+    // OPTIONS without Access-Control-Request-Method is the app's.
+    let res = client
+        .options("/")
+        .header("Origin", APP)
+        .send_blocking()
+        .unwrap();
+    assert_eq!(res.text(), "data");
+    // Any origin: `*`, no Vary.
+    let open = self::client(cors().allow_any_origin());
+    let res = open
+        .get("/")
+        .header("Origin", "https://a.example")
+        .send_blocking()
+        .unwrap();
+    assert_eq!(
+        (
+            res.header("access-control-allow-origin"),
+            res.header("vary")
+        ),
+        (Some("*"), None)
+    );
+}
+
+#[test]
+fn credentials_name_the_origin_and_refuse_a_wildcard() {
+    assert!(cors()
+        .allow_any_origin()
+        .allow_credentials(true)
+        .build()
+        .is_err());
+    let client = client(
+        cors()
+            .allow_origin_fn(|o| o.ends_with(".app.example"))
+            .allow_credentials(true),
+    );
+    let res = client
+        .get("/")
+        .header("Origin", "https://eu.app.example")
+        .send_blocking()
+        .unwrap();
+    assert_eq!(
+        res.header("access-control-allow-origin"),
+        Some("https://eu.app.example")
+    );
+    assert_eq!(res.header("access-control-allow-credentials"), Some("true"));
+    let res = preflight(&client, "https://eu.app.example", "DELETE", None);
+    assert_eq!(res.header("access-control-allow-credentials"), Some("true"));
+    let methods = self::client(cors().allow_any_origin().allow_methods([Method::GET]));
+    assert_eq!(preflight(&methods, APP, "POST", None).status.code(), 403);
+}
