@@ -24,6 +24,10 @@ fn preflight(client: &Client, origin: &str, method: &str, headers: Option<&str>)
 
 const APP: &str = "https://app.example";
 
+/// A rule, the client, the preflight's origin, method and headers, the
+/// status expected.
+type Row<'a> = (&'a str, &'a Client, &'a str, &'a str, Option<&'a str>, u16);
+
 #[test]
 fn preflights_allowed_and_refused() {
     let listed = client(
@@ -33,7 +37,7 @@ fn preflights_allowed_and_refused() {
             .max_age(Duration::from_secs(300)),
     );
     let mirrored = client(cors().allow_origins([APP]));
-    let table: Vec<(&str, &Client, &str, &str, Option<&str>, u16)> = vec![
+    let table: Vec<Row<'_>> = vec![
         (
             "an allowed origin and method",
             &listed,
