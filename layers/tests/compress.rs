@@ -14,6 +14,9 @@ fn page() -> String {
         .collect()
 }
 
+/// Makes the app's answer, once per request.
+type MakeResponse = Box<dyn Fn() -> Response + Send + Sync>;
+
 fn decode(coding: &str, body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     match coding {
@@ -110,7 +113,7 @@ fn negotiation_follows_q_values() {
 #[test]
 fn what_is_left_as_it_is() {
     let big = || "x".repeat(4096);
-    let table: Vec<(&str, Box<dyn Fn() -> Response + Send + Sync>)> = vec![
+    let table: Vec<(&str, MakeResponse)> = vec![
         ("under 1 KiB", Box::new(|| Response::html("<p>small</p>"))),
         (
             "already encoded",
