@@ -4,7 +4,7 @@
 use lath::Runtime;
 
 /// The value after `flag` on the command line, if any.
-fn flag(flag: &str) -> Option<String> {
+pub fn flag(flag: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
         .position(|a| a == flag)
