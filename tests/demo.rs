@@ -296,3 +296,61 @@ fn files_list_the_uploads() {
         r#"[{"content_type":"text/plain","field":"doc","filename":"a.txt","size":5}]"#
     );
 }
+
+#[test]
+fn static_files_a_large_download_and_ranges() {
+    let c = client();
+    let page = c.get("/").send_blocking().unwrap().text();
+    for link in [
+        "/static/style.css",
+        "/download/large.bin",
+        "id=\"range-button\"",
+        "/static/range.js",
+    ] {
+        assert!(page.contains(link), "{link}");
+    }
+    let css = c
+        .get("/static/style.css")
+        .header("Accept-Encoding", "gzip")
+        .send_blocking()
+        .unwrap();
+    assert_eq!(css.status.code(), 200);
+    assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
+    let etag = css.header("etag").unwrap().to_owned();
+    let again = c
+        .get("/static/style.css")
+        .header("Accept-Encoding", "gzip")
+        .header("If-None-Match", &etag)
+        .send_blocking()
+        .unwrap();
+    assert_eq!(again.status.code(), 304);
+    assert_eq!(
+        c.get("/static/robots.txt")
+            .send_blocking()
+            .unwrap()
+            .status
+            .code(),
+        200
+    );
+    assert_eq!(
+        c.get("/static/../app.rs")
+            .send_blocking()
+            .unwrap()
+            .status
+            .code(),
+        404
+    );
+    let head = c.head("/download/large.bin").send_blocking().unwrap();
+    assert_eq!(head.header("content-length"), Some("16777216"));
+    let part = c
+        .get("/download/large.bin")
+        .header("Range", "bytes=1000000-1000099")
+        .send_blocking()
+        .unwrap();
+    assert_eq!(part.status.code(), 206);
+    assert_eq!(
+        part.header("content-range"),
+        Some("bytes 1000000-1000099/16777216")
+    );
+    assert_eq!(part.body.len(), 100);
+}

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lath::layers::{
-    back, collect_multipart, csrf, csrf_input, csrf_token, errors, recover, timeout, BodyExt,
-    Cookie, Json, MultipartLimits, Normalize, RequestExt, ResponseExt, Router, Routes, Signer,
+    back, collect_multipart, compress, csrf, csrf_input, csrf_token, errors, recover, send_file,
+    serve_dir, timeout, BodyExt, Cookie, Json, MultipartLimits, Normalize, RequestExt, ResponseExt,
+    Router, Routes, Signer,
 };
 use lath::{
     from_fn, handler, App, AppExt, Body, HttpError, Next, Request, Respond, Response, Status,
@@ -14,6 +15,7 @@ use lath::{
 
 const INDEX: &str = "<!doctype html>
 <title>lath demo</title>
+<link rel=\"stylesheet\" href=\"/static/style.css\">
 <h1>lath demo</h1>
 <ul>
   <li><a href=\"/hello\">/hello</a> — Hello, World!</li>
@@ -37,7 +39,14 @@ const INDEX: &str = "<!doctype html>
   <li>POST /files — a multipart upload:
     <form method=\"post\" action=\"/files\" enctype=\"multipart/form-data\"><input type=\"file\" name=\"doc\" multiple>
     <button>upload</button></form></li>
+  <li><a href=\"/static/style.css\">/static/style.css</a>, <a href=\"/static/robots.txt\">/static/robots.txt</a>
+      — static files, with ETag, ranges and compression</li>
+  <li><a href=\"/download/large.bin\" id=\"large-download\" download>/download/large.bin</a> — a 16 MiB download
+      that resumes (ranges)</li>
+  <li>A range request: <button id=\"range-button\">fetch bytes 0–99</button>
+      <span id=\"range-result\"></span></li>
 </ul>
+<script src=\"/static/range.js\" defer></script>
 ";
 
 /// The CSRF page: the token, and a form carrying it.
@@ -159,6 +168,8 @@ pub fn routes() -> Routes {
 
 fn base_routes() -> Router {
     let text = |body: &'static str| handler(move |_req: Request| async move { body });
+    // Made at start-up, never on an executor thread.
+    let large = large_file();
     let it = Router::new().get("/it", text("Here we go"));
     let admin = Router::new()
         .get(
@@ -212,7 +223,47 @@ fn base_routes() -> Router {
         .get("/back", handler(|req: Request| async move { back(&req) }))
         .post("/users", users)
         .post("/files", files)
+        .get("/static/*path", serve_dir(public_dir()).wrap(compress()))
+        .get(
+            "/download/large.bin",
+            handler(move |req: Request| {
+                let large = large.clone();
+                async move { send_file(&req, &large).await }
+            }),
+        )
         .fallback(handler(|_req: Request| async { HttpError::not_found() }))
+}
+
+/// The demo's own files (stylesheet, script, robots.txt).
+fn public_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/public")
+}
+
+/// Size of the large download.
+const LARGE: u64 = 16 << 20;
+
+/// A 16 MiB file to download, made once in the temporary directory: each
+/// line says where it starts, so a resumed download can be checked.
+fn large_file() -> std::path::PathBuf {
+    static MADE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    MADE.get_or_init(|| {
+        let path = std::env::temp_dir().join("lath-demo-large.bin");
+        let current = std::fs::metadata(&path).is_ok_and(|m| m.len() == LARGE);
+        if !current {
+            let mut data = Vec::with_capacity(LARGE as usize);
+            while (data.len() as u64) < LARGE {
+                let line = format!("{:>15} lath demo large file\n", data.len());
+                data.extend_from_slice(line.as_bytes());
+            }
+            data.truncate(LARGE as usize);
+            let partial = path.with_extension(format!("part{}", std::process::id()));
+            if std::fs::write(&partial, &data).is_ok() {
+                let _ = std::fs::rename(&partial, &path);
+            }
+        }
+        path
+    })
+    .clone()
 }
 
 /// The demo app: routes behind recover and errors (debug mode shows panic
