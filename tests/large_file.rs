@@ -85,3 +85,68 @@ fn a_one_gib_download_streams_in_constant_memory() {
     assert!(growth < 16 * 1024, "RSS grew by {growth} KiB");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// Bytes this process has read through `read` and friends (`rchar`).
+fn bytes_read() -> u64 {
+    std::fs::read_to_string("/proc/self/io")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("rchar:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_client_that_leaves_stops_the_reading() {
+    use std::io::{Read, Write};
+    if !std::path::Path::new("/proc/self/io").exists() {
+        eprintln!("skipped: no /proc/self/io to count reads with");
+        return;
+    }
+    let root = std::env::temp_dir().join(format!("lath-leaving-{}", std::process::id()));
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::File::create(root.join("big.bin"))
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let served = root.clone();
+    std::thread::spawn(move || {
+        lath::net::run(async move {
+            let server = Server::bind("127.0.0.1:0").await.unwrap().workers(1);
+            tx.send(server.local_addr().unwrap()).unwrap();
+            server.serve(serve_dir(served)).await.unwrap();
+        })
+    });
+    let addr = rx.recv().unwrap();
+    let before = bytes_read();
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.write_all(b"GET /big.bin HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut got = 0;
+    while got < 1 << 20 {
+        got += conn.read(&mut buf[got..]).unwrap();
+    }
+    drop(conn);
+    // Whatever was in flight finishes; then nothing more is read.
+    std::thread::sleep(Duration::from_millis(500));
+    let settled = bytes_read();
+    std::thread::sleep(Duration::from_millis(500));
+    let after = bytes_read();
+    eprintln!(
+        "this process read {} KiB (file and socket) for a client that took 1 MiB and left",
+        (settled - before) / 1024
+    );
+    assert!(
+        settled - before < 64 << 20,
+        "read {} bytes",
+        settled - before
+    );
+    assert!(
+        after - settled < 1 << 20,
+        "still reading: {} bytes",
+        after - settled
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}
