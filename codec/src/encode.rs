@@ -108,6 +108,39 @@ impl Encoder {
         Ok(())
     }
 
+    /// Frames a piece of `len` bytes sent by the caller right after `out`:
+    /// the framing before it goes into `out`; returned, what must follow
+    /// it, or `None` when the piece is not sent.
+    pub(crate) fn frame(
+        &mut self,
+        len: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<Option<&'static [u8]>, UsageError> {
+        match self {
+            Encoder::Length {
+                declared,
+                remaining,
+            } => {
+                if len as u64 > *remaining {
+                    return Err(UsageError::BodyTooLong {
+                        declared: *declared,
+                    });
+                }
+                *remaining -= len as u64;
+                Ok(Some(b""))
+            }
+            Encoder::Chunked if len == 0 => Ok(None),
+            Encoder::Chunked => {
+                push_hex(out, len as u64);
+                out.extend_from_slice(b"\r\n");
+                Ok(Some(b"\r\n"))
+            }
+            Encoder::Close => Ok(Some(b"")),
+            Encoder::Forbidden if len > 0 => Err(UsageError::BodyNotAllowed),
+            Encoder::Forbidden | Encoder::Discard => Ok(None),
+        }
+    }
+
     /// Ends the body; trailers go out only on chunked bodies to peers that
     /// accept them (RFC 9112 §7.4), framing fields never.
     pub(crate) fn end(
@@ -276,6 +309,50 @@ pub(crate) fn push_content_length(out: &mut Vec<u8>, n: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_piece_framed_for_the_caller_reads_as_one_written_here() {
+        let encoders = [
+            (
+                "RFC 9112 §6.3 Content-Length",
+                Encoder::Length {
+                    declared: 10,
+                    remaining: 10,
+                },
+            ),
+            ("RFC 9112 §7.1 chunked", Encoder::Chunked),
+            ("RFC 9112 §6.3 read until close", Encoder::Close),
+            ("RFC 9110 §9.3.2 HEAD: discarded", Encoder::Discard),
+        ];
+        for (rule, encoder) in encoders {
+            for piece in [&b""[..], b"x", b"0123456789"] {
+                let (mut written, mut framed) = (encoder, encoder);
+                let mut by_data = Vec::new();
+                let by_data_result = written.data(piece, &mut by_data);
+                let mut by_frame = Vec::new();
+                let frame_result = framed.frame(piece.len(), &mut by_frame);
+                if let Ok(Some(after)) = frame_result {
+                    by_frame.extend_from_slice(piece);
+                    by_frame.extend_from_slice(after);
+                }
+                assert_eq!(by_frame, by_data, "{rule}: {piece:?}");
+                assert_eq!(frame_result.is_ok(), by_data_result.is_ok(), "{rule}");
+                assert_eq!(framed, written, "{rule}: the same state after");
+            }
+        }
+        let mut over = Encoder::Length {
+            declared: 3,
+            remaining: 3,
+        };
+        assert!(
+            over.frame(4, &mut Vec::new()).is_err(),
+            "past Content-Length"
+        );
+        assert!(
+            Encoder::Forbidden.frame(1, &mut Vec::new()).is_err(),
+            "no body allowed"
+        );
+    }
 
     #[test]
     fn chunked_skips_empty_pieces_and_ends_with_zero_crlf_crlf() {

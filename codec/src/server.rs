@@ -559,6 +559,41 @@ impl ServerConn {
         }
     }
 
+    /// Frames a piece of `len` body bytes that the caller sends itself, right
+    /// after `out` (a large piece, so it need not be copied into `out`):
+    /// writes into `out` what goes before the piece and returns what must
+    /// follow it before anything else (`"\r\n"` after a chunk, else
+    /// nothing), or `None` when the piece is not to be sent at all (the
+    /// answer to HEAD, an empty chunk). The same rules as
+    /// [`write_data`](ServerConn::write_data) apply.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use lath_codec::{BodySize, ResponseHead, ServerConn, ServerEvent, Status};
+    ///
+    /// let mut conn = ServerConn::default();
+    /// conn.feed(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    /// assert!(matches!(conn.next_event(), ServerEvent::Head(_)));
+    /// let mut out = Vec::new();
+    /// conn.write_head(&ResponseHead::new(Status::OK), BodySize::Unknown, SystemTime::now(), &mut out).unwrap();
+    /// out.clear();
+    /// let piece = vec![b'x'; 100_000];
+    /// let after = conn.frame_data(piece.len(), &mut out).unwrap();
+    /// assert_eq!(out, b"186a0\r\n"); // the chunk's size line; then the piece itself
+    /// assert_eq!(after, Some(&b"\r\n"[..]));
+    /// ```
+    pub fn frame_data(
+        &mut self,
+        len: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<Option<&'static [u8]>, UsageError> {
+        match &mut self.write {
+            Write::Body(encoder) => encoder.frame(len, out),
+            Write::Closed => Err(UsageError::Closed),
+            _ => Err(UsageError::NoMessageInProgress),
+        }
+    }
+
     /// Ends the response body. `trailers` are sent only on a chunked body to
     /// a client that sent `TE: trailers`, without framing fields. Ending
     /// before a declared `Content-Length` is an error and closes the

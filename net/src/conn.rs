@@ -9,7 +9,7 @@
 //! small response goes out in one. Every wait has a deadline: idle, head,
 //! body (stall and minimum rate), write progress, linger.
 
-use std::io;
+use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
+use bytes::{Buf, Bytes};
 use futures::future::{poll_fn, BoxFuture, CatchUnwind, FutureExt};
 use lath_app::{App, FutureSlot, Io, Request, ResponseSlot, SlotFuture, Upgraded};
 use lath_codec::{ProtocolError, RequestHead, ServerConn, ServerEvent};
@@ -91,6 +92,10 @@ pub(crate) struct Wire<IO> {
     io: Option<IO>,
     pub(crate) codec: ServerConn,
     pub(crate) out: Vec<u8>,
+    /// A large body piece that goes out after `out`, uncopied, and what
+    /// must follow it (a chunk's CRLF). Nothing is added to `out` while
+    /// one waits: it is flushed first.
+    pub(crate) piece: Option<(Bytes, &'static [u8])>,
     pub(crate) config: Arc<Config>,
     pub(crate) timer: Deadline,
     /// Since when writing has made no progress.
@@ -136,12 +141,28 @@ impl<IO: Io> Wire<IO> {
         let Some(io) = self.io.as_mut() else {
             return Poll::Ready(Ok(()));
         };
-        while !self.out.is_empty() {
-            match Pin::new(&mut *io).poll_write(cx, &self.out) {
+        while !self.out.is_empty() || self.piece.is_some() {
+            let written = match &self.piece {
+                // The bytes before the piece and the piece, in one write.
+                Some((piece, _)) if !self.out.is_empty() => Pin::new(&mut *io)
+                    .poll_write_vectored(cx, &[IoSlice::new(&self.out), IoSlice::new(piece)]),
+                Some((piece, _)) => Pin::new(&mut *io).poll_write(cx, piece),
+                None => Pin::new(&mut *io).poll_write(cx, &self.out),
+            };
+            match written {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
                 Poll::Ready(Ok(n)) => {
                     self.write_blocked = None;
-                    drop(self.out.drain(..n));
+                    let from_out = n.min(self.out.len());
+                    drop(self.out.drain(..from_out));
+                    let rest = n - from_out;
+                    if let Some((piece, after)) = &mut self.piece {
+                        piece.advance(rest);
+                        if piece.is_empty() {
+                            self.out.extend_from_slice(after);
+                            self.piece = None;
+                        }
+                    }
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => {
@@ -227,6 +248,7 @@ pub(crate) async fn drive<IO: Io, A: App>(
         io: Some(io),
         codec: ServerConn::new(config.codec.clone()),
         out: Vec::new(),
+        piece: None,
         config: config.clone(),
         timer: Deadline::new(runtime),
         write_blocked: None,

@@ -27,6 +27,10 @@ use crate::shutdown::Shutdown;
 /// Output is flushed mid-body once this much is waiting.
 const FLUSH_AT: usize = 64 * 1024;
 
+/// Body pieces this large are written as they are rather than copied into
+/// the output buffer.
+const DIRECT: usize = 16 * 1024;
+
 /// How an exchange ended.
 pub(crate) enum Ended {
     /// Completely; the connection may carry another request.
@@ -133,7 +137,7 @@ where
                     };
                 }
                 Out::Streaming { body, first } => {
-                    if self.wire.out.len() >= FLUSH_AT {
+                    if self.wire.out.len() >= FLUSH_AT || self.wire.piece.is_some() {
                         match self.wire.poll_flush(cx) {
                             Poll::Ready(Ok(())) => {}
                             Poll::Ready(Err(e)) => return Err(e),
@@ -146,6 +150,16 @@ where
                     };
                     let wire = &mut *self.wire;
                     match piece {
+                        // A large piece goes out as it is, after what is
+                        // waiting: no copy into the output buffer.
+                        Poll::Ready(Some(Ok(bytes))) if bytes.len() >= DIRECT => {
+                            moved = true;
+                            match wire.codec.frame_data(bytes.len(), &mut wire.out) {
+                                Ok(Some(after)) => wire.piece = Some((bytes, after)),
+                                Ok(None) => {}
+                                Err(_) => self.out = Out::Ended(Ended::Close),
+                            }
+                        }
                         Poll::Ready(Some(Ok(bytes))) => {
                             moved = true;
                             if wire.codec.write_data(&bytes, &mut wire.out).is_err() {

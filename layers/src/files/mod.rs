@@ -4,7 +4,7 @@
 //! §13) and range requests (§14).
 //!
 //! File system work runs on the `blocking` thread pool, so it never stalls
-//! an executor whatever the runtime; a file streams in pieces of 64 KiB,
+//! an executor whatever the runtime; a file streams in pieces of 256 KiB,
 //! one at a time, and a client that goes away stops the reading.
 
 mod body;
@@ -570,25 +570,35 @@ impl Lookup {
             Err(e) => return Found::Failed(e),
         };
         let mut target = resolved;
-        match std::fs::metadata(&target) {
-            Ok(meta) if meta.is_dir() => {
-                if !self.slash {
-                    return Found::Directory;
-                }
-                let Some(index) = &self.index else {
-                    return Found::Missing; // never a listing
-                };
-                path.push(index);
-                target = match self.resolve(&canonical_root, &path) {
-                    Ok(Some(resolved)) => resolved,
-                    _ => return Found::Missing,
-                };
-            }
-            // A file named as a directory (`/a.txt/`) is not there.
-            Ok(_) if self.slash && !self.segments.is_empty() => return Found::Missing,
-            Ok(_) => {}
+        // Opened once: its own metadata says file or directory.
+        let (mut file, mut metadata) = match open_file(&target) {
+            Ok(opened) => opened,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Found::Missing,
             Err(e) => return Found::Failed(e),
+        };
+        if metadata.is_dir() {
+            if !self.slash {
+                return Found::Directory;
+            }
+            let Some(index) = &self.index else {
+                return Found::Missing; // never a listing
+            };
+            path.push(index);
+            target = match self.resolve(&canonical_root, &path) {
+                Ok(Some(resolved)) => resolved,
+                _ => return Found::Missing,
+            };
+            (file, metadata) = match open_file(&target) {
+                Ok(opened) => opened,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Found::Missing,
+                Err(e) => return Found::Failed(e),
+            };
+        } else if self.slash && !self.segments.is_empty() {
+            // A file named as a directory (`/a.txt/`) is not there.
+            return Found::Missing;
+        }
+        if !metadata.is_file() {
+            return Found::Missing;
         }
         for &encoding in &self.encodings {
             let suffix = SIBLINGS
@@ -599,44 +609,72 @@ impl Lookup {
             sibling.push(suffix);
             let sibling = PathBuf::from(sibling);
             if let Ok(Some(resolved)) = self.resolve(&canonical_root, &sibling) {
-                if let Ok(Some(file)) = open(&resolved, Some(encoding), self.read) {
+                if let Ok(Some(found)) = open(&resolved, Some(encoding), self.read) {
                     return Found::File(Box::new(OpenFile {
                         name: target.clone(),
-                        ..file
+                        ..found
                     }));
                 }
             }
         }
-        match open(&target, None, self.read) {
-            Ok(Some(file)) => Found::File(Box::new(file)),
-            Ok(None) => Found::Missing,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Found::Missing,
+        match load(file, metadata, &target, None, self.read) {
+            Ok(found) => Found::File(Box::new(found)),
             Err(e) => Found::Failed(e),
         }
     }
 
-    /// `path` with its links resolved, when the policy allows them.
+    /// `path` (under the canonical root, no `..` in it) with its links
+    /// resolved, when the policy allows them: each component below the
+    /// root is looked at once, and only a link costs a full resolution.
     fn resolve(&self, canonical_root: &Path, path: &Path) -> io::Result<Option<PathBuf>> {
-        let real = std::fs::canonicalize(path)?;
-        let allowed = match self.symlinks {
-            Symlinks::Always => true,
-            Symlinks::InsideRoot => real.starts_with(canonical_root),
-            // Any link on the way makes the real path differ.
-            Symlinks::Never => real == path,
+        if self.symlinks == Symlinks::Always {
+            return Ok(Some(path.to_path_buf()));
+        }
+        let Ok(relative) = path.strip_prefix(canonical_root) else {
+            return Ok(None);
         };
-        Ok(allowed.then_some(real))
+        let mut walked = canonical_root.to_path_buf();
+        for component in relative.components() {
+            walked.push(component);
+            if std::fs::symlink_metadata(&walked)?.file_type().is_symlink() {
+                if self.symlinks == Symlinks::Never {
+                    return Ok(None);
+                }
+                let real = std::fs::canonicalize(path)?;
+                return Ok(real.starts_with(canonical_root).then_some(real));
+            }
+        }
+        Ok(Some(walked))
     }
+}
+
+/// Opens `path`, with its metadata.
+fn open_file(path: &Path) -> io::Result<(std::fs::File, Metadata)> {
+    let file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    Ok((file, metadata))
 }
 
 /// Opens a regular file (`None` for anything else) and, for a small one
 /// asked for with `GET`, reads it whole.
 fn open(path: &Path, encoding: Option<&'static str>, read: bool) -> io::Result<Option<OpenFile>> {
-    use std::io::Read;
-    let file = std::fs::File::open(path)?;
-    let metadata = file.metadata()?;
+    let (file, metadata) = open_file(path)?;
     if !metadata.is_file() {
         return Ok(None);
     }
+    load(file, metadata, path, encoding, read).map(Some)
+}
+
+/// A regular file made ready: read whole when small and asked for with
+/// `GET`, kept open to stream when large, neither for `HEAD`.
+fn load(
+    file: std::fs::File,
+    metadata: Metadata,
+    path: &Path,
+    encoding: Option<&'static str>,
+    read: bool,
+) -> io::Result<OpenFile> {
+    use std::io::Read;
     let content = match (read, metadata.len()) {
         (false, _) => Content::None,
         (true, len) if len <= READ_WHOLE => {
@@ -652,12 +690,12 @@ fn open(path: &Path, encoding: Option<&'static str>, read: bool) -> io::Result<O
         }
         (true, _) => Content::Open(file),
     };
-    Ok(Some(OpenFile {
+    Ok(OpenFile {
         name: path.to_path_buf(),
         metadata,
         encoding,
         content,
-    }))
+    })
 }
 
 /// The media type for `name`: configured mappings first, then
