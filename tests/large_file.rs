@@ -21,6 +21,20 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// Serves the files under `root` on one worker, until the process ends.
+fn serve(root: &std::path::Path) -> std::net::SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let served = root.to_path_buf();
+    std::thread::spawn(move || {
+        lath::net::run(async move {
+            let server = Server::bind("127.0.0.1:0").await.unwrap().workers(1);
+            tx.send(server.local_addr().unwrap()).unwrap();
+            server.serve(serve_dir(served)).await.unwrap();
+        })
+    });
+    rx.recv().unwrap()
+}
+
 /// The two checks run one after the other: each counts the whole
 /// process's memory or reads, so nothing else may run beside it.
 #[test]
@@ -40,16 +54,7 @@ fn a_one_gib_download_streams_in_constant_memory() {
     // Sparse: no disk, but every byte is read through the file system.
     let file = std::fs::File::create(root.join("big.bin")).unwrap();
     file.set_len(SIZE).unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let served = root.clone();
-    std::thread::spawn(move || {
-        lath::net::run(async move {
-            let server = Server::bind("127.0.0.1:0").await.unwrap().workers(1);
-            tx.send(server.local_addr().unwrap()).unwrap();
-            server.serve(serve_dir(served)).await.unwrap();
-        })
-    });
-    let addr = rx.recv().unwrap();
+    let addr = serve(&root);
     // Warm up: the thread pool and buffers exist before the baseline.
     support::curl(&[
         "-o",
@@ -116,16 +121,7 @@ fn a_client_that_leaves_stops_the_reading() {
         .unwrap()
         .set_len(1 << 30)
         .unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let served = root.clone();
-    std::thread::spawn(move || {
-        lath::net::run(async move {
-            let server = Server::bind("127.0.0.1:0").await.unwrap().workers(1);
-            tx.send(server.local_addr().unwrap()).unwrap();
-            server.serve(serve_dir(served)).await.unwrap();
-        })
-    });
-    let addr = rx.recv().unwrap();
+    let addr = serve(&root);
     let before = bytes_read();
     let mut conn = std::net::TcpStream::connect(addr).unwrap();
     conn.write_all(b"GET /big.bin HTTP/1.1\r\nHost: a\r\n\r\n")
