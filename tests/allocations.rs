@@ -52,3 +52,16 @@ fn the_demo_stack_serves_a_warm_connection_without_allocating() {
     assert_eq!(keep_alive, 0, "keep-alive");
     assert_eq!(pipelined, 0, "pipelined");
 }
+
+/// `compress` on the way out of an answer too small to compress: its
+/// per-request value is reused, and it leaves the answer as it is.
+#[test]
+fn compress_adds_no_allocation_to_a_small_answer() {
+    use lath::layers::compress;
+    use lath::AppExt;
+    let app = handler(|_req: Request| async { "Hello, World!" }).wrap(compress());
+    let request = b"GET / HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip, br\r\n\r\n";
+    let (keep_alive, pipelined) = counting::allocations_when_warm(app, request, b"Hello, World!");
+    assert_eq!(keep_alive, 0, "keep-alive");
+    assert_eq!(pipelined, 0, "pipelined");
+}

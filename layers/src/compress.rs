@@ -14,6 +14,8 @@ use futures::{Stream, TryStreamExt};
 use lath_app::{App, Body, BodyError, BodySize, Layer, Method, Request, Respond, Response, Status};
 
 use crate::files::{ETag, Representation};
+use crate::slot::{mapped, Ways};
+use lath_app::recycle::KeptArcs;
 
 /// Bodies smaller than this go out as they are: compression would save
 /// little and cost a chunked framing.
@@ -206,9 +208,15 @@ impl<A: App> App for Compress<A> {
             (coding, self.levels.level(coding))
         });
         let head = *req.method() == Method::HEAD;
-        let respond = respond.map(move |res| transform(res, chosen, head));
+        let (respond, _held) = mapped(&WAYS, respond, (chosen, head), |(chosen, head), res| {
+            transform(res, chosen, head)
+        });
         self.app.call(req, respond).await
     }
+}
+
+thread_local! {
+    static WAYS: Ways<(Option<(Coding, i32)>, bool)> = const { KeptArcs::new() };
 }
 
 /// Could a response of this type and size be compressed at all?
@@ -272,12 +280,11 @@ fn transform(mut res: Response, chosen: Option<(Coding, i32)>, head: bool) -> Re
     if res.status() == Status::NOT_MODIFIED {
         return not_modified(res, chosen);
     }
-    let content_type = res.headers().get_str("content-type").map(str::to_owned);
     let size = match res.body().size() {
         BodySize::Known(n) => Some(n),
         BodySize::Unknown => None,
     };
-    if !compressible(&res, content_type.as_deref(), size) {
+    if !compressible(&res, res.headers().get_str("content-type"), size) {
         return res;
     }
     res = res.vary("Accept-Encoding");

@@ -6,7 +6,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use lath_app::recycle::KeptArcs;
 use lath_app::{App, HttpError, Layer, Method, Request, Respond, Response, Status};
+
+use crate::slot::{mapped, Ways};
 
 type Predicate = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
@@ -388,10 +391,10 @@ impl<A: App> App for CorsApp<A> {
         let Some(origin) = req.header("origin").map(str::to_owned) else {
             // Not a CORS request; the answer still varies by Origin when
             // the policy names origins.
-            let respond = match any {
-                true => respond,
-                false => respond.map(|res| res.vary("Origin")),
-            };
+            if any {
+                return self.app.call(req, respond).await;
+            }
+            let (respond, _held) = mapped(&VARIES, respond, (), |(), res| res.vary("Origin"));
             return self.app.call(req, respond).await;
         };
         let allowed = cors.origins.allows(&origin);
@@ -402,13 +405,20 @@ impl<A: App> App for CorsApp<A> {
             return respond.send(self.preflight(&req, &origin, allowed, &asked));
         }
         if !allowed {
-            let respond = respond.map(|res| res.vary("Origin"));
+            let (respond, _held) = mapped(&VARIES, respond, (), |(), res| res.vary("Origin"));
             return self.app.call(req, respond).await;
         }
-        let policy = self.policy.clone();
-        let respond = respond.map(move |res| policy.decorate(res, &origin));
+        let state = (self.policy.clone(), origin);
+        let (respond, _held) = mapped(&DECORATES, respond, state, |(policy, origin), res| {
+            policy.decorate(res, &origin)
+        });
         self.app.call(req, respond).await
     }
+}
+
+thread_local! {
+    static VARIES: Ways<()> = const { KeptArcs::new() };
+    static DECORATES: Ways<(Arc<Policy>, String)> = const { KeptArcs::new() };
 }
 
 impl<A> CorsApp<A> {

@@ -8,44 +8,44 @@ use lath_app::Headers;
 /// the client sent no `Accept-Encoding` or accepts none of them, so the
 /// answer goes out as it is.
 pub(crate) fn preferred<'a>(headers: &Headers, offered: &[&'a str]) -> Option<&'a str> {
-    let mut elements = Vec::new();
-    let mut any = false;
-    for value in headers.get_all("accept-encoding") {
-        any = true;
-        let Ok(value) = std::str::from_utf8(value) else {
-            continue;
-        };
-        for element in value.split(',') {
-            let mut parts = element.split(';').map(str::trim);
-            let Some(coding) = parts.next().filter(|c| !c.is_empty()) else {
-                continue;
-            };
-            let q = parts
-                .filter_map(|p| p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0)
-                .clamp(0.0, 1.0);
-            elements.push((coding, q));
-        }
-    }
-    if !any {
-        return None;
-    }
-    let q_of = |coding: &str| {
-        elements
-            .iter()
-            .find(|(c, _)| c.eq_ignore_ascii_case(coding))
-            .or_else(|| elements.iter().find(|(c, _)| *c == "*"))
-            .map_or(0.0, |(_, q)| *q)
-    };
+    headers.get("accept-encoding")?;
     let mut best: Option<(&'a str, f32)> = None;
     for &coding in offered {
-        let q = q_of(coding);
+        let q = q_of(headers, coding);
         if q > 0.0 && best.is_none_or(|(_, b)| q > b) {
             best = Some((coding, q));
         }
     }
     best.map(|(coding, _)| coding)
+}
+
+/// The q-value the client gives `coding`: its own element's, else the
+/// wildcard's, else 0. Read in place: negotiation allocates nothing.
+fn q_of(headers: &Headers, coding: &str) -> f32 {
+    let mut wildcard = None;
+    for value in headers.get_all("accept-encoding") {
+        let Ok(value) = std::str::from_utf8(value) else {
+            continue;
+        };
+        for element in value.split(',') {
+            let mut parts = element.split(';').map(str::trim);
+            let name = parts.next().unwrap_or("");
+            let q = || {
+                parts
+                    .filter_map(|p| p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")))
+                    .find_map(|q| q.trim().parse::<f32>().ok())
+                    .unwrap_or(1.0)
+                    .clamp(0.0, 1.0)
+            };
+            if name.eq_ignore_ascii_case(coding) {
+                return q();
+            }
+            if name == "*" && wildcard.is_none() {
+                wildcard = Some(q());
+            }
+        }
+    }
+    wildcard.unwrap_or(0.0)
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
 //! Errors rendered for the client that asked.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bytes::Bytes;
-use lath_app::recycle::{self, KeptArcs};
-use lath_app::{App, Forward, HttpError, Method, Request, Respond, Response};
+use lath_app::recycle::KeptArcs;
+use lath_app::{App, HttpError, Method, Request, Respond, Response};
+
+use crate::slot::{mapped, Ways};
 
 use crate::request::negotiate;
 
@@ -154,60 +156,31 @@ fn render(error: &HttpError, format: ErrorFormat) -> Response {
 impl<A: App> App for Errors<A> {
     async fn call(&self, req: Request, respond: Respond) {
         // Cheap handles only: the work happens if an error comes back.
-        // The shared value is reused from request to request.
-        let pending = recycle::take_arc(&PENDING);
-        *pending.lock() = Some(Asked {
-            respond,
+        let asked = Asked {
             accept: req.headers().get_bytes("accept"),
             method: req.method().clone(),
             target: req.head().target.clone(),
             debug: self.debug,
             always: self.format,
             render: self.render.clone(),
-        });
-        self.app
-            .call(req, Respond::forwarding(pending.clone()))
-            .await;
-        recycle::give_arc(&PENDING, pending);
+        };
+        let (respond, _held) = mapped(&WAYS, respond, asked, |asked, res| asked.rendered(res));
+        self.app.call(req, respond).await
     }
 }
 
 thread_local! {
-    static PENDING: KeptArcs<Pending> = const { KeptArcs::new() };
+    static WAYS: Ways<Asked> = const { KeptArcs::new() };
 }
-
-/// One request's way out, until its app answers.
-#[derive(Default)]
-struct Pending(Mutex<Option<Asked>>);
 
 /// What rendering an error for this request needs.
 struct Asked {
-    respond: Respond,
     accept: Option<Bytes>,
     method: Method,
     target: Bytes,
     debug: bool,
     always: Option<ErrorFormat>,
     render: Renderer,
-}
-
-impl Pending {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Asked>> {
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-impl Forward for Pending {
-    fn forward(self: Arc<Self>, response: Response) {
-        let asked = self.lock().take();
-        recycle::give_arc(&PENDING, self);
-        if let Some(asked) = asked {
-            let rendered = asked.rendered(response);
-            asked.respond.send(rendered);
-        }
-    }
 }
 
 impl Asked {

@@ -92,3 +92,87 @@ impl Drop for Slot {
         }
     }
 }
+
+/// A way out that passes the app's response through `map` with the
+/// layer's per-request `state` before sending it on: what
+/// `Respond::map` does, without a box per request, as the value is reused
+/// from request to request on a thread (each layer keeps a pool for its
+/// own state type).
+pub(crate) struct Mapped<S: Send + 'static>(Mutex<Option<Pending<S>>>);
+
+/// A per-thread pool of [`Mapped`] values for one layer.
+pub(crate) type MapPool<S> = recycle::ArcPool<Mapped<S>>;
+
+/// What a layer's `thread_local!` pool of [`Mapped`] values holds.
+pub(crate) type Ways<S> = recycle::KeptArcs<Mapped<S>>;
+
+struct Pending<S: Send + 'static> {
+    respond: Respond,
+    state: S,
+    map: fn(S, Response) -> Response,
+    pool: &'static MapPool<S>,
+}
+
+impl<S: Send + 'static> Default for Mapped<S> {
+    fn default() -> Mapped<S> {
+        Mapped(Mutex::new(None))
+    }
+}
+
+impl<S: Send + 'static> Forward for Mapped<S> {
+    fn forward(self: Arc<Self>, response: Response) {
+        let pending = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(pending) = pending {
+            recycle::give_arc(pending.pool, self);
+            let mapped = (pending.map)(pending.state, response);
+            pending.respond.send(mapped);
+        }
+    }
+}
+
+/// The layer's hold on a [`Mapped`] while its app runs: given back to the
+/// pool when dropped (and kept there only if nobody else holds it).
+pub(crate) struct Held<S: Send + 'static> {
+    mapped: Option<Arc<Mapped<S>>>,
+    pool: &'static MapPool<S>,
+}
+
+impl<S: Send + 'static> Drop for Held<S> {
+    fn drop(&mut self) {
+        if let Some(mapped) = self.mapped.take() {
+            recycle::give_arc(self.pool, mapped);
+        }
+    }
+}
+
+/// A `Respond` for the app that sends `map(state, response)` on through
+/// `respond`, and the hold to keep until the app's call ends.
+pub(crate) fn mapped<S: Send + 'static>(
+    pool: &'static MapPool<S>,
+    respond: Respond,
+    state: S,
+    map: fn(S, Response) -> Response,
+) -> (Respond, Held<S>) {
+    let value = recycle::take_arc(pool);
+    *value
+        .0
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Pending {
+        respond,
+        state,
+        map,
+        pool,
+    });
+    let inner = Respond::forwarding(value.clone());
+    (
+        inner,
+        Held {
+            mapped: Some(value),
+            pool,
+        },
+    )
+}
