@@ -1,5 +1,5 @@
 //! A 1 GiB file downloaded with curl from a server in this process: the
-//! server's memory stays flat (the file streams in 256 KiB pieces), and
+//! server's memory stays flat (the file streams in 64 KiB pieces), and
 //! every byte arrives; a client that leaves stops the reading. Memory and
 //! reads are counted, never time. One test in its own binary, so nothing
 //! else is counted.

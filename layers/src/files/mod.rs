@@ -4,7 +4,7 @@
 //! §13) and range requests (§14).
 //!
 //! File system work runs on the `blocking` thread pool, so it never stalls
-//! an executor whatever the runtime; a file streams in pieces of 256 KiB,
+//! an executor whatever the runtime; a file streams in pieces of 64 KiB,
 //! one at a time, and a client that goes away stops the reading.
 
 mod body;
