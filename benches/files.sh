@@ -11,7 +11,9 @@
 #   - the server's peak RSS while 64 curl clients download a 1 GiB file
 #     (10 s each).
 # lath runs on tokio (`--features tokio` makes it the default) on one
-# worker, with the access log off.
+# worker, with the access log off. Each also runs with its cache of open
+# files on: lath `--cache 1` (small files kept in memory for a second),
+# nginx `open_file_cache` (descriptors and metadata, checked each second).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,7 +37,8 @@ head -c 4096 /dev/urandom > "$ROOT/4k.bin"
 head -c $((10 << 20)) /dev/urandom > "$ROOT/10m.bin"
 truncate -s 1G "$ROOT/1g.bin"
 
-cat > "$WORK/nginx/nginx.conf" <<CONF
+nginx_conf() { # port extra-directives
+cat <<CONF
 worker_processes 1;
 daemon off;
 master_process off;
@@ -53,18 +56,27 @@ http {
   fastcgi_temp_path $WORK/nginx;
   uwsgi_temp_path $WORK/nginx;
   scgi_temp_path $WORK/nginx;
+  $2
   server {
-    listen 127.0.0.1:18402;
+    listen 127.0.0.1:$1;
     root $ROOT;
   }
 }
 CONF
+}
+nginx_conf 18402 "" > "$WORK/nginx/nginx.conf"
+nginx_conf 18404 "open_file_cache max=1000 inactive=20s; open_file_cache_valid 1s;" > "$WORK/nginx/nginx-cache.conf"
 
 declare -A CMD PORT
 CMD[lath]="target/release/examples/files --quiet --workers 1 --root $ROOT --port 18401"
 PORT[lath]=18401
 CMD[nginx]="nginx -c $WORK/nginx/nginx.conf"
 PORT[nginx]=18402
+CMD[lath-cache]="target/release/examples/files --quiet --workers 1 --cache 1 --root $ROOT --port 18403"
+PORT[lath-cache]=18403
+CMD[nginx-cache]="nginx -c $WORK/nginx/nginx-cache.conf"
+PORT[nginx-cache]=18404
+NAMES=(lath nginx lath-cache nginx-cache)
 
 start() { # name -> pid
   taskset -c 0 bash -c "exec ${CMD[$1]}" >/dev/null 2>&1 &
@@ -92,9 +104,9 @@ run_wrk() { # name pid file -> "requests_per_cpu_s mb_per_cpu_s"
 
 median() { sort -n | awk '{a[NR] = $1} END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
-for name in lath nginx; do : > "$WORK/$name.small"; : > "$WORK/$name.large"; done
+for name in "${NAMES[@]}"; do : > "$WORK/$name.small"; : > "$WORK/$name.large"; done
 for round in $(seq "$ROUNDS"); do
-  for name in lath nginx; do
+  for name in "${NAMES[@]}"; do
     pid=$(start "$name")
     run_wrk "$name" "$pid" 4k.bin >> "$WORK/$name.small"
     run_wrk "$name" "$pid" 10m.bin >> "$WORK/$name.large"
@@ -129,3 +141,8 @@ ratio() { awk -v l="$1" -v n="$2" 'BEGIN { printf "%12.0f %12.0f %9.2fx", l, n, 
 printf "%-36s %s\n" "4 KiB file, requests/CPU-s" "$(ratio "$(col lath.small 1)" "$(col nginx.small 1)")"
 printf "%-36s %s\n" "10 MiB file, MB/CPU-s" "$(ratio "$(col lath.large 2)" "$(col nginx.large 2)")"
 printf "%-36s %12s %12s\n" "RSS KiB idle / peak, 64 x 1 GiB" "$lath_base/$lath_peak" "$nginx_base/$nginx_peak"
+echo
+echo "with their caches of open files (lath --cache 1, nginx open_file_cache)"
+printf "%-36s %12s %12s %10s\n" "" lath nginx "lath/nginx"
+printf "%-36s %s\n" "4 KiB file, requests/CPU-s" "$(ratio "$(col lath-cache.small 1)" "$(col nginx-cache.small 1)")"
+printf "%-36s %s\n" "10 MiB file, MB/CPU-s" "$(ratio "$(col lath-cache.large 2)" "$(col nginx-cache.large 2)")"

@@ -4,7 +4,9 @@
 //!
 //! `cargo run --release --example files -- --root DIR --port N [--cors-origin ORIGIN]`
 //!
-//! `--quiet` leaves out the access log (for load tests).
+//! `--cache SECONDS` keeps small files in memory that long (nginx's
+//! `open_file_cache`); `--quiet` leaves out the access log (for load
+//! tests).
 
 #[path = "support/mod.rs"]
 mod support;
@@ -18,7 +20,11 @@ fn main() {
         eprintln!("--root {root}: not a directory");
         std::process::exit(2);
     }
-    let files = serve_dir(&root).precompressed(true).wrap(compress());
+    let mut files = serve_dir(&root).precompressed(true);
+    if let Some(seconds) = support::flag("--cache").and_then(|s| s.parse().ok()) {
+        files = files.cache(std::time::Duration::from_secs(seconds));
+    }
+    let files = files.wrap(compress());
     match support::flag("--cors-origin") {
         Some(origin) => {
             let policy = cors().allow_origins([origin]).build().unwrap_or_else(|e| {

@@ -531,3 +531,24 @@ fn options_for_cache_control_and_media_types() {
         Some("public, max-age=60")
     );
 }
+
+#[test]
+fn a_cached_file_is_read_again_once_its_entry_is_stale() {
+    let site = Site::new("cache");
+    let public = site.public();
+    let ttl = std::time::Duration::from_millis(50);
+    let client = Client::new(serve_dir(&public).cache(ttl));
+    assert_eq!(get(&client, "/hello.txt", &[]).text(), "Hello, World!");
+    std::fs::write(public.join("hello.txt"), "Changed!").unwrap();
+    // HEAD and conditional requests are answered from the entry too.
+    let cached = get(&client, "/hello.txt", &[]);
+    assert_eq!(cached.text(), "Hello, World!");
+    let head = client.head("/hello.txt").send_blocking().unwrap();
+    assert_eq!(head.header("content-length"), Some("13"));
+    std::thread::sleep(ttl * 3);
+    let fresh = get(&client, "/hello.txt", &[]);
+    assert_eq!(fresh.text(), "Changed!");
+    assert_ne!(fresh.header("etag"), cached.header("etag"));
+    // Big files are never kept: they stream from disk each time.
+    assert_eq!(&get(&client, "/big.bin", &[]).body[..], &big()[..]);
+}

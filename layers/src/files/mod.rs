@@ -17,7 +17,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::Bytes;
+use std::collections::HashMap;
 use std::future::Future;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use lath_app::{App, Body, Headers, HttpError, Method, Request, Respond, Response, Status};
 
@@ -140,6 +143,7 @@ pub fn serve_dir(root: impl AsRef<Path>) -> ServeDir {
         canonical_root: std::fs::canonicalize(&root).ok(),
         root,
         options: Arc::new(Options::default()),
+        cache: None,
     }
 }
 
@@ -149,6 +153,7 @@ pub struct ServeDir {
     root: PathBuf,
     canonical_root: Option<PathBuf>,
     options: Arc<Options>,
+    cache: Option<Arc<FileCache>>,
 }
 
 #[derive(Debug, Clone)]
@@ -333,6 +338,34 @@ impl ServeDir {
         self
     }
 
+    /// Keeps small files (up to 64 KiB, 1 024 of them) in memory for
+    /// `ttl` after they were read, with their metadata, as nginx's
+    /// `open_file_cache` keeps open files: a cached file costs no trip to
+    /// the file system. A change on disk shows once its entry is `ttl`
+    /// old. Off by default.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lath::prelude::*;
+    /// use lath::layers::serve_dir;
+    /// let root = std::env::temp_dir().join(format!("lath-cache-ttl-{}", std::process::id()));
+    /// std::fs::create_dir_all(&root).unwrap();
+    /// std::fs::write(root.join("a.txt"), "first").unwrap();
+    /// let client = Client::new(serve_dir(&root).cache(Duration::from_secs(60)));
+    /// assert_eq!(client.get("/a.txt").send_blocking().unwrap().text(), "first");
+    /// std::fs::write(root.join("a.txt"), "second").unwrap();
+    /// // Within the minute, the cached file.
+    /// assert_eq!(client.get("/a.txt").send_blocking().unwrap().text(), "first");
+    /// std::fs::remove_dir_all(&root).unwrap();
+    /// ```
+    pub fn cache(mut self, ttl: Duration) -> ServeDir {
+        self.cache = Some(Arc::new(FileCache {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }));
+        self
+    }
+
     /// The answer for `req`.
     async fn answer(&self, req: Request) -> Response {
         let method = req.method();
@@ -348,18 +381,33 @@ impl ServeDir {
             Ok(segments) => segments,
             Err(error) => return error.into(),
         };
+        let encodings = self.encodings(&req);
+        let key = self
+            .cache
+            .as_ref()
+            .map(|_| format!("{}\0{slash}\0{}", segments.join("/"), encodings.join(",")));
+        if let (Some(cache), Some(key)) = (&self.cache, &key) {
+            if let Some(file) = cache.get(key, *method == Method::GET) {
+                return respond_with(req.method(), req.headers(), file, &self.options);
+            }
+        }
         let lookup = Lookup {
             root: self.root.clone(),
             canonical_root: self.canonical_root.clone(),
             segments,
             symlinks: self.options.symlinks,
             index: self.options.index.clone(),
-            encodings: self.encodings(&req),
+            encodings,
             read: *method == Method::GET,
             slash,
         };
         match blocking::unblock(move || lookup.run()).await {
-            Found::File(file) => respond_with(req.method(), req.headers(), *file, &self.options),
+            Found::File(file) => {
+                if let (Some(cache), Some(key)) = (&self.cache, key) {
+                    cache.put(key, &file);
+                }
+                respond_with(req.method(), req.headers(), *file, &self.options)
+            }
             Found::Directory => {
                 // A directory named without its slash: relative links in
                 // its index resolve against the slash form.
@@ -510,6 +558,69 @@ fn wildcard_name(route: &str) -> Option<&str> {
     let last = route.rsplit('/').next()?;
     last.strip_prefix('*')
         .or_else(|| last.strip_prefix("{*")?.strip_suffix('}'))
+}
+
+/// Small files kept in memory for a while (see [`ServeDir::cache`]).
+#[derive(Debug)]
+struct FileCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<String, Cached>>,
+}
+
+/// A small file as it was read, and when.
+#[derive(Debug)]
+struct Cached {
+    at: Instant,
+    name: PathBuf,
+    metadata: Metadata,
+    encoding: Option<&'static str>,
+    bytes: Bytes,
+}
+
+/// Entries kept at most; past it, the stale ones go, or else all.
+const CACHED: usize = 1024;
+
+impl FileCache {
+    /// The file under `key`, if cached less than `ttl` ago; its bytes
+    /// only when `read`.
+    fn get(&self, key: &str, read: bool) -> Option<OpenFile> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let cached = entries.get(key).filter(|c| c.at.elapsed() < self.ttl)?;
+        Some(OpenFile {
+            name: cached.name.clone(),
+            metadata: cached.metadata.clone(),
+            encoding: cached.encoding,
+            content: match read {
+                true => Content::Whole(cached.bytes.clone()),
+                false => Content::None,
+            },
+        })
+    }
+
+    /// Keeps `file` under `key` when it was read whole.
+    fn put(&self, key: String, file: &OpenFile) {
+        let Content::Whole(bytes) = &file.content else {
+            return;
+        };
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= CACHED {
+            let ttl = self.ttl;
+            entries.retain(|_, c| c.at.elapsed() < ttl);
+            if entries.len() >= CACHED {
+                entries.clear();
+            }
+        }
+        entries.insert(
+            key,
+            Cached {
+                at: Instant::now(),
+                name: file.name.clone(),
+                metadata: file.metadata.clone(),
+                encoding: file.encoding,
+                bytes: bytes.clone(),
+            },
+        );
+    }
 }
 
 /// What the thread pool found.
