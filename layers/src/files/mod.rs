@@ -449,6 +449,9 @@ impl ServeDir {
             }
             segments.push(segment.to_owned());
         }
+        if options.exclude.is_empty() {
+            return Ok(segments);
+        }
         let joined = segments.join("/");
         let excluded = options.exclude.iter().any(|ex| {
             !ex.is_empty()
