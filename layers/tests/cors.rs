@@ -221,3 +221,29 @@ fn credentials_name_the_origin_and_refuse_a_wildcard() {
     let methods = self::client(cors().allow_any_origin().allow_methods([Method::GET]));
     assert_eq!(preflight(&methods, APP, "POST", None).status.code(), 403);
 }
+
+#[test]
+fn a_preflight_reaches_cors_on_a_branch() {
+    use lath_layers::Router;
+    let api = Router::new()
+        .get("/items", handler(|_req: Request| async { "[]" }))
+        .layer(cors().allow_origins([APP]).build().unwrap());
+    let routes = Router::new().branch("/api", api).build().unwrap();
+    let client = Client::new(routes);
+    let res = client
+        .options("/api/items")
+        .header("Origin", APP)
+        .header("Access-Control-Request-Method", "GET")
+        .send_blocking()
+        .unwrap();
+    assert_eq!(res.status.code(), 204);
+    assert_eq!(res.header("access-control-allow-origin"), Some(APP));
+    // A method the route lacks: the router's 405, readable by the page.
+    let res = client
+        .delete("/api/items")
+        .header("Origin", APP)
+        .send_blocking()
+        .unwrap();
+    assert_eq!(res.status.code(), 405);
+    assert_eq!(res.header("access-control-allow-origin"), Some(APP));
+}

@@ -407,3 +407,35 @@ fn connect_is_405_with_allow_unless_a_route_asks_for_it() {
         .unwrap();
     assert!(String::from_utf8_lossy(&raw).starts_with("HTTP/1.1 200 OK\r\n"));
 }
+
+#[test]
+fn a_branchs_layers_see_the_routers_own_405_and_options_answers() {
+    let stamp = from_fn(|req, respond: Respond, next| async move {
+        next.call(req, respond.map(|res| res.with_header("X-Branch", "api")))
+            .await
+    });
+    let api = Router::new()
+        .get("/items", handler(|_req: Request| async { "[]" }))
+        .layer(stamp);
+    let routes = Router::new()
+        .branch("/api", api)
+        .get("/", handler(|_req: Request| async { "home" }))
+        .build()
+        .unwrap();
+    let client = Client::new(routes);
+    let options = client.options("/api/items").send_blocking().unwrap();
+    assert_eq!(
+        (options.status.code(), options.header("allow")),
+        (204, Some("GET, HEAD"))
+    );
+    assert_eq!(options.header("x-branch"), Some("api"));
+    let refused = client.delete("/api/items").send_blocking().unwrap();
+    assert_eq!(
+        (refused.status.code(), refused.header("allow")),
+        (405, Some("GET, HEAD"))
+    );
+    assert_eq!(refused.header("x-branch"), Some("api"));
+    // Outside the branch, its layers do not run.
+    let home = client.delete("/").send_blocking().unwrap();
+    assert_eq!((home.status.code(), home.header("x-branch")), (405, None));
+}

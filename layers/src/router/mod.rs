@@ -754,19 +754,29 @@ impl Routes {
                     None
                 }
             },
-            // RFC 9110 §9.3.7: OPTIONS without its own route lists the methods.
-            Lookup::NotAllowed(endpoint) if method == Method::OPTIONS => {
-                respond
-                    .send(Response::new(Status::NO_CONTENT).with_header("Allow", endpoint.allow()));
-                None
-            }
-            // RFC 9110 §15.5.6: 405 carries Allow.
+            // RFC 9110 §9.3.7: OPTIONS without its own route lists the
+            // methods; §15.5.6: 405 carries Allow. The path's branch layers
+            // see these answers too (a CORS layer answers the preflight).
             Lookup::NotAllowed(endpoint) => {
-                respond.send(
-                    Response::from(HttpError::method_not_allowed())
-                        .with_header("Allow", endpoint.allow()),
-                );
-                None
+                let answer = match method == Method::OPTIONS {
+                    true => Response::new(Status::NO_CONTENT),
+                    false => Response::from(HttpError::method_not_allowed()),
+                }
+                .with_header("Allow", endpoint.allow());
+                let layers = endpoint.handlers.first().map_or(&[][..], |h| &h.layers[..]);
+                match layers.split_first() {
+                    None => {
+                        respond.send(answer);
+                        None
+                    }
+                    Some((outermost, inner)) => {
+                        let mut next: Vec<SharedApp> = Vec::with_capacity(inner.len() + 1);
+                        next.push(Arc::new(Answer(std::sync::Mutex::new(Some(answer)))));
+                        next.extend(inner.iter().rev().cloned());
+                        req.extensions_mut().insert(Next(next));
+                        Some((outermost, req, respond))
+                    }
+                }
             }
             Lookup::NotFound => match &self.fallback {
                 Some(fallback) => Some((fallback, req, respond)),
@@ -804,6 +814,21 @@ impl App for Routes {
             Some((app, req, respond)) => app.call_in(req, respond, slot),
             None => slot.put(std::future::ready(())),
         }
+    }
+}
+
+/// The router's own answer (`405`, or `204` to `OPTIONS`), given to a
+/// branch's layers as the app they wrap.
+struct Answer(std::sync::Mutex<Option<Response>>);
+
+impl App for Answer {
+    async fn call(&self, _req: Request, respond: Respond) {
+        let answer = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        respond.send(answer.unwrap_or_else(|| HttpError::internal().into()));
     }
 }
 
