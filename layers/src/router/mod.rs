@@ -309,7 +309,9 @@ impl Router {
     /// is applied once, to the branch as a whole, so a layer with state (a
     /// rate limit, a cache) shares it among the branch's routes; each
     /// request goes through it to the route it matched. A later `layer`
-    /// wraps an earlier one.
+    /// wraps an earlier one. The router's own answers for these routes'
+    /// paths (`405`, and `204` to an `OPTIONS` without its own route) go
+    /// through it too, so a `cors` layer on a branch answers preflights.
     ///
     /// ```
     /// use std::sync::atomic::{AtomicUsize, Ordering};
