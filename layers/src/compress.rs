@@ -88,6 +88,16 @@ pub fn compress() -> CompressLayer {
 
 /// The layer [`compress`] makes; its methods set each coding's level, or
 /// turn it off.
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{compress, CompressLayer};
+/// // brotli at quality 6, no zstd: for a site whose clients mostly take br.
+/// let layer: CompressLayer = compress().brotli(Some(6)).zstd(None);
+/// let app = handler(|_req: Request| async { Response::html("<p>hi</p>".repeat(500)) }).wrap(layer);
+/// let res = Client::new(app).get("/").header("Accept-Encoding", "zstd, br").send_blocking().unwrap();
+/// assert_eq!(res.header("content-encoding"), Some("br"));
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct CompressLayer {
     zstd: Option<i32>,

@@ -91,6 +91,16 @@ pub fn cors() -> Cors {
 }
 
 /// The policy [`cors`] starts.
+///
+/// ```
+/// use std::time::Duration;
+/// use lath::layers::{cors, Cors};
+/// let policy: Cors = cors()
+///     .allow_origins(["https://app.example"])
+///     .expose_headers(["X-Request-Id"])
+///     .max_age(Duration::from_secs(3600));
+/// assert!(policy.build().is_ok());
+/// ```
 #[derive(Clone)]
 pub struct Cors {
     origins: Origins,
@@ -112,6 +122,12 @@ impl fmt::Debug for Cors {
 }
 
 /// Why a CORS policy was refused at build.
+///
+/// ```
+/// use lath::layers::{cors, CorsError};
+/// let error: CorsError = cors().allow_any_origin().allow_credentials(true).build().unwrap_err();
+/// assert!(error.to_string().contains("name the origins"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CorsError(&'static str);
 

@@ -27,6 +27,11 @@ pub struct ETag {
 impl ETag {
     /// A strong tag with these opaque characters (no quotes); characters
     /// an entity tag cannot hold are dropped.
+    ///
+    /// ```
+    /// use lath::layers::ETag;
+    /// assert_eq!(ETag::strong("v2").to_string(), "\"v2\"");
+    /// ```
     pub fn strong(tag: impl Into<String>) -> ETag {
         ETag {
             weak: false,
@@ -35,6 +40,11 @@ impl ETag {
     }
 
     /// A weak tag: the same meaning, not the same bytes.
+    ///
+    /// ```
+    /// use lath::layers::ETag;
+    /// assert_eq!(ETag::weak("v2").to_string(), "W/\"v2\"");
+    /// ```
     pub fn weak(tag: impl Into<String>) -> ETag {
         ETag {
             weak: true,

@@ -39,6 +39,17 @@ const SIBLINGS: [(&str, &str); 3] = [("br", ".br"), ("zstd", ".zst"), ("gzip", "
 
 /// What to do with a path segment that starts with a dot (`.env`,
 /// `.git/config`).
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{serve_dir, Dotfiles};
+/// let root = std::env::temp_dir().join(format!("lath-dotfiles-enum-{}", std::process::id()));
+/// std::fs::create_dir_all(&root).unwrap();
+/// std::fs::write(root.join(".htpasswd"), "secret").unwrap();
+/// let client = Client::new(serve_dir(&root).dotfiles(Dotfiles::Hide));
+/// assert_eq!(client.get("/.htpasswd").send_blocking().unwrap().status.code(), 404);
+/// std::fs::remove_dir_all(&root).unwrap();
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dotfiles {
     /// As if it did not exist: `404` (the default).
@@ -50,6 +61,13 @@ pub enum Dotfiles {
 }
 
 /// Which symbolic links a [`ServeDir`] follows.
+///
+/// ```
+/// use lath::layers::{serve_dir, Symlinks};
+/// // Links are followed anywhere: for a root made of links on purpose.
+/// let app = serve_dir("public").symlinks(Symlinks::Always);
+/// # let _ = app;
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Symlinks {
     /// Those whose target stays inside the root (the default); any other
@@ -148,6 +166,19 @@ pub fn serve_dir(root: impl AsRef<Path>) -> ServeDir {
 }
 
 /// The app [`serve_dir`] makes; its methods set the options.
+///
+/// ```
+/// use std::time::Duration;
+/// use lath::prelude::*;
+/// use lath::layers::{serve_dir, ServeDir};
+/// let site: ServeDir = serve_dir("public")
+///     .index(Some("index.html"))
+///     .cache_control("public, max-age=600")
+///     .precompressed(true)
+///     .cache(Duration::from_secs(1));
+/// let routes = Router::new().get("/{*path}", site).build().unwrap();
+/// # let _ = routes;
+/// ```
 #[derive(Debug, Clone)]
 pub struct ServeDir {
     root: PathBuf,
