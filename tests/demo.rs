@@ -354,3 +354,12 @@ fn static_files_a_large_download_and_ranges() {
     );
     assert_eq!(part.body.len(), 100);
 }
+
+#[test]
+fn ip_shows_the_client_address_as_the_app_sees_it() {
+    // In memory there is no peer address.
+    assert_eq!(
+        client().get("/ip").send_blocking().unwrap().text(),
+        "unknown"
+    );
+}

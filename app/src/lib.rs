@@ -38,6 +38,7 @@ mod error;
 mod extensions;
 #[cfg(feature = "http")]
 mod interop;
+mod ip_filter;
 mod request;
 mod respond;
 mod response;
@@ -52,6 +53,7 @@ pub use error::HttpError;
 pub use extensions::{Extensions, Params};
 #[cfg(feature = "http")]
 pub use interop::{HttpConvert, Unconvertible};
+pub use ip_filter::{BadRange, IpFilter};
 pub use request::{Request, RequestBuilder, DEFAULT_BODY_LIMIT};
 pub use respond::{Forward, Respond, Responded, ResponseSlot};
 pub use response::{OnUpgrade, Response};

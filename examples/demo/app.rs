@@ -30,6 +30,7 @@ const INDEX: &str = "<!doctype html>
   <li><a href=\"/query?a=1&amp;a=2&amp;b=x\">/query?a=1&amp;a=2&amp;b=x</a> — the query as JSON</li>
   <li><a href=\"/visits\">/visits</a> — a cookie that counts</li>
   <li><a href=\"/back\">/back</a> — back where you came from</li>
+  <li><a href=\"/ip\">/ip</a> — your address, as the app sees it</li>
   <li>POST /echo — streams your body back:
     <form method=\"post\" action=\"/echo\" enctype=\"text/plain\"><input name=\"say\" value=\"hi\"><button>echo</button></form></li>
   <li><a href=\"/csrf\">/csrf</a> — a token, and forms that need it</li>
@@ -221,6 +222,13 @@ fn base_routes() -> Router {
             handler(|req: Request| async move { visits(&req) }),
         )
         .get("/back", handler(|req: Request| async move { back(&req) }))
+        .get(
+            "/ip",
+            handler(|req: Request| async move {
+                req.ip()
+                    .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+            }),
+        )
         .post("/users", users)
         .post("/files", files)
         .get("/static/*path", serve_dir(public_dir()).wrap(compress()))

@@ -4,7 +4,8 @@
 //! `--workers N` or `LATH_WORKERS` threads, one per core by default;
 //! `--runtime NAME` among those the build enables;
 //! `--debug` shows panic and 5xx messages; `--quiet` turns the request log
-//! off, as the load benchmark does). `GET /` lists the routes.
+//! off, as the load benchmark does; `--allow CIDR` and `--deny CIDR`,
+//! repeatable, filter peers at accept). `GET /` lists the routes.
 
 mod app;
 #[path = "../support/mod.rs"]

@@ -12,6 +12,32 @@ pub fn flag(flag: &str) -> Option<String> {
         .cloned()
 }
 
+/// Every value given after `flag` (a flag that may repeat).
+pub fn flags(flag: &str) -> Vec<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.windows(2)
+        .filter(|pair| pair[0] == flag)
+        .map(|pair| pair[1].clone())
+        .collect()
+}
+
+/// The peers allowed to connect: `--allow CIDR` and `--deny CIDR`, each
+/// repeatable (deny wins; no `--allow` allows all).
+pub fn ip_filter() -> lath::app::IpFilter {
+    let refuse = |e: lath::app::BadRange| -> lath::app::IpFilter {
+        eprintln!("{e}");
+        std::process::exit(2)
+    };
+    let mut filter = lath::app::IpFilter::new();
+    for range in flags("--allow") {
+        filter = filter.allow(&range).unwrap_or_else(refuse);
+    }
+    for range in flags("--deny") {
+        filter = filter.deny(&range).unwrap_or_else(refuse);
+    }
+    filter
+}
+
 /// The port from `--port N`, else `PORT`, else `default`.
 pub fn port(default: u16) -> u16 {
     flag("--port")
@@ -51,7 +77,8 @@ pub fn run(port: u16, app: impl lath::App) {
         let mut server = lath::Server::bind(&format!("127.0.0.1:{port}"))
             .await
             .unwrap_or_else(|e| panic!("cannot listen on 127.0.0.1:{port}: {e}"))
-            .runtime(runtime);
+            .runtime(runtime)
+            .ip_filter(ip_filter());
         if let Some(n) = workers() {
             server = server.workers(n);
         }

@@ -25,6 +25,8 @@
 //! - [`parts`] and [`collect_multipart`]: `multipart/form-data` uploads
 //!   under limits, large files spooled to temporary files.
 //! - [`cors`]: cross-origin requests, preflights answered.
+//! - [`ip_filter`]: allow and deny lists of addresses and CIDR ranges
+//!   (`403`).
 //! - [`compress`]: zstd, brotli and gzip by `Accept-Encoding`, streaming.
 //! - [`serve_dir`] and [`send_file`]: static files with validators,
 //!   conditional requests (`304`, `412`) and ranges (`206`, `416`).
@@ -53,6 +55,7 @@ mod encoding;
 mod errors;
 #[cfg(feature = "files")]
 mod files;
+mod ip_filter;
 mod limit;
 mod logger;
 #[cfg(feature = "multipart")]
@@ -82,6 +85,7 @@ pub use csrf::{
 pub use errors::{errors, ErrorFormat, Errors, Json};
 #[cfg(feature = "files")]
 pub use files::{send_file, serve_dir, Dotfiles, ETag, Representation, ServeDir, Symlinks};
+pub use ip_filter::{ip_filter, IpFilterLayer, IpFiltered};
 pub use lath_app::DEFAULT_BODY_LIMIT;
 pub use limit::{limit_body, LimitBody, LimitBodyLayer};
 pub use logger::{logger, Format, Logger};

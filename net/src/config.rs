@@ -57,6 +57,10 @@ pub struct Config {
     /// Time in-flight requests get to finish after a shutdown begins
     /// (default 30 s); then their connections are closed.
     pub shutdown_timeout: Duration,
+    /// Which peers may connect (default: all). A connection from any other
+    /// address is closed at accept, before a byte of it is read. See also
+    /// [`Server::ip_filter`](crate::Server::ip_filter).
+    pub ip_filter: lath_app::IpFilter,
 }
 
 impl Default for Config {
@@ -73,6 +77,7 @@ impl Default for Config {
             max_connections: 10_000,
             max_requests_per_connection: None,
             shutdown_timeout: Duration::from_secs(30),
+            ip_filter: lath_app::IpFilter::new(),
         }
     }
 }

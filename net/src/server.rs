@@ -115,6 +115,36 @@ impl Server {
         })
     }
 
+    /// Closes connections from peers `filter` refuses at accept, before
+    /// reading a byte of them (the same as setting
+    /// [`Config::ip_filter`]). For the address a trusted proxy reports,
+    /// filter in the app with the `ip_filter` layer instead.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use lath::prelude::*;
+    /// use lath::app::IpFilter;
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// std::thread::spawn(move || {
+    ///     lath::net::run(async move {
+    ///         let only_elsewhere = IpFilter::new().allow("10.0.0.0/8").unwrap();
+    ///         let server = Server::bind("127.0.0.1:0").await?.workers(1).ip_filter(only_elsewhere);
+    ///         tx.send(server.local_addr()?).unwrap();
+    ///         server.serve(handler(|_req: Request| async { "hi" })).await
+    ///     })
+    /// });
+    /// use std::io::Write;
+    /// let mut conn = std::net::TcpStream::connect(rx.recv().unwrap()).unwrap();
+    /// let _ = conn.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    /// let mut got = Vec::new();
+    /// let _ = conn.read_to_end(&mut got); // EOF, or a reset
+    /// assert!(got.is_empty(), "closed before any answer");
+    /// ```
+    pub fn ip_filter(mut self, filter: lath_app::IpFilter) -> Server {
+        self.config.ip_filter = filter;
+        self
+    }
+
     /// Uses these settings.
     ///
     /// ```
@@ -382,6 +412,11 @@ async fn accept_loop<L: Listen, A: App>(listener: L, serving: Accepting<A>) -> i
                 continue;
             }
         };
+        if peer.is_some_and(|peer| !config.ip_filter.allows(peer.ip())) {
+            // Refused before a byte is read: dropping closes it.
+            drop(stream);
+            continue;
+        }
         if connections.len() >= max {
             // Make room as nginx does: close the longest-idle keep-alive
             // connection, so the new client is served now.

@@ -1,0 +1,122 @@
+//! IP filters over real sockets, from several loopback source addresses
+//! (curl `--interface`): at accept (closed before any byte is read) and as
+//! a layer (`403`), IPv4 and IPv6.
+
+use std::net::SocketAddr;
+use std::process::Command;
+
+use lath::app::IpFilter;
+use lath::layers::ip_filter;
+use lath::{handler, App, AppExt, Request, Server};
+
+/// Serves `app` on `bind` with `filter` at accept, until the process ends.
+fn start(bind: &str, filter: IpFilter, app: impl App) -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let bind = bind.to_owned();
+    std::thread::spawn(move || {
+        lath::net::run(async move {
+            let server = Server::bind(&bind)
+                .await
+                .unwrap()
+                .workers(1)
+                .ip_filter(filter);
+            tx.send(server.local_addr().unwrap()).unwrap();
+            server.serve(app).await.unwrap();
+        })
+    });
+    rx.recv().unwrap()
+}
+
+fn hello() -> impl App {
+    handler(|_req: Request| async { "hello" })
+}
+
+/// What curl got from `from` (a local source address): the status, or
+/// `None` when the connection was closed without an answer.
+fn status_from(from: &str, addr: SocketAddr) -> Option<u16> {
+    let url = match addr {
+        SocketAddr::V4(_) => format!("http://{addr}/"),
+        SocketAddr::V6(v6) => format!("http://[{}]:{}/", v6.ip(), v6.port()),
+    };
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "--max-time",
+            "10",
+            "--interface",
+            from,
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            &url,
+        ])
+        .output()
+        .expect("curl runs");
+    let code: u16 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    (code != 0).then_some(code)
+}
+
+#[test]
+fn at_accept_a_refused_peer_gets_no_byte() {
+    let denied = start(
+        "127.0.0.1:0",
+        IpFilter::new().deny("127.0.0.2").unwrap(),
+        hello(),
+    );
+    assert_eq!(status_from("127.0.0.1", denied), Some(200));
+    assert_eq!(status_from("127.0.0.2", denied), None);
+    assert_eq!(status_from("127.0.0.3", denied), Some(200));
+
+    let allowed = start(
+        "127.0.0.1:0",
+        IpFilter::new().allow("127.0.0.3/32").unwrap(),
+        hello(),
+    );
+    assert_eq!(status_from("127.0.0.3", allowed), Some(200));
+    assert_eq!(status_from("127.0.0.1", allowed), None);
+
+    let ranges = IpFilter::new()
+        .allow("127.0.0.0/8")
+        .unwrap()
+        .deny("127.0.0.4/30")
+        .unwrap();
+    let ranged = start("127.0.0.1:0", ranges, hello());
+    for (from, expected) in [
+        ("127.0.0.1", Some(200)),
+        ("127.0.0.5", None),
+        ("127.0.0.9", Some(200)),
+    ] {
+        assert_eq!(status_from(from, ranged), expected, "{from}");
+    }
+}
+
+#[test]
+fn ipv6_peers_are_filtered_too() {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("skipped: no IPv6 loopback here");
+        return;
+    }
+    let denied = start("[::1]:0", IpFilter::new().deny("::1").unwrap(), hello());
+    assert_eq!(status_from("::1", denied), None);
+    let v4_rules = start(
+        "[::1]:0",
+        IpFilter::new().deny("127.0.0.0/8").unwrap(),
+        hello(),
+    );
+    assert_eq!(status_from("::1", v4_rules), Some(200));
+}
+
+#[test]
+fn as_a_layer_a_refused_client_gets_403() {
+    let layered = hello().wrap(ip_filter(IpFilter::new().deny("127.0.0.2").unwrap()));
+    let addr = start("127.0.0.1:0", IpFilter::new(), layered);
+    assert_eq!(status_from("127.0.0.1", addr), Some(200));
+    assert_eq!(status_from("127.0.0.2", addr), Some(403));
+    let only_v6 = hello().wrap(ip_filter(IpFilter::new().allow("::1").unwrap()));
+    let addr = start("127.0.0.1:0", IpFilter::new(), only_v6);
+    assert_eq!(status_from("127.0.0.1", addr), Some(403));
+}
