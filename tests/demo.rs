@@ -363,3 +363,17 @@ fn ip_shows_the_client_address_as_the_app_sees_it() {
         "unknown"
     );
 }
+
+#[test]
+fn limited_allows_a_burst_of_five_then_429() {
+    let c = client();
+    for _ in 0..5 {
+        assert_eq!(
+            c.get("/limited").send_blocking().unwrap().status.code(),
+            200
+        );
+    }
+    let refused = c.get("/limited").send_blocking().unwrap();
+    assert_eq!(refused.status.code(), 429);
+    assert_eq!(refused.header("retry-after"), Some("1"));
+}

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lath::layers::{
-    back, collect_multipart, compress, csrf, csrf_input, csrf_token, errors, recover, send_file,
-    serve_dir, timeout, BodyExt, Cookie, Json, MultipartLimits, Normalize, RequestExt, ResponseExt,
-    Router, Routes, Signer,
+    back, collect_multipart, compress, csrf, csrf_input, csrf_token, errors, rate_limit, recover,
+    send_file, serve_dir, timeout, BodyExt, Cookie, Json, MultipartLimits, Normalize, Rate,
+    RequestExt, ResponseExt, Router, Routes, Signer,
 };
 use lath::{
     from_fn, handler, App, AppExt, Body, HttpError, Next, Request, Respond, Response, Status,
@@ -31,6 +31,7 @@ const INDEX: &str = "<!doctype html>
   <li><a href=\"/visits\">/visits</a> — a cookie that counts</li>
   <li><a href=\"/back\">/back</a> — back where you came from</li>
   <li><a href=\"/ip\">/ip</a> — your address, as the app sees it</li>
+  <li><a href=\"/limited\">/limited</a> — 5 requests a second per client, bursts of 5: then 429</li>
   <li>POST /echo — streams your body back:
     <form method=\"post\" action=\"/echo\" enctype=\"text/plain\"><input name=\"say\" value=\"hi\"><button>echo</button></form></li>
   <li><a href=\"/csrf\">/csrf</a> — a token, and forms that need it</li>
@@ -222,6 +223,10 @@ fn base_routes() -> Router {
             handler(|req: Request| async move { visits(&req) }),
         )
         .get("/back", handler(|req: Request| async move { back(&req) }))
+        .get(
+            "/limited",
+            text("within the limit").wrap(rate_limit(Rate::per_second(5), 5)),
+        )
         .get(
             "/ip",
             handler(|req: Request| async move {

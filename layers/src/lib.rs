@@ -27,6 +27,7 @@
 //! - [`cors`]: cross-origin requests, preflights answered.
 //! - [`ip_filter`]: allow and deny lists of addresses and CIDR ranges
 //!   (`403`).
+//! - [`rate_limit`]: requests per client and time, with bursts (`429`).
 //! - [`compress`]: zstd, brotli and gzip by `Accept-Encoding`, streaming.
 //! - [`serve_dir`] and [`send_file`]: static files with validators,
 //!   conditional requests (`304`, `412`) and ranges (`206`, `416`).
@@ -64,6 +65,7 @@ mod proxy;
 mod query_de;
 #[cfg(any(feature = "signed", feature = "multipart"))]
 mod random;
+mod rate_limit;
 mod recover;
 mod request;
 mod response;
@@ -93,6 +95,7 @@ pub use logger::{logger, Format, Logger};
 pub use multipart::{collect_multipart, parts, Form, MultipartLimits, Part, Parts, UploadedFile};
 pub use proxy::{trusted_proxies, TrustedProxies, TrustedProxiesLayer};
 pub use query_de::QueryError;
+pub use rate_limit::{rate_limit, Rate, RateLimit, RateLimitLayer, DEFAULT_MAX_CLIENTS};
 pub use recover::{recover, Recover};
 pub use request::{ClientIp, Query, RequestExt};
 pub use response::{back, json, Cookie, ResponseExt, SameSite};

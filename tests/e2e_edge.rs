@@ -1,6 +1,7 @@
-//! IP filters over real sockets, from several loopback source addresses
-//! (curl `--interface`): at accept (closed before any byte is read) and as
-//! a layer (`403`), IPv4 and IPv6.
+//! Edge protection over real sockets, from several loopback source
+//! addresses (curl `--interface`): IP filters at accept (closed before any
+//! byte is read) and as a layer (`403`), IPv4 and IPv6; rate limits with a
+//! bucket per client address.
 
 use std::net::SocketAddr;
 use std::process::Command;
@@ -119,4 +120,45 @@ fn as_a_layer_a_refused_client_gets_403() {
     let only_v6 = hello().wrap(ip_filter(IpFilter::new().allow("::1").unwrap()));
     let addr = start("127.0.0.1:0", IpFilter::new(), only_v6);
     assert_eq!(status_from("127.0.0.1", addr), Some(403));
+}
+
+/// The headers curl saw from `from`, lowercased.
+fn headers_from(from: &str, addr: SocketAddr) -> String {
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "--max-time",
+            "10",
+            "--interface",
+            from,
+            "-D",
+            "-",
+            "-o",
+            "/dev/null",
+        ])
+        .arg(format!("http://{addr}/"))
+        .output()
+        .expect("curl runs");
+    String::from_utf8_lossy(&out.stdout).to_ascii_lowercase()
+}
+
+#[test]
+fn rate_limits_keep_a_bucket_per_client_address() {
+    use lath::layers::{rate_limit, Rate};
+    let limited = hello().wrap(rate_limit(Rate::per_minute(1), 2));
+    let addr = start("127.0.0.1:0", IpFilter::new(), limited);
+    assert_eq!(status_from("127.0.0.2", addr), Some(200));
+    assert_eq!(status_from("127.0.0.2", addr), Some(200));
+    let refused = headers_from("127.0.0.2", addr);
+    assert!(refused.starts_with("http/1.1 429 "), "{refused}");
+    let retry: u64 = refused
+        .lines()
+        .find_map(|l| l.strip_prefix("retry-after: "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap();
+    assert!((59..=60).contains(&retry), "Retry-After {retry}");
+    assert!(refused.contains("ratelimit: \"default\";r=0;"), "{refused}");
+    // Other addresses have buckets of their own.
+    assert_eq!(status_from("127.0.0.3", addr), Some(200));
+    assert_eq!(status_from("127.0.0.1", addr), Some(200));
 }
