@@ -162,3 +162,51 @@ fn rate_limits_keep_a_bucket_per_client_address() {
     assert_eq!(status_from("127.0.0.3", addr), Some(200));
     assert_eq!(status_from("127.0.0.1", addr), Some(200));
 }
+
+#[test]
+fn connections_past_the_per_address_cap_are_closed_at_accept() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        lath::net::run(async move {
+            let mut config = lath::net::Config::default();
+            config.max_connections_per_ip = Some(2);
+            let server = Server::bind("127.0.0.1:0")
+                .await
+                .unwrap()
+                .workers(2)
+                .with_config(config);
+            tx.send(server.local_addr().unwrap()).unwrap();
+            server.serve(hello()).await.unwrap();
+        })
+    });
+    let addr = rx.recv().unwrap();
+    /// A keep-alive connection from 127.0.0.1 that got its answer.
+    fn served(addr: SocketAddr) -> Option<TcpStream> {
+        let mut conn = TcpStream::connect(addr).ok()?;
+        conn.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        conn.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").ok()?;
+        let mut got = [0u8; 256];
+        let n = conn.read(&mut got).unwrap_or(0);
+        String::from_utf8_lossy(&got[..n])
+            .starts_with("HTTP/1.1 200")
+            .then_some(conn)
+    }
+    let first = served(addr).expect("the first connection is served");
+    let _second = served(addr).expect("the second connection is served");
+    assert!(
+        served(addr).is_none(),
+        "a third from the same address is refused"
+    );
+    // Another address is not counted with these.
+    assert_eq!(status_from("127.0.0.2", addr), Some(200));
+    // Once one closes, the address may connect again.
+    drop(first);
+    let again = (0..50).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        served(addr).is_some()
+    });
+    assert!(again, "a place came back when a connection closed");
+}

@@ -52,6 +52,10 @@ pub struct Config {
     /// when every connection is busy does the listener wait for one to
     /// close.
     pub max_connections: usize,
+    /// Connections one peer address may hold open at once, across all
+    /// workers (default none). Past it, a new connection from that address
+    /// is closed at accept, before a byte of it is read.
+    pub max_connections_per_ip: Option<usize>,
     /// Requests served on one connection before it closes (default none).
     pub max_requests_per_connection: Option<usize>,
     /// Time in-flight requests get to finish after a shutdown begins
@@ -75,6 +79,7 @@ impl Default for Config {
             write_timeout: Duration::from_secs(30),
             linger_timeout: Duration::from_secs(30),
             max_connections: 10_000,
+            max_connections_per_ip: None,
             max_requests_per_connection: None,
             shutdown_timeout: Duration::from_secs(30),
             ip_filter: lath_app::IpFilter::new(),

@@ -296,6 +296,7 @@ impl Server {
                 app,
                 config: Arc::new(config),
                 shutdown,
+                per_ip: Arc::default(),
             };
             return runtime.listen(listener, serving)?.await;
         }
@@ -309,6 +310,7 @@ impl Server {
             listeners.push(listen::another(&listeners[0], addr)?);
         }
         let mut finished = Vec::with_capacity(workers);
+        let per_ip = Arc::<PerIp>::default();
         for (i, listener) in listeners.into_iter().enumerate() {
             let (done, finish) = oneshot::channel();
             let serving = Accepting {
@@ -316,6 +318,7 @@ impl Server {
                 app: app.clone(),
                 config: share.clone(),
                 shutdown: shutdown.clone(),
+                per_ip: per_ip.clone(),
             };
             std::thread::Builder::new()
                 .name(format!("lath-worker-{i}"))
@@ -353,6 +356,64 @@ struct Accepting<A> {
     app: Arc<A>,
     config: Arc<Config>,
     shutdown: Shutdown,
+    /// Open connections per peer address, shared by every worker.
+    per_ip: Arc<PerIp>,
+}
+
+/// Open connections per peer address, in shards so that workers seldom
+/// wait for each other. Holds an entry only while a connection is open.
+#[derive(Debug, Default)]
+struct PerIp {
+    shards: [std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>; 8],
+}
+
+/// One open connection's place in [`PerIp`], given back when dropped.
+struct Held {
+    per_ip: Arc<PerIp>,
+    ip: std::net::IpAddr,
+}
+
+impl PerIp {
+    fn shard(
+        &self,
+        ip: &std::net::IpAddr,
+    ) -> &std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>> {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        ip.hash(&mut hasher);
+        &self.shards[hasher.finish() as usize % self.shards.len()]
+    }
+
+    /// A place for one more connection from `ip`, if it holds fewer than
+    /// `max`.
+    fn admit(self: &Arc<Self>, ip: std::net::IpAddr, max: usize) -> Option<Held> {
+        let mut counts = self.shard(&ip).lock().unwrap_or_else(|p| p.into_inner());
+        let open = counts.entry(ip).or_insert(0);
+        if *open >= max {
+            return None;
+        }
+        *open += 1;
+        Some(Held {
+            per_ip: self.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut counts = self
+            .per_ip
+            .shard(&self.ip)
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(open) = counts.get_mut(&self.ip) {
+            *open -= 1;
+            if *open == 0 {
+                counts.remove(&self.ip);
+            }
+        }
+    }
 }
 
 impl<A: App> Serve for Accepting<A> {
@@ -369,6 +430,7 @@ async fn accept_loop<L: Listen, A: App>(listener: L, serving: Accepting<A>) -> i
         app,
         config,
         shutdown,
+        per_ip,
     } = serving;
     let max = config.max_connections.max(1);
     let (force, forced) = shutdown::channel();
@@ -417,6 +479,16 @@ async fn accept_loop<L: Listen, A: App>(listener: L, serving: Accepting<A>) -> i
             drop(stream);
             continue;
         }
+        let held = match (config.max_connections_per_ip, peer) {
+            (Some(max), Some(peer)) => match per_ip.admit(peer.ip(), max) {
+                Some(held) => Some(held),
+                None => {
+                    drop(stream);
+                    continue;
+                }
+            },
+            _ => None,
+        };
         if connections.len() >= max {
             // Make room as nginx does: close the longest-idle keep-alive
             // connection, so the new client is served now.
@@ -437,6 +509,7 @@ async fn accept_loop<L: Listen, A: App>(listener: L, serving: Accepting<A>) -> i
             async move {
                 let _ = future::select(serving.boxed(), async move { forced.wait().await }.boxed())
                     .await;
+                drop(held);
             }
             .boxed(),
         );
