@@ -32,29 +32,22 @@ fn hello() -> impl App {
     handler(|_req: Request| async { "hello" })
 }
 
-/// What curl got from `from` (a local source address): the status, or
-/// `None` when the connection was closed without an answer.
-fn status_from(from: &str, addr: SocketAddr) -> Option<u16> {
-    let url = match addr {
-        SocketAddr::V4(_) => format!("http://{addr}/"),
-        SocketAddr::V6(v6) => format!("http://[{}]:{}/", v6.ip(), v6.port()),
-    };
+/// What curl printed for a GET of `addr` from `from` (a local source
+/// address), with `args` before the URL.
+fn curl_from(from: &str, addr: SocketAddr, args: &[&str]) -> String {
     let out = Command::new("curl")
-        .args([
-            "-s",
-            "--max-time",
-            "10",
-            "--interface",
-            from,
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-            &url,
-        ])
+        .args(["-s", "--max-time", "10", "--interface", from])
+        .args(args)
+        .arg(format!("http://{addr}/"))
         .output()
         .expect("curl runs");
-    let code: u16 = String::from_utf8_lossy(&out.stdout)
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The status curl got from `from`, or `None` when the connection was
+/// closed without an answer.
+fn status_from(from: &str, addr: SocketAddr) -> Option<u16> {
+    let code: u16 = curl_from(from, addr, &["-o", "/dev/null", "-w", "%{http_code}"])
         .trim()
         .parse()
         .unwrap_or(0);
@@ -124,22 +117,7 @@ fn as_a_layer_a_refused_client_gets_403() {
 
 /// The headers curl saw from `from`, lowercased.
 fn headers_from(from: &str, addr: SocketAddr) -> String {
-    let out = Command::new("curl")
-        .args([
-            "-s",
-            "--max-time",
-            "10",
-            "--interface",
-            from,
-            "-D",
-            "-",
-            "-o",
-            "/dev/null",
-        ])
-        .arg(format!("http://{addr}/"))
-        .output()
-        .expect("curl runs");
-    String::from_utf8_lossy(&out.stdout).to_ascii_lowercase()
+    curl_from(from, addr, &["-D", "-", "-o", "/dev/null"]).to_ascii_lowercase()
 }
 
 #[test]
