@@ -188,3 +188,117 @@ fn connections_past_the_per_address_cap_are_closed_at_accept() {
     });
     assert!(again, "a place came back when a connection closed");
 }
+
+/// Sends `bytes` on a new connection from 127.0.0.1 and reads everything
+/// the server answers before it closes.
+fn exchange(addr: SocketAddr, bytes: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let _ = conn.write_all(bytes);
+    let mut answer = Vec::new();
+    let _ = conn.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// A PROXY v2 header: command, family and the bytes after the length.
+fn proxy_v2(command: u8, family: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = b"\r\n\r\n\0\r\nQUIT\n".to_vec();
+    out.push(0x20 | command);
+    out.push(family);
+    out.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+fn where_from() -> impl App {
+    handler(|req: Request| async move { req.peer_addr().map_or("none".into(), |a| a.to_string()) })
+}
+
+#[test]
+fn the_proxy_protocol_from_a_trusted_balancer_names_the_client() {
+    let trusted = IpFilter::new().allow("127.0.0.1").unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        lath::net::run(async move {
+            let mut config = lath::net::Config::default();
+            config.head_timeout = std::time::Duration::from_secs(1);
+            config.ip_filter = IpFilter::new().deny("198.51.100.0/24").unwrap();
+            let server = Server::bind("127.0.0.1:0")
+                .await
+                .unwrap()
+                .workers(1)
+                .with_config(config)
+                .proxy_protocol(trusted);
+            tx.send(server.local_addr().unwrap()).unwrap();
+            server.serve(where_from()).await.unwrap();
+        })
+    });
+    let addr = rx.recv().unwrap();
+    let get = b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+    let with = |header: &[u8]| exchange(addr, &[header, get].concat());
+    // v1, TCP4 and TCP6.
+    assert!(with(b"PROXY TCP4 203.0.113.7 10.0.0.1 5555 80\r\n").ends_with("203.0.113.7:5555"));
+    assert!(
+        with(b"PROXY TCP6 2001:db8::7 2001:db8::1 5555 443\r\n").ends_with("[2001:db8::7]:5555")
+    );
+    // v1 UNKNOWN and v2 LOCAL: the balancer's own address.
+    assert!(with(b"PROXY UNKNOWN\r\n").contains("\r\n\r\n127.0.0.1:"));
+    assert!(with(&proxy_v2(0, 0, &[])).contains("\r\n\r\n127.0.0.1:"));
+    // v2, TCP4 and TCP6.
+    let tcp4 = proxy_v2(1, 0x11, &[203, 0, 113, 9, 10, 0, 0, 1, 0x1f, 0x90, 0, 80]);
+    assert!(with(&tcp4).ends_with("203.0.113.9:8080"));
+    let mut v6 = vec![0x20, 0x01, 0x0d, 0xb8];
+    v6.extend_from_slice(&[0; 11]);
+    v6.push(9);
+    v6.extend_from_slice(&[0; 16]);
+    v6.extend_from_slice(&[0x1f, 0x90, 0, 80]);
+    assert!(with(&proxy_v2(1, 0x21, &v6)).ends_with("[2001:db8::9]:8080"));
+    // The IP filter judges the client it names, not the balancer.
+    assert_eq!(with(b"PROXY TCP4 198.51.100.5 10.0.0.1 5555 80\r\n"), "");
+    // No header, a malformed one, an oversized one: 400 and close.
+    for bad in [
+        &get[..],
+        b"PROXY TCP4 203.0.113 10.0.0.1 5555 80\r\n",
+        &proxy_v2(1, 0x11, &[0; 2000])[..],
+    ] {
+        let answer = exchange(addr, bad);
+        assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
+        assert!(answer.contains("Connection: close"), "{answer}");
+    }
+    // Cut short: closed without an answer once the head timeout passes.
+    assert_eq!(exchange(addr, b"PROXY TCP4 203.0"), "");
+}
+
+#[test]
+fn a_proxy_header_from_anyone_else_is_refused() {
+    // Only 127.0.0.9 is a balancer: 127.0.0.1 is an ordinary client.
+    let trusted = IpFilter::new().allow("127.0.0.9").unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        lath::net::run(async move {
+            let server = Server::bind("127.0.0.1:0")
+                .await
+                .unwrap()
+                .workers(1)
+                .proxy_protocol(trusted);
+            tx.send(server.local_addr().unwrap()).unwrap();
+            server.serve(where_from()).await.unwrap();
+        })
+    });
+    let addr = rx.recv().unwrap();
+    let get = b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+    assert!(
+        exchange(addr, get).contains("\r\n\r\n127.0.0.1:"),
+        "served as itself"
+    );
+    for header in [
+        &b"PROXY TCP4 203.0.113.7 10.0.0.1 5555 80\r\n"[..],
+        &proxy_v2(0, 0, &[])[..],
+    ] {
+        let answer = exchange(addr, &[header, &get[..]].concat());
+        assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
+        assert!(!answer.contains("203.0.113.7"), "{answer}");
+    }
+}

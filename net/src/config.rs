@@ -65,6 +65,10 @@ pub struct Config {
     /// address is closed at accept, before a byte of it is read. See also
     /// [`Server::ip_filter`](crate::Server::ip_filter).
     pub ip_filter: lath_app::IpFilter,
+    /// The load balancers whose connections start with a PROXY protocol
+    /// header (default none): the peers this filter allows. See
+    /// [`Server::proxy_protocol`](crate::Server::proxy_protocol).
+    pub proxy_protocol: Option<lath_app::IpFilter>,
 }
 
 impl Default for Config {
@@ -83,6 +87,7 @@ impl Default for Config {
             max_requests_per_connection: None,
             shutdown_timeout: Duration::from_secs(30),
             ip_filter: lath_app::IpFilter::new(),
+            proxy_protocol: None,
         }
     }
 }

@@ -40,6 +40,7 @@ mod exchange;
 mod feed;
 mod listen;
 pub mod mem;
+mod proxy;
 mod rt;
 mod server;
 mod shutdown;

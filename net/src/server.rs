@@ -11,10 +11,10 @@ use futures::future::{self, poll_fn, BoxFuture, Either, FutureExt};
 use futures::stream::{FuturesUnordered, StreamExt};
 use lath_app::App;
 
-use crate::admit::Slots;
+use crate::admit::{Slot, Slots};
 use crate::rt::{Listen, Serve};
 use crate::shutdown::{self, Shutdown, ShutdownHandle};
-use crate::{conn, listen, Config, Runtime};
+use crate::{conn, listen, proxy, Config, Runtime};
 
 /// Serves `app` on `addr` with default settings until the process ends.
 ///
@@ -142,6 +142,41 @@ impl Server {
     /// ```
     pub fn ip_filter(mut self, filter: lath_app::IpFilter) -> Server {
         self.config.ip_filter = filter;
+        self
+    }
+
+    /// Reads the PROXY protocol header (versions 1 and 2) that the load
+    /// balancers at the addresses `trusted` allows send first (the same
+    /// as setting [`Config::proxy_protocol`]): the client address it
+    /// carries becomes the connection's peer address, which `req.ip()`,
+    /// the logger, rate limits and IP filters see. A trusted peer must
+    /// send a valid header within `head_timeout` (else `400` and close, or
+    /// a silent close); anyone else is served with its own address, and a
+    /// PROXY header from it is a `400`.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use lath::prelude::*;
+    /// use lath::app::IpFilter;
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// std::thread::spawn(move || {
+    ///     lath::net::run(async move {
+    ///         let balancer = IpFilter::new().allow("127.0.0.1").unwrap();
+    ///         let server = Server::bind("127.0.0.1:0").await?.workers(1).proxy_protocol(balancer);
+    ///         tx.send(server.local_addr()?).unwrap();
+    ///         let app = handler(|req: Request| async move { req.peer_addr().unwrap().to_string() });
+    ///         server.serve(app).await
+    ///     })
+    /// });
+    /// let mut conn = std::net::TcpStream::connect(rx.recv().unwrap()).unwrap();
+    /// conn.write_all(b"PROXY TCP4 203.0.113.7 10.0.0.1 5555 80\r\n").unwrap();
+    /// conn.write_all(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").unwrap();
+    /// let mut answer = String::new();
+    /// conn.read_to_string(&mut answer).unwrap();
+    /// assert!(answer.ends_with("203.0.113.7:5555"), "{answer}");
+    /// ```
+    pub fn proxy_protocol(mut self, trusted: lath_app::IpFilter) -> Server {
+        self.config.proxy_protocol = Some(trusted);
         self
     }
 
@@ -474,20 +509,42 @@ async fn accept_loop<L: Listen, A: App>(listener: L, serving: Accepting<A>) -> i
                 continue;
             }
         };
-        if peer.is_some_and(|peer| !config.ip_filter.allows(peer.ip())) {
+        let trusted = match (&config.proxy_protocol, peer) {
+            (Some(proxies), Some(peer)) => proxies.allows(peer.ip()),
+            _ => false,
+        };
+        if trusted {
+            // The client's address comes in the PROXY header: the filters
+            // judge it once it is read.
+            if connections.len() >= max {
+                slots.evict_longest_idle();
+            }
+            let slot = slots.add(connections.len());
+            let serving = proxied(
+                stream,
+                peer,
+                app.clone(),
+                config.clone(),
+                per_ip.clone(),
+                shutdown.clone(),
+                slot,
+                runtime,
+            );
+            let forced = forced.clone();
+            connections.push(
+                async move {
+                    let _ =
+                        future::select(serving.boxed(), async move { forced.wait().await }.boxed())
+                            .await;
+                }
+                .boxed(),
+            );
+            continue;
+        }
+        let Some(held) = admit(&config, &per_ip, peer) else {
             // Refused before a byte is read: dropping closes it.
             drop(stream);
             continue;
-        }
-        let held = match (config.max_connections_per_ip, peer) {
-            (Some(max), Some(peer)) => match per_ip.admit(peer.ip(), max) {
-                Some(held) => Some(held),
-                None => {
-                    drop(stream);
-                    continue;
-                }
-            },
-            _ => None,
         };
         if connections.len() >= max {
             // Make room as nginx does: close the longest-idle keep-alive
@@ -524,6 +581,136 @@ async fn accept_loop<L: Listen, A: App>(listener: L, serving: Accepting<A>) -> i
         drained.await;
     }
     Ok(())
+}
+
+/// Whether the client at `peer` may be served, by the IP filter and the
+/// per-address cap: `None` to close it, else its place under the cap.
+fn admit(config: &Config, per_ip: &Arc<PerIp>, peer: Option<SocketAddr>) -> Option<Option<Held>> {
+    if peer.is_some_and(|peer| !config.ip_filter.allows(peer.ip())) {
+        return None;
+    }
+    match (config.max_connections_per_ip, peer) {
+        (Some(max), Some(peer)) => per_ip.admit(peer.ip(), max).map(Some),
+        _ => Some(None),
+    }
+}
+
+/// A connection from a trusted proxy: its PROXY header first (within the
+/// head timeout), then the client it names is filtered and served as if
+/// it had connected itself. A malformed header is answered `400` and the
+/// connection closed; one that does not come in time is dropped.
+#[allow(clippy::too_many_arguments)]
+async fn proxied<IO: lath_app::Io, A: App>(
+    mut stream: IO,
+    peer: Option<SocketAddr>,
+    app: Arc<A>,
+    config: Arc<Config>,
+    per_ip: Arc<PerIp>,
+    shutdown: Shutdown,
+    slot: Arc<Slot>,
+    runtime: Runtime,
+) {
+    use futures::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = Vec::with_capacity(128);
+    let read_header = async {
+        let mut piece = [0u8; 512];
+        loop {
+            match proxy::parse(&buf) {
+                Ok(Some(found)) => return Ok(found),
+                Ok(None) => {}
+                Err(e) => return Err(Some(e)),
+            }
+            match stream.read(&mut piece).await {
+                Ok(0) | Err(_) => return Err(None),
+                Ok(n) => buf.extend_from_slice(&piece[..n]),
+            }
+        }
+    };
+    let deadline = runtime.sleep(config.head_timeout);
+    let read = match future::select(std::pin::pin!(read_header), deadline).await {
+        Either::Left((read, _)) => read,
+        Either::Right(_) => return,
+    };
+    let (said, len) = match read {
+        Ok(found) => found,
+        Err(Some(malformed)) => {
+            let body = malformed.0;
+            let answer = format!(
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(answer.as_bytes()).await;
+            let _ = stream.close().await;
+            return;
+        }
+        Err(None) => return,
+    };
+    let client = match said {
+        proxy::Said::Proxied(client) => Some(client),
+        proxy::Said::Local => peer,
+    };
+    let Some(held) = admit(&config, &per_ip, client) else {
+        return;
+    };
+    let rest = bytes::Bytes::from(buf).slice(len..);
+    let stream = Prefixed { rest, io: stream };
+    let _ = conn::drive(stream, app, config, client, shutdown, Some(slot), runtime).await;
+    drop(held);
+}
+
+/// A stream whose first bytes were already read: they come first.
+struct Prefixed<IO> {
+    rest: bytes::Bytes,
+    io: IO,
+}
+
+impl<IO: futures::AsyncRead + Unpin> futures::AsyncRead for Prefixed<IO> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        if !self.rest.is_empty() {
+            let n = self.rest.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.rest[..n]);
+            bytes::Buf::advance(&mut self.rest, n);
+            return Poll::Ready(Ok(n));
+        }
+        std::pin::Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<IO: futures::AsyncWrite + Unpin> futures::AsyncWrite for Prefixed<IO> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        std::pin::Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        std::pin::Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_close(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_close(cx)
+    }
 }
 
 fn is_resource_exhausted(e: &io::Error) -> bool {
