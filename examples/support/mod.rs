@@ -38,6 +38,24 @@ pub fn ip_filter() -> lath::app::IpFilter {
     filter
 }
 
+/// The trusted proxies from `--trusted-proxy CIDR` (repeatable), if any:
+/// their `X-Forwarded-For` is believed, and with `--proxy-protocol` their
+/// connections start with a PROXY header.
+pub fn trusted_proxies() -> Option<lath::app::IpFilter> {
+    let ranges = flags("--trusted-proxy");
+    if ranges.is_empty() {
+        return None;
+    }
+    let mut trusted = lath::app::IpFilter::new();
+    for range in ranges {
+        trusted = trusted.allow(&range).unwrap_or_else(|e| {
+            eprintln!("--trusted-proxy: {e}");
+            std::process::exit(2)
+        });
+    }
+    Some(trusted)
+}
+
 /// The port from `--port N`, else `PORT`, else `default`.
 pub fn port(default: u16) -> u16 {
     flag("--port")
@@ -79,6 +97,15 @@ pub fn run(port: u16, app: impl lath::App) {
             .unwrap_or_else(|e| panic!("cannot listen on 127.0.0.1:{port}: {e}"))
             .runtime(runtime)
             .ip_filter(ip_filter());
+        if std::env::args().any(|a| a == "--proxy-protocol") {
+            match trusted_proxies() {
+                Some(trusted) => server = server.proxy_protocol(trusted),
+                None => {
+                    eprintln!("--proxy-protocol needs --trusted-proxy CIDR");
+                    std::process::exit(2)
+                }
+            }
+        }
         if let Some(n) = workers() {
             server = server.workers(n);
         }

@@ -93,7 +93,7 @@ pub use limit::{limit_body, LimitBody, LimitBodyLayer};
 pub use logger::{logger, Format, Logger};
 #[cfg(feature = "multipart")]
 pub use multipart::{collect_multipart, parts, Form, MultipartLimits, Part, Parts, UploadedFile};
-pub use proxy::{trusted_proxies, TrustedProxies, TrustedProxiesLayer};
+pub use proxy::{trusted_proxies, trusted_proxy_ranges, TrustedProxies, TrustedProxiesLayer};
 pub use query_de::QueryError;
 pub use rate_limit::{rate_limit, Rate, RateLimit, RateLimitLayer, DEFAULT_MAX_CLIENTS};
 pub use recover::{recover, Recover};

@@ -25,9 +25,48 @@ use crate::request::ClientIp;
 /// assert_eq!(res.text(), "-");
 /// ```
 pub fn trusted_proxies(proxies: impl IntoIterator<Item = IpAddr>) -> TrustedProxiesLayer {
-    TrustedProxiesLayer {
-        proxies: proxies.into_iter().collect(),
+    let mut trusted = Trusted::new();
+    for proxy in proxies {
+        trusted = match trusted.clone().allow(&proxy.to_string()) {
+            Ok(more) => more,
+            Err(_) => trusted,
+        };
     }
+    TrustedProxiesLayer { proxies: trusted }
+}
+
+/// [`trusted_proxies`] for whole ranges: the proxies are the addresses
+/// `ranges` allows (its allow list; with none, no proxy is trusted). The
+/// same list can tell the server whose PROXY headers to read
+/// (`Server::proxy_protocol`).
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::app::IpFilter;
+/// use lath::layers::trusted_proxy_ranges;
+/// let balancers = IpFilter::new().allow("10.0.0.0/8").unwrap();
+/// let app = handler(|req: Request| async move { req.ip().map_or("-".into(), |ip| ip.to_string()) })
+///     .wrap(trusted_proxy_ranges(balancers));
+/// let mut req = Request::builder("GET", "/").header("X-Forwarded-For", "203.0.113.7").build();
+/// req.set_peer_addr(Some("10.1.2.3:40000".parse().unwrap()));
+/// let (respond, responded) = lath::app::Respond::channel();
+/// futures::executor::block_on(async {
+///     app.call(req, respond).await;
+///     let mut body = responded.await.take_body();
+///     let piece = futures::StreamExt::next(&mut body).await.unwrap().unwrap();
+///     assert_eq!(&piece[..], b"203.0.113.7"); // told by a trusted balancer
+/// });
+/// ```
+pub fn trusted_proxy_ranges(ranges: Trusted) -> TrustedProxiesLayer {
+    TrustedProxiesLayer { proxies: ranges }
+}
+
+/// The trusted proxies, as an allow list.
+type Trusted = lath_app::IpFilter;
+
+/// Is `ip` one of the trusted proxies?
+fn trusts(proxies: &Trusted, ip: &IpAddr) -> bool {
+    proxies.requires_address() && proxies.allows(*ip)
 }
 
 /// The layer [`trusted_proxies`] makes.
@@ -41,7 +80,7 @@ pub fn trusted_proxies(proxies: impl IntoIterator<Item = IpAddr>) -> TrustedProx
 /// ```
 #[derive(Debug, Clone)]
 pub struct TrustedProxiesLayer {
-    proxies: Vec<IpAddr>,
+    proxies: Trusted,
 }
 
 impl<A: App> Layer<A> for TrustedProxiesLayer {
@@ -65,7 +104,7 @@ impl<A: App> Layer<A> for TrustedProxiesLayer {
 /// ```
 #[derive(Debug)]
 pub struct TrustedProxies<A> {
-    proxies: Vec<IpAddr>,
+    proxies: Trusted,
     app: A,
 }
 
@@ -114,12 +153,12 @@ fn parse_node(node: &str) -> Option<IpAddr> {
 impl<A: App> App for TrustedProxies<A> {
     async fn call(&self, mut req: Request, respond: Respond) {
         if let Some(peer) = req.peer_addr().map(|a| a.ip()) {
-            if self.proxies.contains(&peer) {
+            if trusts(&self.proxies, &peer) {
                 let chain = forwarded_chain(&req);
                 let client = chain
                     .iter()
                     .rev()
-                    .find(|ip| !self.proxies.contains(ip))
+                    .find(|ip| !trusts(&self.proxies, ip))
                     .copied();
                 if let Some(client) = client.or_else(|| chain.first().copied()) {
                     req.extensions_mut().insert(ClientIp(client));
