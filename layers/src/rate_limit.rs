@@ -192,10 +192,10 @@ impl<A: App> Layer<A> for RateLimitLayer {
                 interval,
                 tolerance: interval * (self.burst - 1),
                 burst: self.burst,
-                window: (interval * self.burst).as_secs_f64().ceil().max(1.0) as u64,
                 per_shard: self.max_clients.div_ceil(SHARDS),
                 shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
                 epoch: Instant::now(),
+                policy: policy(self.burst, interval),
             }),
             key: self.key,
         }
@@ -230,11 +230,11 @@ struct Limiter {
     /// How far ahead of now a cell may run: `interval × (burst − 1)`.
     tolerance: Duration,
     burst: u32,
-    /// Seconds a full burst takes to come back (the policy's window).
-    window: u64,
     per_shard: usize,
     shards: Vec<Mutex<Shard>>,
     epoch: Instant,
+    /// `RateLimit-Policy`, the same on every answer: made once.
+    policy: bytes::Bytes,
 }
 
 /// One shard of the table: two generations, so the least recently seen
@@ -311,15 +311,26 @@ impl Limiter {
 
     /// The fields of the IETF httpapi rate limit draft.
     fn fields(&self, verdict: &Verdict, res: Response) -> Response {
-        res.with_header(
-            "RateLimit-Policy",
-            format!("\"default\";q={};w={}", self.burst, self.window),
-        )
-        .with_header(
-            "RateLimit",
-            format!("\"default\";r={};t={}", verdict.remaining, verdict.reset),
-        )
+        use std::io::Write;
+        // Formatted on the stack: one copy per answer, no formatting heap.
+        let mut buf = [0u8; 64];
+        let mut cursor = std::io::Cursor::new(&mut buf[..]);
+        let _ = write!(
+            cursor,
+            "\"default\";r={};t={}",
+            verdict.remaining, verdict.reset
+        );
+        let len = cursor.position() as usize;
+        res.with_header("RateLimit-Policy", self.policy.clone())
+            .with_header("RateLimit", bytes::Bytes::copy_from_slice(&buf[..len]))
     }
+}
+
+/// `RateLimit-Policy`: the burst as the quota, and as the window the
+/// seconds a full burst takes to come back.
+fn policy(burst: u32, interval: Duration) -> bytes::Bytes {
+    let window = (interval * burst).as_secs_f64().ceil().max(1.0) as u64;
+    format!("\"default\";q={burst};w={window}").into()
 }
 
 fn ceil_secs(d: Duration) -> u64 {
@@ -370,10 +381,10 @@ mod tests {
             interval,
             tolerance: interval * (layer.burst - 1),
             burst: layer.burst,
-            window: 1,
             per_shard: layer.max_clients.div_ceil(SHARDS),
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
             epoch: Instant::now(),
+            policy: policy(layer.burst, interval),
         }
     }
 
