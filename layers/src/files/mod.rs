@@ -63,10 +63,20 @@ pub enum Dotfiles {
 /// Which symbolic links a [`ServeDir`] follows.
 ///
 /// ```
+/// use lath::prelude::*;
 /// use lath::layers::{serve_dir, Symlinks};
+/// let base = std::env::temp_dir().join(format!("lath-symlinks-enum-{}", std::process::id()));
+/// std::fs::create_dir_all(base.join("root")).unwrap();
+/// std::fs::write(base.join("shared.css"), "body {}").unwrap();
+/// # #[cfg(unix)] {
+/// std::os::unix::fs::symlink(base.join("shared.css"), base.join("root/site.css")).unwrap();
 /// // Links are followed anywhere: for a root made of links on purpose.
-/// let app = serve_dir("public").symlinks(Symlinks::Always);
-/// # let _ = app;
+/// let open = Client::new(serve_dir(base.join("root")).symlinks(Symlinks::Always));
+/// assert_eq!(open.get("/site.css").send_blocking().unwrap().text(), "body {}");
+/// let kept_in = Client::new(serve_dir(base.join("root")));
+/// assert_eq!(kept_in.get("/site.css").send_blocking().unwrap().status.code(), 404);
+/// # }
+/// std::fs::remove_dir_all(&base).unwrap();
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Symlinks {
@@ -171,13 +181,18 @@ pub fn serve_dir(root: impl AsRef<Path>) -> ServeDir {
 /// use std::time::Duration;
 /// use lath::prelude::*;
 /// use lath::layers::{serve_dir, ServeDir};
-/// let site: ServeDir = serve_dir("public")
+/// let root = std::env::temp_dir().join(format!("lath-serve-dir-type-{}", std::process::id()));
+/// std::fs::create_dir_all(&root).unwrap();
+/// std::fs::write(root.join("index.html"), "<h1>home</h1>").unwrap();
+/// let site: ServeDir = serve_dir(&root)
 ///     .index(Some("index.html"))
 ///     .cache_control("public, max-age=600")
 ///     .precompressed(true)
 ///     .cache(Duration::from_secs(1));
 /// let routes = Router::new().get("/{*path}", site).build().unwrap();
-/// # let _ = routes;
+/// let res = Client::new(routes).get("/").send_blocking().unwrap();
+/// assert_eq!((res.text().as_str(), res.header("cache-control")), ("<h1>home</h1>", Some("public, max-age=600")));
+/// std::fs::remove_dir_all(&root).unwrap();
 /// ```
 #[derive(Debug, Clone)]
 pub struct ServeDir {
