@@ -20,16 +20,12 @@ cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-5}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 CONNECTIONS=${CONNECTIONS:-16}
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 command -v nginx >/dev/null || { apt-get update -qq && apt-get install -y -qq nginx-light; }
 
 cargo build --release --example files --features tokio
 
-TICKS=$(getconf CLK_TCK)
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
+source benches/common.sh
+
 
 ROOT="$WORK/root"
 mkdir -p "$ROOT" "$WORK/nginx"
@@ -86,7 +82,6 @@ start() { # name -> pid
   echo "$pid"
 }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 run_wrk() { # name pid file -> "requests_per_cpu_s mb_per_cpu_s"
   local before after out requests bytes
@@ -102,7 +97,6 @@ run_wrk() { # name pid file -> "requests_per_cpu_s mb_per_cpu_s"
     'BEGIN { s = c / t; printf "%.0f %.1f\n", (s > 0 ? r / s : 0), (s > 0 ? b / 1e6 / s : 0) }'
 }
 
-median() { sort -n | awk '{a[NR] = $1} END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
 for name in "${NAMES[@]}"; do : > "$WORK/$name.small"; : > "$WORK/$name.large"; done
 for round in $(seq "$ROUNDS"); do

@@ -10,15 +10,10 @@ SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 CONNECTIONS=${CONNECTIONS:-64}
 IDLE=${IDLE:-5000}
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-command -v taskset >/dev/null || { apt-get update -qq && apt-get install -y -qq util-linux; }
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
 
 ulimit -n 65536 2>/dev/null || true
-TICKS=$(getconf CLK_TCK)
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
 
 cat > "$WORK/pipeline.lua" <<'LUA'
 init = function(args)
@@ -37,7 +32,6 @@ start() { # name -> pid on stdout
   echo "$pid"
 }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 run_wrk() { # name pid mode -> "rps cpu_s requests_per_cpu_s"
   local script=(); [ "$3" = pipelined ] && script=(-s "$WORK/pipeline.lua")
@@ -51,7 +45,6 @@ run_wrk() { # name pid mode -> "rps cpu_s requests_per_cpu_s"
     'BEGIN { printf "%.0f %.2f %.0f\n", r / s, c / t, (c > 0 ? r / (c / t) : 0) }'
 }
 
-median() { sort -n | awk '{a[NR] = $1} END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
 # Every name in the arguments, in turn, ROUNDS times per mode; results in
 # "$WORK/<name>.<mode>", one line per round.

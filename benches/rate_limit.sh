@@ -16,15 +16,11 @@ cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-5}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 CONNECTIONS=${CONNECTIONS:-64}
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 
 cargo build --release --example hello --features tokio
 
-TICKS=$(getconf CLK_TCK)
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
+source benches/common.sh
+
 
 cat > "$WORK/clients.lua" <<'LUA'
 counter = 0
@@ -48,9 +44,9 @@ for round in $(seq "$ROUNDS"); do
     pid=$!
     PIDS+=("$pid")
     for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:${PORT[$name]}/" && break; sleep 0.1; done
-    before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    before=$(cpu_ticks "$pid")
     out=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -s "$WORK/clients.lua" "http://127.0.0.1:${PORT[$name]}/")
-    after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    after=$(cpu_ticks "$pid")
     echo "$out" | grep -E "Non-2xx|Socket errors" >&2 || true
     requests=$(echo "$out" | awk '/requests in/ {print $1}')
     awk -v r="$requests" -v c="$((after - before))" -v t="$TICKS" 'BEGIN { printf "%.0f\n", r / (c / t) }' >> "$WORK/$name"
@@ -58,7 +54,6 @@ for round in $(seq "$ROUNDS"); do
   done
 done
 
-median() { sort -n | awk '{a[NR] = $1} END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 plain=$(median < "$WORK/plain")
 limited=$(median < "$WORK/limited")
 echo

@@ -185,18 +185,9 @@ impl<A: App> Layer<A> for RateLimitLayer {
     type App = RateLimit<A>;
 
     fn layer(self, app: A) -> RateLimit<A> {
-        let interval = self.rate.interval();
         RateLimit {
             app,
-            limiter: Arc::new(Limiter {
-                interval,
-                tolerance: interval * (self.burst - 1),
-                burst: self.burst,
-                per_shard: self.max_clients.div_ceil(SHARDS),
-                shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
-                epoch: Instant::now(),
-                policy: policy(self.burst, interval),
-            }),
+            limiter: Arc::new(Limiter::new(&self)),
             key: self.key,
         }
     }
@@ -265,6 +256,20 @@ struct Verdict {
 }
 
 impl Limiter {
+    /// An empty table for `layer`'s rate, burst and bound.
+    fn new(layer: &RateLimitLayer) -> Limiter {
+        let interval = layer.rate.interval();
+        Limiter {
+            interval,
+            tolerance: interval * (layer.burst - 1),
+            burst: layer.burst,
+            per_shard: layer.max_clients.div_ceil(SHARDS),
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            epoch: Instant::now(),
+            policy: policy(layer.burst, interval),
+        }
+    }
+
     fn judge(&self, key: Key) -> Verdict {
         let now = self.epoch.elapsed();
         let mut hasher = DefaultHasher::new();
@@ -375,17 +380,7 @@ mod tests {
     use super::*;
 
     fn limiter(rate: Rate, burst: u32, max: usize) -> Limiter {
-        let layer = rate_limit(rate, burst).max_clients(max);
-        let interval = layer.rate.interval();
-        Limiter {
-            interval,
-            tolerance: interval * (layer.burst - 1),
-            burst: layer.burst,
-            per_shard: layer.max_clients.div_ceil(SHARDS),
-            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
-            epoch: Instant::now(),
-            policy: policy(layer.burst, interval),
-        }
+        Limiter::new(&rate_limit(rate, burst).max_clients(max))
     }
 
     #[test]
