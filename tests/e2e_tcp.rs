@@ -387,8 +387,82 @@ fn at_the_cap_with_every_connection_busy_accepting_waits() {
     assert!(answer.ends_with("Hello from /second"), "{answer}");
 }
 
+/// Sends one keep-alive request on `conn`; the answer's head and body.
+fn exchange(conn: &mut TcpStream, path: &str) -> String {
+    conn.write_all(format!("GET {path} HTTP/1.1\r\nHost: a\r\n\r\n").as_bytes())
+        .unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !answer.ends_with(format!("Hello from {path}").as_bytes()) {
+        let n = conn.read(&mut buf).unwrap();
+        assert!(
+            n > 0,
+            "closed mid-answer: {:?}",
+            String::from_utf8_lossy(&answer)
+        );
+        answer.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8(answer).unwrap()
+}
+
 #[test]
-fn shutdown_closes_idle_connections_at_once() {
+fn draining_keeps_serving_with_connection_close_then_stops_accepting() {
+    let mut config = Config::default();
+    config.drain_delay = Duration::from_secs(2);
+    let (addr, stop, running) = start_workers(config, Some(1));
+    let mut kept = TcpStream::connect(addr).unwrap();
+    let before = exchange(&mut kept, "/before");
+    assert!(!before.contains("Connection: close"), "{before}");
+    stop.shutdown();
+    assert!(stop.is_draining());
+    // Still accepting while draining; every answer closes its connection.
+    let mut new = TcpStream::connect(addr).unwrap();
+    let answer = exchange(&mut new, "/new");
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.contains("\r\nConnection: close\r\n"), "{answer}");
+    assert_eq!(new.read(&mut [0u8; 16]).unwrap(), 0, "closed after it");
+    let answer = exchange(&mut kept, "/kept");
+    assert!(answer.contains("\r\nConnection: close\r\n"), "{answer}");
+    assert_eq!(kept.read(&mut [0u8; 16]).unwrap(), 0, "closed after it");
+    async_std::task::block_on(running).unwrap();
+    assert!(
+        TcpStream::connect(addr).is_err(),
+        "the listener is closed once draining ends"
+    );
+}
+
+#[test]
+fn an_idle_connection_gets_a_grace_for_a_request_on_its_way() {
+    let mut config = Config::default();
+    config.idle_grace = Duration::from_secs(3);
+    let (addr, stop, running) = start_workers(config, Some(1));
+    let mut late = TcpStream::connect(addr).unwrap();
+    exchange(&mut late, "/first");
+    let mut silent = TcpStream::connect(addr).unwrap();
+    exchange(&mut silent, "/first");
+    stop.shutdown();
+    // No drain delay: accepting stops at once, and the connections wait.
+    let refused = (0..50).any(|_| {
+        std::thread::sleep(Duration::from_millis(20));
+        TcpStream::connect(addr).is_err()
+    });
+    assert!(refused, "accepting stopped");
+    let answer = exchange(&mut late, "/late");
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.contains("\r\nConnection: close\r\n"), "{answer}");
+    assert_eq!(late.read(&mut [0u8; 16]).unwrap(), 0);
+    // The silent one closes when its grace ends, and the server returns.
+    silent
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    assert_eq!(silent.read(&mut [0u8; 16]).unwrap(), 0);
+    async_std::task::block_on(running).unwrap();
+}
+
+#[test]
+fn shutdown_closes_idle_connections_after_their_grace() {
     let mut config = Config::default();
     config.shutdown_timeout = Duration::from_secs(30);
     let (addr, stop, running) = start(config);

@@ -58,9 +58,20 @@ pub struct Config {
     pub max_connections_per_ip: Option<usize>,
     /// Requests served on one connection before it closes (default none).
     pub max_requests_per_connection: Option<usize>,
-    /// Time in-flight requests get to finish after a shutdown begins
-    /// (default 30 s); then their connections are closed.
+    /// Time in-flight requests get to finish once a shutdown stops
+    /// accepting (default 30 s); then their connections are closed.
     pub shutdown_timeout: Duration,
+    /// Time a shutdown keeps accepting and serving after it begins
+    /// (default 0), every response with `Connection: close`, while the
+    /// [`ready`](crate::ShutdownHandle::ready) app answers `503`. Set it to
+    /// the load balancer's health-check interval, so the balancer stops
+    /// sending new clients before the listener closes.
+    pub drain_delay: Duration,
+    /// Time an idle keep-alive connection still waits for a request once
+    /// a shutdown stops accepting (default 1 s): a request already on its
+    /// way is answered, with `Connection: close`, instead of meeting a
+    /// closed connection.
+    pub idle_grace: Duration,
     /// Which peers may connect (default: all). A connection from any other
     /// address is closed at accept, before a byte of it is read. See also
     /// [`Server::ip_filter`](crate::Server::ip_filter).
@@ -86,6 +97,8 @@ impl Default for Config {
             max_connections_per_ip: None,
             max_requests_per_connection: None,
             shutdown_timeout: Duration::from_secs(30),
+            drain_delay: Duration::ZERO,
+            idle_grace: Duration::from_secs(1),
             ip_filter: lath_app::IpFilter::new(),
             proxy_protocol: None,
         }

@@ -254,10 +254,10 @@ pub(crate) async fn drive<IO: Io, A: App>(
         write_blocked: None,
         too_slow: false,
     };
-    let mut stop = {
+    let mut stop = Stop::Waiting({
         let shutdown = shutdown.clone();
-        async move { shutdown.wait().await }.boxed()
-    };
+        async move { shutdown.stopping().await }.boxed()
+    });
     // One place for the response and one for the app's future, reused by
     // every request.
     let responded = Arc::new(ResponseSlot::default());
@@ -274,7 +274,7 @@ pub(crate) async fn drive<IO: Io, A: App>(
         let last = config
             .max_requests_per_connection
             .is_some_and(|max| served >= max);
-        if last || shutdown.is_triggered() {
+        if last || shutdown.is_draining() {
             wire.codec.close_after_response();
         }
         // A failed write (the client went away or stopped reading) drops
@@ -319,15 +319,24 @@ enum Woke {
     Read(io::Result<usize>),
     Deadline,
     Stop,
+    Evicted,
+}
+
+/// A connection's view of the shutdown's stopping phase.
+enum Stop {
+    Waiting(BoxFuture<'static, ()>),
+    /// Stopping began: an idle connection still waits until then for a
+    /// request already on its way.
+    Grace(Instant),
 }
 
 /// The next request head, or `None` when the connection is over. Waits at
 /// most `idle_timeout` for a first byte and `head_timeout` for the rest;
-/// a shutdown, or the accept loop making room, closes a connection with
-/// nothing in flight.
+/// the accept loop making room closes a connection with nothing in
+/// flight, and so does a shutdown's stopping phase after `idle_grace`.
 async fn next_head<IO: Io>(
     wire: &mut Wire<IO>,
-    stop: &mut BoxFuture<'static, ()>,
+    stop: &mut Stop,
     slot: Option<&Slot>,
     running: &mut FutureSlot,
 ) -> io::Result<Option<RequestHead>> {
@@ -346,7 +355,11 @@ async fn next_head<IO: Io>(
         wire.flush().await?;
         let idle = wire.codec.is_idle();
         let deadline = if idle {
-            *idle_since.get_or_insert_with(Instant::now) + wire.config.idle_timeout
+            let deadline = *idle_since.get_or_insert_with(Instant::now) + wire.config.idle_timeout;
+            match stop {
+                Stop::Grace(until) => deadline.min(*until),
+                Stop::Waiting(_) => deadline,
+            }
         } else {
             *head_started.get_or_insert_with(Instant::now) + wire.config.head_timeout
         };
@@ -362,11 +375,13 @@ async fn next_head<IO: Io>(
                 return Poll::Ready(Woke::Read(read));
             }
             if idle {
-                if stop.poll_unpin(cx).is_ready() {
-                    return Poll::Ready(Woke::Stop);
+                if let Stop::Waiting(stopping) = stop {
+                    if stopping.poll_unpin(cx).is_ready() {
+                        return Poll::Ready(Woke::Stop);
+                    }
                 }
                 if slot.is_some_and(|slot| slot.poll_evicted(cx).is_ready()) {
-                    return Poll::Ready(Woke::Stop);
+                    return Poll::Ready(Woke::Evicted);
                 }
             }
             match wire.timer.poll_until(deadline, cx) {
@@ -380,8 +395,13 @@ async fn next_head<IO: Io>(
         }
         match woke {
             Woke::Read(Ok(_)) => {}
-            // The peer reset the connection: nothing to answer.
-            Woke::Read(Err(_)) | Woke::Stop => return Ok(None),
+            // The peer reset the connection, or the accept loop closes it
+            // to make room: nothing to answer.
+            Woke::Read(Err(_)) | Woke::Evicted => return Ok(None),
+            Woke::Stop if matches!(stop, Stop::Grace(_)) => return Ok(None),
+            Woke::Stop => {
+                *stop = Stop::Grace(Instant::now() + wire.config.idle_grace);
+            }
             Woke::Deadline => {
                 wire.too_slow = true;
                 if let Some(error) = wire.codec.timed_out() {

@@ -104,7 +104,7 @@ where
                         return Ok(moved);
                     };
                     moved = true;
-                    if self.shutdown.is_triggered() {
+                    if self.shutdown.is_draining() {
                         self.wire.codec.close_after_response();
                     }
                     let mut body = res.take_body();

@@ -50,4 +50,4 @@ pub use config::Config;
 pub use conn::serve_connection;
 pub use rt::Runtime;
 pub use server::{run, serve, Server};
-pub use shutdown::ShutdownHandle;
+pub use shutdown::{Ready, ShutdownHandle};

@@ -287,9 +287,10 @@ impl Server {
         self.handle.clone()
     }
 
-    /// Serves `app` until a shutdown completes: accepting stops, idle
-    /// connections close at once, requests in flight finish within
-    /// `shutdown_timeout`, and then this returns.
+    /// Serves `app` until a shutdown completes (see [`ShutdownHandle`]):
+    /// after `drain_delay` accepting stops, requests in flight finish
+    /// within `shutdown_timeout`, idle connections close after
+    /// `idle_grace`, and then this returns.
     ///
     /// With one worker, connections are driven inside this future, so no
     /// wake-up crosses threads; with more, each worker thread serves its
@@ -460,26 +461,35 @@ impl<A: App> Serve for Accepting<A> {
 /// Accepts on `listener` and drives every connection inside this future
 /// until a shutdown completes.
 async fn accept_loop<L: Listen, A: App>(listener: L, serving: Accepting<A>) -> io::Result<()> {
-    let Accepting {
-        runtime,
-        app,
-        config,
-        shutdown,
-        per_ip,
-    } = serving;
-    let max = config.max_connections.max(1);
+    let runtime = serving.runtime;
+    let shutdown = serving.shutdown.clone();
+    let config = serving.config.clone();
     let (force, forced) = shutdown::channel();
-    let mut connections: FuturesUnordered<BoxFuture<'static, ()>> = FuturesUnordered::new();
+    let mut open = Open {
+        serving,
+        forced,
+        connections: FuturesUnordered::new(),
+        slots: Slots::default(),
+    };
+    let max = config.max_connections.max(1);
     let mut incoming = listener.connections();
+    // Draining keeps accepting for `drain_delay`; then accepting stops.
     let mut stop = {
         let shutdown = shutdown.clone();
-        async move { shutdown.wait().await }.boxed()
+        let delay = config.drain_delay;
+        async move {
+            shutdown.draining().await;
+            if !delay.is_zero() {
+                runtime.sleep(delay).await;
+            }
+            shutdown.stop();
+        }
+        .boxed()
     };
     let mut paused: Option<BoxFuture<'static, ()>> = None;
-    let mut slots = Slots::default();
     loop {
         let step = poll_fn(|cx| {
-            while let Poll::Ready(Some(())) = connections.poll_next_unpin(cx) {}
+            while let Poll::Ready(Some(())) = open.connections.poll_next_unpin(cx) {}
             if stop.poll_unpin(cx).is_ready() {
                 return Poll::Ready(None);
             }
@@ -491,88 +501,34 @@ async fn accept_loop<L: Listen, A: App>(listener: L, serving: Accepting<A>) -> i
             }
             // At the cap with every connection busy, accept nothing until
             // one closes (or goes idle).
-            if connections.len() >= max && slots.poll_idle(cx).is_pending() {
+            if open.connections.len() >= max && open.slots.poll_idle(cx).is_pending() {
                 return Poll::Pending;
             }
             incoming.poll_next_unpin(cx).map(Some)
         })
         .await;
-        let (stream, peer) = match step {
+        match step {
             None | Some(None) => break,
-            Some(Some(Ok(accepted))) => accepted,
+            Some(Some(Ok((stream, peer)))) => open.take(stream, peer),
             Some(Some(Err(e))) => {
                 if is_resource_exhausted(&e) {
                     // Out of file descriptors or memory: pause accepting
                     // for a moment while connections close; never crash.
                     paused = Some(runtime.sleep(Duration::from_millis(50)));
                 }
-                continue;
             }
-        };
-        let trusted = match (&config.proxy_protocol, peer) {
-            (Some(proxies), Some(peer)) => proxies.allows(peer.ip()),
-            _ => false,
-        };
-        if trusted {
-            // The client's address comes in the PROXY header: the filters
-            // judge it once it is read.
-            if connections.len() >= max {
-                slots.evict_longest_idle();
-            }
-            let slot = slots.add(connections.len());
-            let serving = proxied(
-                stream,
-                peer,
-                app.clone(),
-                config.clone(),
-                per_ip.clone(),
-                shutdown.clone(),
-                slot,
-                runtime,
-            );
-            let forced = forced.clone();
-            connections.push(
-                async move {
-                    let _ =
-                        future::select(serving.boxed(), async move { forced.wait().await }.boxed())
-                            .await;
-                }
-                .boxed(),
-            );
-            continue;
         }
-        let Some(held) = admit(&config, &per_ip, peer) else {
-            // Refused before a byte is read: dropping closes it.
-            drop(stream);
-            continue;
-        };
-        if connections.len() >= max {
-            // Make room as nginx does: close the longest-idle keep-alive
-            // connection, so the new client is served now.
-            slots.evict_longest_idle();
-        }
-        let slot = slots.add(connections.len());
-        let serving = conn::drive(
-            stream,
-            app.clone(),
-            config.clone(),
-            peer,
-            shutdown.clone(),
-            Some(slot),
-            runtime,
-        );
-        let forced = forced.clone();
-        connections.push(
-            async move {
-                let _ = future::select(serving.boxed(), async move { forced.wait().await }.boxed())
-                    .await;
-                drop(held);
-            }
-            .boxed(),
-        );
+    }
+    // Connections the kernel already accepted are served (their answers
+    // close them) rather than reset when the listener closes.
+    while let Poll::Ready(Some(Ok((stream, peer)))) =
+        poll_fn(|cx| Poll::Ready(incoming.poll_next_unpin(cx))).await
+    {
+        open.take(stream, peer);
     }
     drop(incoming);
     drop(listener);
+    let mut connections = open.connections;
     let drained = async { while connections.next().await.is_some() {} };
     let deadline = runtime.sleep(config.shutdown_timeout);
     if let Either::Left(((), drained)) = future::select(deadline, drained.boxed()).await {
@@ -581,6 +537,81 @@ async fn accept_loop<L: Listen, A: App>(listener: L, serving: Accepting<A>) -> i
         drained.await;
     }
     Ok(())
+}
+
+/// An accept loop's connections.
+struct Open<A> {
+    serving: Accepting<A>,
+    /// Fires when in-flight requests outlast `shutdown_timeout`.
+    forced: Shutdown,
+    connections: FuturesUnordered<BoxFuture<'static, ()>>,
+    slots: Slots,
+}
+
+impl<A: App> Open<A> {
+    /// Serves a connection just accepted, or closes it if it is refused.
+    fn take<IO: lath_app::Io>(&mut self, stream: IO, peer: Option<SocketAddr>) {
+        let Accepting {
+            runtime,
+            app,
+            config,
+            shutdown,
+            per_ip,
+        } = &self.serving;
+        let trusted = match (&config.proxy_protocol, peer) {
+            (Some(proxies), Some(peer)) => proxies.allows(peer.ip()),
+            _ => false,
+        };
+        // From a trusted proxy, the client's address comes in the PROXY
+        // header: the filters judge it once it is read.
+        let held = match trusted {
+            true => None,
+            false => match admit(config, per_ip, peer) {
+                Some(held) => held,
+                // Refused before a byte is read: dropping closes it.
+                None => return,
+            },
+        };
+        if self.connections.len() >= config.max_connections.max(1) {
+            // Make room as nginx does: close the longest-idle keep-alive
+            // connection, so the new client is served now.
+            self.slots.evict_longest_idle();
+        }
+        let slot = self.slots.add(self.connections.len());
+        let serving = match trusted {
+            true => proxied(
+                stream,
+                peer,
+                app.clone(),
+                config.clone(),
+                per_ip.clone(),
+                shutdown.clone(),
+                slot,
+                *runtime,
+            )
+            .boxed(),
+            false => conn::drive(
+                stream,
+                app.clone(),
+                config.clone(),
+                peer,
+                shutdown.clone(),
+                Some(slot),
+                *runtime,
+            )
+            .map(drop)
+            .boxed(),
+        };
+        let forced = self.forced.clone();
+        self.connections.push(
+            async move {
+                let _ =
+                    future::select(serving, async move { forced.draining().await }.boxed()).await;
+                drop(held);
+            }
+            .boxed(),
+        );
+    }
 }
 
 /// Whether the client at `peer` may be served, by the IP filter and the
