@@ -42,6 +42,7 @@ mod ip_filter;
 mod request;
 mod respond;
 mod response;
+mod route;
 mod slot;
 #[cfg(feature = "tower")]
 mod tower;
@@ -57,6 +58,7 @@ pub use ip_filter::{BadRange, IpFilter};
 pub use request::{Request, RequestBuilder, DEFAULT_BODY_LIMIT};
 pub use respond::{Forward, Respond, Responded, ResponseSlot};
 pub use response::{OnUpgrade, Response};
+pub use route::{RouteName, RouteWatch};
 pub use slot::{FutureSlot, SlotFuture};
 #[cfg(feature = "tower")]
 pub use tower::{from_tower, FromTower, IntoService};

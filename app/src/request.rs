@@ -7,7 +7,7 @@ use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 use lath_codec::{BodySize, Headers, Method, RequestHead, Version};
 
-use crate::{Body, Extensions, HttpError};
+use crate::{Body, Extensions, HttpError, RouteName, RouteWatch};
 
 /// A request: its head, a body streamed from the connection, the peer's
 /// address, and typed extensions for what layers learn.
@@ -24,7 +24,9 @@ pub struct Request {
     head: RequestHead,
     body: Body,
     peer: Option<SocketAddr>,
-    route: Option<Arc<str>>,
+    route: Option<RouteName>,
+    /// Told the route's number, for the server's metrics.
+    route_watch: Option<Arc<RouteWatch>>,
     params: crate::Params,
     /// The limit of the buffered body helpers; `None` for the default.
     body_limit: Option<u64>,
@@ -53,6 +55,7 @@ impl Request {
             body,
             peer: None,
             route: None,
+            route_watch: None,
             params: crate::Params::new(),
             body_limit: None,
             extensions: Extensions::new(),
@@ -232,23 +235,46 @@ impl Request {
     /// use lath::app::Request;
     /// let mut req = Request::builder("GET", "/users/7").build();
     /// assert_eq!(req.route(), None);
-    /// req.set_route("/users/:id".into());
+    /// req.set_route("/users/:id");
     /// assert_eq!(req.route(), Some("/users/:id"));
     /// ```
     pub fn route(&self) -> Option<&str> {
-        self.route.as_deref()
+        self.route.as_ref().map(RouteName::as_str)
     }
 
-    /// Records the route pattern matched (routers do this).
+    /// Records the route pattern matched (routers do this, with a
+    /// [`RouteName`] made when they are built), and tells the server's
+    /// [`RouteWatch`] if it lent one.
     ///
     /// ```
-    /// use lath::app::Request;
+    /// use lath::app::{Request, RouteName};
     /// let mut req = Request::builder("GET", "/users/7").build();
-    /// req.set_route("/users/:id".into());
+    /// req.set_route(RouteName::new("/users/:id"));
     /// assert_eq!(req.route(), Some("/users/:id"));
     /// ```
-    pub fn set_route(&mut self, route: Arc<str>) {
+    pub fn set_route(&mut self, route: impl Into<RouteName>) {
+        let route = route.into();
+        if let Some(watch) = &self.route_watch {
+            watch.set(&route);
+        }
         self.route = Some(route);
+    }
+
+    /// Lends the request a [`RouteWatch`] that [`set_route`](Request::set_route)
+    /// tells the route's number (servers counting requests per route do
+    /// this).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use lath::app::{Request, RouteName, RouteWatch};
+    /// let watch = Arc::new(RouteWatch::default());
+    /// let mut req = Request::builder("GET", "/").build();
+    /// req.watch_route(watch.clone());
+    /// req.set_route("/");
+    /// assert_eq!(watch.take(), RouteName::new("/").id());
+    /// ```
+    pub fn watch_route(&mut self, watch: Arc<RouteWatch>) {
+        self.route_watch = Some(watch);
     }
 
     /// Every path parameter a router matched, in pattern order.

@@ -11,7 +11,6 @@ use lath_app::{App, SharedApp};
 use lath_codec::{BodySize, ClientConn, ClientEvent, Headers, Method, RequestHead, Status};
 
 use crate::mem::{duplex, MemStream};
-use crate::shutdown::Shutdown;
 use crate::{conn, Config, Runtime};
 
 /// Bytes each direction of the in-memory pipe buffers.
@@ -368,8 +367,8 @@ impl Client {
         runtime.spawn({
             let (app, config) = (self.app.clone(), self.config.clone());
             async move {
-                let never = Shutdown::never();
-                let _ = conn::drive(server, app, config, None, never, None, runtime).await;
+                let setting = conn::Setting::alone(config, runtime);
+                let _ = conn::drive(server, app, setting, None, None).await;
             }
         });
         client

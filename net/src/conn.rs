@@ -19,13 +19,16 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Buf, Bytes};
 use futures::future::{poll_fn, BoxFuture, CatchUnwind, FutureExt};
-use lath_app::{App, FutureSlot, Io, Request, ResponseSlot, SlotFuture, Upgraded};
+use lath_app::{
+    App, FutureSlot, Io, Request, ResponseSlot, RouteName, RouteWatch, SlotFuture, Upgraded,
+};
 use lath_codec::{ProtocolError, RequestHead, ServerConn, ServerEvent};
 
 use crate::admit::Slot;
 use crate::deadline::Deadline;
 use crate::exchange::{Ended, Exchange};
 use crate::feed::Feed;
+use crate::metrics::WorkerMetrics;
 use crate::shutdown::Shutdown;
 use crate::{Config, Runtime};
 
@@ -72,17 +75,8 @@ where
     IO: Io,
     A: App,
 {
-    let runtime = Runtime::default();
-    drive(
-        io,
-        app,
-        Arc::new(config),
-        None,
-        Shutdown::never(),
-        None,
-        runtime,
-    )
-    .await
+    let setting = Setting::alone(Arc::new(config), Runtime::default());
+    drive(io, app, setting, None, None).await
 }
 
 /// The socket, the codec and the bytes waiting to go out: the connection's
@@ -102,6 +96,8 @@ pub(crate) struct Wire<IO> {
     write_blocked: Option<Instant>,
     /// The client was cut off for being too slow.
     pub(crate) too_slow: bool,
+    /// The worker's counters, when the server counts.
+    pub(crate) metrics: Option<Arc<WorkerMetrics>>,
 }
 
 impl<IO: Io> Wire<IO> {
@@ -120,6 +116,9 @@ impl<IO: Io> Wire<IO> {
                     Poll::Ready(Ok(0))
                 }
                 Poll::Ready(Ok(n)) => {
+                    if let Some(metrics) = &self.metrics {
+                        metrics.received(n);
+                    }
                     self.codec.feed(&scratch[..n]);
                     Poll::Ready(Ok(n))
                 }
@@ -153,6 +152,9 @@ impl<IO: Io> Wire<IO> {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
                 Poll::Ready(Ok(n)) => {
                     self.write_blocked = None;
+                    if let Some(metrics) = &self.metrics {
+                        metrics.sent(n);
+                    }
                     let from_out = n.min(self.out.len());
                     drop(self.out.drain(..from_out));
                     let rest = n - from_out;
@@ -186,7 +188,11 @@ impl<IO: Io> Wire<IO> {
     }
 
     /// Writes the codec's canned answer to `error`, if no head went out.
+    /// Counted as a request no route claimed.
     pub(crate) fn write_error(&mut self, error: &ProtocolError) {
+        if let Some(metrics) = &self.metrics {
+            metrics.answered(RouteName::NONE, error.status(), Duration::ZERO);
+        }
         self.codec
             .write_error(error, SystemTime::now(), &mut self.out);
     }
@@ -234,16 +240,43 @@ async fn linger<IO: Io>(io: &mut IO, total: Duration, timer: &mut Deadline) {
     .await
 }
 
+/// What a connection shares with the others its accept loop serves.
+#[derive(Clone)]
+pub(crate) struct Setting {
+    pub(crate) config: Arc<Config>,
+    pub(crate) shutdown: Shutdown,
+    pub(crate) runtime: Runtime,
+    /// The worker's counters, when the server counts.
+    pub(crate) metrics: Option<Arc<WorkerMetrics>>,
+}
+
+impl Setting {
+    /// A connection served on its own: no shutdown reaches it and nothing
+    /// counts it.
+    pub(crate) fn alone(config: Arc<Config>, runtime: Runtime) -> Setting {
+        Setting {
+            config,
+            shutdown: Shutdown::never(),
+            runtime,
+            metrics: None,
+        }
+    }
+}
+
 /// Serves requests on `io` until it closes.
 pub(crate) async fn drive<IO: Io, A: App>(
     io: IO,
     app: A,
-    config: Arc<Config>,
+    setting: Setting,
     peer: Option<SocketAddr>,
-    shutdown: Shutdown,
     slot: Option<Arc<Slot>>,
-    runtime: Runtime,
 ) -> io::Result<()> {
+    let Setting {
+        config,
+        shutdown,
+        runtime,
+        metrics,
+    } = setting;
     let mut wire = Wire {
         io: Some(io),
         codec: ServerConn::new(config.codec.clone()),
@@ -253,6 +286,7 @@ pub(crate) async fn drive<IO: Io, A: App>(
         timer: Deadline::new(runtime),
         write_blocked: None,
         too_slow: false,
+        metrics,
     };
     let mut stop = Stop::Waiting({
         let shutdown = shutdown.clone();
@@ -262,14 +296,19 @@ pub(crate) async fn drive<IO: Io, A: App>(
     // every request.
     let responded = Arc::new(ResponseSlot::default());
     let mut running = FutureSlot::new();
+    let watch = wire
+        .metrics
+        .as_ref()
+        .map(|_| Arc::new(RouteWatch::default()));
     let mut served = 0usize;
     loop {
         let waiting = next_head(&mut wire, &mut stop, slot.as_deref(), &mut running);
         let (run, feed) = match waiting.await {
-            Ok(Some(head)) => start(&app, head, peer, &responded, &mut running),
+            Ok(Some(head)) => start(&app, head, peer, &responded, &mut running, &watch),
             Ok(None) => break,
             Err(e) => return Err(e),
         };
+        let began = wire.metrics.as_ref().map(|_| Instant::now());
         served += 1;
         let last = config
             .max_requests_per_connection
@@ -279,7 +318,13 @@ pub(crate) async fn drive<IO: Io, A: App>(
         }
         // A failed write (the client went away or stopped reading) drops
         // the app and its body with the exchange.
-        match Exchange::new(&mut wire, run, &responded, feed, &shutdown).await? {
+        let mut status = None;
+        let ended = Exchange::new(&mut wire, run, &responded, feed, &shutdown, &mut status).await;
+        if let (Some(metrics), Some(status), Some(began)) = (&wire.metrics, status, began) {
+            let route = watch.as_ref().map_or(RouteName::NONE, |w| w.take());
+            metrics.answered(route, status, began.elapsed());
+        }
+        match ended? {
             Ended::Open => {}
             Ended::Close => break,
             Ended::Upgraded(buffered, then) => {
@@ -303,6 +348,7 @@ fn start<'a, A: App>(
     peer: Option<SocketAddr>,
     responded: &Arc<ResponseSlot>,
     running: &'a mut FutureSlot,
+    watch: &Option<Arc<RouteWatch>>,
 ) -> (
     CatchUnwind<AssertUnwindSafe<SlotFuture<'a>>>,
     Option<Arc<Feed>>,
@@ -310,6 +356,9 @@ fn start<'a, A: App>(
     let (body, feed) = Feed::body(head.body_size());
     let mut req = Request::new(head, body);
     req.set_peer_addr(peer);
+    if let Some(watch) = watch {
+        req.watch_route(watch.clone());
+    }
     let run = AssertUnwindSafe(app.call_in(req, responded.respond(), running)).catch_unwind();
     (run, feed)
 }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 use futures::{FutureExt, StreamExt};
 use lath_app::{Body, BodyError, Io, OnUpgrade, ResponseSlot};
-use lath_codec::{HeadWritten, ResponseHead, ServerEvent};
+use lath_codec::{HeadWritten, ResponseHead, ServerEvent, Status};
 
 use crate::conn::Wire;
 use crate::feed::{body_error, Feed};
@@ -69,6 +69,8 @@ pub(crate) struct Exchange<'a, IO, F> {
     feed: Option<Arc<Feed>>,
     clock: BodyClock,
     shutdown: &'a Shutdown,
+    /// The status that went out, for the metrics.
+    status: &'a mut Option<Status>,
 }
 
 impl<'a, IO: Io, F> Exchange<'a, IO, F>
@@ -81,6 +83,7 @@ where
         responded: &'a ResponseSlot,
         feed: Option<Arc<Feed>>,
         shutdown: &'a Shutdown,
+        status: &'a mut Option<Status>,
     ) -> Self {
         Exchange {
             wire,
@@ -91,6 +94,7 @@ where
             feed,
             clock: BodyClock::default(),
             shutdown,
+            status,
         }
     }
 
@@ -109,6 +113,7 @@ where
                     }
                     let mut body = res.take_body();
                     let on_upgrade = res.take_on_upgrade();
+                    *self.status = Some(res.status());
                     let mut head = ResponseHead::new(res.status());
                     head.headers = std::mem::take(res.headers_mut());
                     // The first poll may ask for the request body: then
@@ -123,7 +128,10 @@ where
                         &mut wire.out,
                     );
                     self.out = match written {
-                        HeadWritten::Replaced(_) => Out::Ended(Ended::Close),
+                        HeadWritten::Replaced(status) => {
+                            *self.status = Some(status);
+                            Out::Ended(Ended::Close)
+                        }
                         HeadWritten::App => match wire.codec.take_upgraded() {
                             Some(buffered) => Out::Ended(match on_upgrade {
                                 Some(then) => Ended::Upgraded(buffered, then),

@@ -12,6 +12,8 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use lath_app::App;
 
 use crate::admit::{Slot, Slots};
+use crate::conn::Setting;
+use crate::metrics::{Metrics, Refused};
 use crate::rt::{Listen, Serve};
 use crate::shutdown::{self, Shutdown, ShutdownHandle};
 use crate::{conn, listen, proxy, Config, Runtime};
@@ -73,6 +75,7 @@ pub struct Server {
     runtime: Runtime,
     handle: ShutdownHandle,
     shutdown: Shutdown,
+    metrics: std::sync::OnceLock<Metrics>,
 }
 
 impl Server {
@@ -112,6 +115,7 @@ impl Server {
             runtime: Runtime::default(),
             handle,
             shutdown,
+            metrics: std::sync::OnceLock::new(),
         })
     }
 
@@ -261,6 +265,26 @@ impl Server {
         self.listener.local_addr()
     }
 
+    /// Counts connections, requests and bytes per worker, and returns the
+    /// app that shows the counts in the Prometheus text format (see
+    /// [`Metrics`]); every call returns the same counters. A server never
+    /// asked counts nothing.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// # lath::net::run(async {
+    /// let server = Server::bind("127.0.0.1:0").await.unwrap();
+    /// let app = Router::new().get("/metrics", server.metrics()).build().unwrap();
+    /// let res = Client::new(app).get("/metrics").send().await.unwrap();
+    /// assert_eq!(res.header("content-type"), Some("text/plain; version=0.0.4; charset=utf-8"));
+    /// # });
+    /// ```
+    pub fn metrics(&self) -> Metrics {
+        self.metrics
+            .get_or_init(|| Metrics::new(self.handle.clone()))
+            .clone()
+    }
+
     /// A handle that starts a graceful shutdown.
     ///
     /// ```
@@ -324,17 +348,25 @@ impl Server {
             runtime,
             handle: _handle,
             shutdown,
+            metrics,
         } = self;
         let app = Arc::new(app);
-        if workers == 1 {
-            let serving = Accepting {
+        let metrics = metrics.into_inner();
+        let per_ip = Arc::<PerIp>::default();
+        let accepting = |worker: usize, config: Arc<Config>| Accepting {
+            app: app.clone(),
+            setting: Setting {
+                config,
+                shutdown: shutdown.clone(),
                 runtime,
-                app,
-                config: Arc::new(config),
-                shutdown,
-                per_ip: Arc::default(),
-            };
-            return runtime.listen(listener, serving)?.await;
+                metrics: metrics.as_ref().map(|m| m.worker(worker)),
+            },
+            per_ip: per_ip.clone(),
+        };
+        if workers == 1 {
+            return runtime
+                .listen(listener, accepting(0, Arc::new(config)))?
+                .await;
         }
         // Each worker takes an equal share of the connection cap.
         let mut share = config.clone();
@@ -346,16 +378,9 @@ impl Server {
             listeners.push(listen::another(&listeners[0], addr)?);
         }
         let mut finished = Vec::with_capacity(workers);
-        let per_ip = Arc::<PerIp>::default();
         for (i, listener) in listeners.into_iter().enumerate() {
             let (done, finish) = oneshot::channel();
-            let serving = Accepting {
-                runtime,
-                app: app.clone(),
-                config: share.clone(),
-                shutdown: shutdown.clone(),
-                per_ip: per_ip.clone(),
-            };
+            let serving = accepting(i, share.clone());
             std::thread::Builder::new()
                 .name(format!("lath-worker-{i}"))
                 .spawn(move || {
@@ -388,10 +413,8 @@ fn default_workers() -> usize {
 
 /// What one accept loop serves, on whichever listener its runtime makes.
 struct Accepting<A> {
-    runtime: Runtime,
     app: Arc<A>,
-    config: Arc<Config>,
-    shutdown: Shutdown,
+    setting: Setting,
     /// Open connections per peer address, shared by every worker.
     per_ip: Arc<PerIp>,
 }
@@ -461,9 +484,9 @@ impl<A: App> Serve for Accepting<A> {
 /// Accepts on `listener` and drives every connection inside this future
 /// until a shutdown completes.
 async fn accept_loop<L: Listen, A: App>(listener: L, serving: Accepting<A>) -> io::Result<()> {
-    let runtime = serving.runtime;
-    let shutdown = serving.shutdown.clone();
-    let config = serving.config.clone();
+    let runtime = serving.setting.runtime;
+    let shutdown = serving.setting.shutdown.clone();
+    let config = serving.setting.config.clone();
     let (force, forced) = shutdown::channel();
     let mut open = Open {
         serving,
@@ -552,12 +575,15 @@ impl<A: App> Open<A> {
     /// Serves a connection just accepted, or closes it if it is refused.
     fn take<IO: lath_app::Io>(&mut self, stream: IO, peer: Option<SocketAddr>) {
         let Accepting {
-            runtime,
             app,
-            config,
-            shutdown,
+            setting,
             per_ip,
         } = &self.serving;
+        let config = &setting.config;
+        let metrics = setting.metrics.clone();
+        if let Some(metrics) = &metrics {
+            metrics.accepted();
+        }
         let trusted = match (&config.proxy_protocol, peer) {
             (Some(proxies), Some(peer)) => proxies.allows(peer.ip()),
             _ => false,
@@ -567,15 +593,24 @@ impl<A: App> Open<A> {
         let held = match trusted {
             true => None,
             false => match admit(config, per_ip, peer) {
-                Some(held) => held,
-                // Refused before a byte is read: dropping closes it.
-                None => return,
+                Ok(held) => held,
+                Err(refused) => {
+                    if let Some(metrics) = &metrics {
+                        metrics.refused(refused);
+                    }
+                    // Refused before a byte is read: dropping closes it.
+                    return;
+                }
             },
         };
-        if self.connections.len() >= config.max_connections.max(1) {
-            // Make room as nginx does: close the longest-idle keep-alive
-            // connection, so the new client is served now.
-            self.slots.evict_longest_idle();
+        // Make room as nginx does: close the longest-idle keep-alive
+        // connection, so the new client is served now.
+        if self.connections.len() >= config.max_connections.max(1)
+            && self.slots.evict_longest_idle()
+        {
+            if let Some(metrics) = &metrics {
+                metrics.evicted();
+            }
         }
         let slot = self.slots.add(self.connections.len());
         let serving = match trusted {
@@ -583,31 +618,27 @@ impl<A: App> Open<A> {
                 stream,
                 peer,
                 app.clone(),
-                config.clone(),
+                setting.clone(),
                 per_ip.clone(),
-                shutdown.clone(),
                 slot,
-                *runtime,
             )
             .boxed(),
-            false => conn::drive(
-                stream,
-                app.clone(),
-                config.clone(),
-                peer,
-                shutdown.clone(),
-                Some(slot),
-                *runtime,
-            )
-            .map(drop)
-            .boxed(),
+            false => conn::drive(stream, app.clone(), setting.clone(), peer, Some(slot))
+                .map(drop)
+                .boxed(),
         };
         let forced = self.forced.clone();
+        if let Some(metrics) = &metrics {
+            metrics.opened();
+        }
         self.connections.push(
             async move {
                 let _ =
                     future::select(serving, async move { forced.draining().await }.boxed()).await;
                 drop(held);
+                if let Some(metrics) = metrics {
+                    metrics.closed();
+                }
             }
             .boxed(),
         );
@@ -615,14 +646,18 @@ impl<A: App> Open<A> {
 }
 
 /// Whether the client at `peer` may be served, by the IP filter and the
-/// per-address cap: `None` to close it, else its place under the cap.
-fn admit(config: &Config, per_ip: &Arc<PerIp>, peer: Option<SocketAddr>) -> Option<Option<Held>> {
+/// per-address cap: why not, else its place under the cap.
+fn admit(
+    config: &Config,
+    per_ip: &Arc<PerIp>,
+    peer: Option<SocketAddr>,
+) -> Result<Option<Held>, Refused> {
     if peer.is_some_and(|peer| !config.ip_filter.allows(peer.ip())) {
-        return None;
+        return Err(Refused::IpFilter);
     }
     match (config.max_connections_per_ip, peer) {
-        (Some(max), Some(peer)) => per_ip.admit(peer.ip(), max).map(Some),
-        _ => Some(None),
+        (Some(max), Some(peer)) => per_ip.admit(peer.ip(), max).map(Some).ok_or(Refused::PerIp),
+        _ => Ok(None),
     }
 }
 
@@ -630,18 +665,20 @@ fn admit(config: &Config, per_ip: &Arc<PerIp>, peer: Option<SocketAddr>) -> Opti
 /// head timeout), then the client it names is filtered and served as if
 /// it had connected itself. A malformed header is answered `400` and the
 /// connection closed; one that does not come in time is dropped.
-#[allow(clippy::too_many_arguments)]
 async fn proxied<IO: lath_app::Io, A: App>(
     mut stream: IO,
     peer: Option<SocketAddr>,
     app: Arc<A>,
-    config: Arc<Config>,
+    setting: Setting,
     per_ip: Arc<PerIp>,
-    shutdown: Shutdown,
     slot: Arc<Slot>,
-    runtime: Runtime,
 ) {
     use futures::{AsyncReadExt, AsyncWriteExt};
+    let refused = |why: Refused| {
+        if let Some(metrics) = &setting.metrics {
+            metrics.refused(why);
+        }
+    };
     let mut buf = Vec::with_capacity(128);
     let read_header = async {
         let mut piece = [0u8; 512];
@@ -657,14 +694,15 @@ async fn proxied<IO: lath_app::Io, A: App>(
             }
         }
     };
-    let deadline = runtime.sleep(config.head_timeout);
+    let deadline = setting.runtime.sleep(setting.config.head_timeout);
     let read = match future::select(std::pin::pin!(read_header), deadline).await {
         Either::Left((read, _)) => read,
-        Either::Right(_) => return,
+        Either::Right(_) => Err(None),
     };
     let (said, len) = match read {
         Ok(found) => found,
         Err(Some(malformed)) => {
+            refused(Refused::ProxyHeader);
             let body = malformed.0;
             let answer = format!(
                 "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n\
@@ -675,18 +713,22 @@ async fn proxied<IO: lath_app::Io, A: App>(
             let _ = stream.close().await;
             return;
         }
-        Err(None) => return,
+        Err(None) => {
+            refused(Refused::ProxyHeader);
+            return;
+        }
     };
     let client = match said {
         proxy::Said::Proxied(client) => Some(client),
         proxy::Said::Local => peer,
     };
-    let Some(held) = admit(&config, &per_ip, client) else {
-        return;
+    let held = match admit(&setting.config, &per_ip, client) {
+        Ok(held) => held,
+        Err(why) => return refused(why),
     };
     let rest = bytes::Bytes::from(buf).slice(len..);
     let stream = Prefixed { rest, io: stream };
-    let _ = conn::drive(stream, app, config, client, shutdown, Some(slot), runtime).await;
+    let _ = conn::drive(stream, app, setting, client, Some(slot)).await;
     drop(held);
 }
 

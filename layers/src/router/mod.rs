@@ -447,7 +447,7 @@ impl Router {
                     method: route.method,
                     app: route.app,
                     layers: route.layers,
-                    pattern: route.pattern.into(),
+                    pattern: lath_app::RouteName::new(&route.pattern),
                     names,
                 },
             )?;
@@ -584,7 +584,7 @@ impl Routes {
         match self.lookup(method, path, None) {
             Lookup::Route(handler, params) => match params {
                 Some(params) => Found::Route {
-                    pattern: &handler.pattern,
+                    pattern: handler.pattern.as_str(),
                     params,
                 },
                 None => Found::BadParam,

@@ -17,7 +17,7 @@ pub(crate) struct Handler {
     pub(crate) app: SharedApp,
     /// Branch layers around `app`, outermost first (see `Router::layer`).
     pub(crate) layers: Vec<SharedApp>,
-    pub(crate) pattern: Arc<str>,
+    pub(crate) pattern: lath_app::RouteName,
     /// Parameter names, in the order their values are captured.
     pub(crate) names: Vec<Arc<str>>,
 }
@@ -93,7 +93,7 @@ impl Node {
             Some((Segment::Wildcard(_), _)) => self.wildcard.get_or_insert_with(Endpoint::default),
         };
         if endpoint.handlers.iter().any(|h| h.method == handler.method) {
-            return Err(RouteError::new(&handler.pattern, "duplicate route"));
+            return Err(RouteError::new(handler.pattern.as_str(), "duplicate route"));
         }
         endpoint.handlers.push(handler);
         Ok(())
