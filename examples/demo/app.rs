@@ -32,6 +32,8 @@ const INDEX: &str = "<!doctype html>
   <li><a href=\"/back\">/back</a> — back where you came from</li>
   <li><a href=\"/ip\">/ip</a> — your address, as the app sees it</li>
   <li><a href=\"/limited\">/limited</a> — 5 requests a second per client, bursts of 5: then 429</li>
+  <li><a href=\"/metrics\">/metrics</a> — the server's counters, for Prometheus</li>
+  <li><a href=\"/readyz\">/readyz</a> — 200, or 503 once a shutdown is draining</li>
   <li>POST /echo — streams your body back:
     <form method=\"post\" action=\"/echo\" enctype=\"text/plain\"><input name=\"say\" value=\"hi\"><button>echo</button></form></li>
   <li><a href=\"/csrf\">/csrf</a> — a token, and forms that need it</li>

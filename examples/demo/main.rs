@@ -7,15 +7,18 @@
 //! off, as the load benchmark does; `--allow CIDR` and `--deny CIDR`,
 //! repeatable, filter peers at accept; `--trusted-proxy CIDR`, repeatable,
 //! names the proxies whose `X-Forwarded-For` is believed, and with
-//! `--proxy-protocol` whose connections start with a PROXY header).
-//! `GET /` lists the routes.
+//! `--proxy-protocol` whose connections start with a PROXY header;
+//! `--drain-delay SECONDS` keeps serving that long after SIGTERM, with
+//! `/readyz` answering 503, before accepting stops). Under systemd socket
+//! activation (`LISTEN_FDS`) it serves the inherited socket.
+//! `GET /` lists the routes; `/metrics` and `/readyz` are the server's.
 
 mod app;
 #[path = "../support/mod.rs"]
 mod support;
 
-use lath::layers::trusted_proxy_ranges;
-use lath::AppExt;
+use lath::layers::{trusted_proxy_ranges, Router};
+use lath::{App, AppExt, Server};
 
 fn main() {
     let port = support::port(8080);
@@ -24,8 +27,20 @@ fn main() {
     let proxies = support::trusted_proxies().unwrap_or_default();
     let app = app::app(debug).wrap(trusted_proxy_ranges(proxies));
     if std::env::args().any(|a| a == "--quiet") {
-        support::run(port, app);
+        support::run_with(port, |server| with_server_routes(server, app));
     } else {
-        support::run(port, app.wrap(app::logger));
+        let app = app.wrap(app::logger);
+        support::run_with(port, |server| with_server_routes(server, app));
     }
+}
+
+/// `/metrics` (Prometheus) and `/readyz` (503 while draining) from the
+/// server, in front of the demo's routes.
+fn with_server_routes(server: &Server, app: impl App) -> impl App {
+    Router::new()
+        .get("/metrics", server.metrics())
+        .get("/readyz", server.shutdown_handle().ready())
+        .fallback(app)
+        .build()
+        .expect("valid routes")
 }

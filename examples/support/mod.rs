@@ -81,9 +81,32 @@ pub fn runtime() -> Runtime {
     })
 }
 
+/// The drain delay from `--drain-delay SECONDS` (default 0): after
+/// SIGTERM, the server keeps serving this long, not ready and closing
+/// every connection after its response, before it stops accepting.
+pub fn drain_delay() -> std::time::Duration {
+    flag("--drain-delay").map_or(std::time::Duration::ZERO, |secs| {
+        secs.parse::<f64>()
+            .ok()
+            .and_then(|secs| std::time::Duration::try_from_secs_f64(secs).ok())
+            .unwrap_or_else(|| {
+                eprintln!("--drain-delay: seconds, such as 1 or 0.5");
+                std::process::exit(2)
+            })
+    })
+}
+
 /// Serves `app` on 127.0.0.1:`port` until Ctrl-C or SIGTERM, then shuts
 /// down gracefully; lath's `tracing` events go to stderr.
+#[allow(dead_code)] // examples that make no use of the server
 pub fn run(port: u16, app: impl lath::App) {
+    run_with(port, |_server| app)
+}
+
+/// Like [`run`], with an app made from the bound server (for its metrics
+/// and readiness apps). With `LISTEN_FDS` set (systemd socket
+/// activation), serves the inherited socket instead of binding `port`.
+pub fn run_with<A: lath::App>(port: u16, make: impl FnOnce(&lath::Server) -> A) {
     // lath reports caught panics and private error details as `tracing`
     // events; an app chooses where they go. Here: stderr.
     let _ = tracing_subscriber::fmt()
@@ -92,9 +115,12 @@ pub fn run(port: u16, app: impl lath::App) {
         .try_init();
     let runtime = runtime();
     runtime.run(async {
+        let mut config = lath::net::Config::default();
+        config.drain_delay = drain_delay();
         let mut server = lath::Server::bind(&format!("127.0.0.1:{port}"))
             .await
             .unwrap_or_else(|e| panic!("cannot listen on 127.0.0.1:{port}: {e}"))
+            .with_config(config)
             .runtime(runtime)
             .ip_filter(ip_filter());
         if std::env::args().any(|a| a == "--proxy-protocol") {
@@ -111,6 +137,7 @@ pub fn run(port: u16, app: impl lath::App) {
         }
         let stop = server.shutdown_handle();
         ctrlc::set_handler(move || stop.shutdown()).expect("signal handler");
+        let app = make(&server);
         println!(
             "listening on http://{}",
             server.local_addr().expect("bound")

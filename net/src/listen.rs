@@ -22,12 +22,31 @@ pub(crate) fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
     Ok(socket.into())
 }
 
-/// One more listener for another worker: its own on `addr` on Linux, a
-/// handle to `first` elsewhere.
-pub(crate) fn another(first: &TcpListener, addr: SocketAddr) -> io::Result<TcpListener> {
-    if cfg!(target_os = "linux") {
-        bind(addr)
-    } else {
-        first.try_clone()
+/// One more listener for another worker: its own on the same address
+/// where `SO_REUSEPORT` allows (on Linux, for the sockets [`bind`] makes),
+/// else a handle to `first` (elsewhere, and for inherited sockets).
+pub(crate) fn another(first: &TcpListener) -> io::Result<TcpListener> {
+    #[cfg(target_os = "linux")]
+    if socket2::SockRef::from(first).reuse_port()? {
+        return bind(first.local_addr()?);
     }
+    first.try_clone()
+}
+
+/// The listening sockets systemd passed (socket activation: `LISTEN_FDS`
+/// for this process's `LISTEN_PID`), non-blocking and closed on exec; the
+/// variables are removed, so child processes take none. Empty when the
+/// process was not socket-activated.
+pub(crate) fn inherited() -> io::Result<Vec<TcpListener>> {
+    let mut passed = listenfd::ListenFd::from_env();
+    let mut listeners = Vec::with_capacity(passed.len());
+    for i in 0..passed.len() {
+        if let Some(listener) = passed.take_tcp_listener(i)? {
+            listener.set_nonblocking(true)?;
+            #[cfg(unix)]
+            socket2::SockRef::from(&listener).set_cloexec(true)?;
+            listeners.push(listener);
+        }
+    }
+    Ok(listeners)
 }

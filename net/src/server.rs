@@ -69,7 +69,8 @@ pub fn run<F: std::future::Future>(future: F) -> F::Output {
 /// ```
 #[derive(Debug)]
 pub struct Server {
-    listener: std::net::TcpListener,
+    /// One, or the sockets systemd passed.
+    listeners: Vec<std::net::TcpListener>,
     config: Config,
     workers: usize,
     runtime: Runtime,
@@ -79,7 +80,12 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds `addr` (`127.0.0.1:0` picks a free port).
+    /// Binds `addr` (`127.0.0.1:0` picks a free port) — unless the process
+    /// was started by systemd socket activation (`LISTEN_FDS`, with
+    /// `LISTEN_PID` this process): then it serves the inherited listening
+    /// sockets instead, all of them on every worker, and `addr` is not
+    /// bound. A restart then loses no connection: the socket stays open
+    /// in systemd, and clients wait in its backlog for the next process.
     ///
     /// ```
     /// use std::io::{Read, Write};
@@ -102,14 +108,19 @@ impl Server {
     /// serving.join().unwrap().unwrap();
     /// ```
     pub async fn bind(addr: &str) -> io::Result<Server> {
-        let addr = addr
-            .to_socket_addrs()?
-            .next()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind"))?;
-        let listener = listen::bind(addr)?;
+        let inherited = listen::inherited()?;
+        let listeners = match inherited.is_empty() {
+            false => inherited,
+            true => {
+                let addr = addr.to_socket_addrs()?.next().ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::InvalidInput, "no address to bind")
+                })?;
+                vec![listen::bind(addr)?]
+            }
+        };
         let (handle, shutdown) = shutdown::channel();
         Ok(Server {
-            listener,
+            listeners,
             config: Config::default(),
             workers: default_workers(),
             runtime: Runtime::default(),
@@ -251,7 +262,8 @@ impl Server {
         self
     }
 
-    /// The address bound.
+    /// The address bound (the first inherited socket's, under socket
+    /// activation).
     ///
     /// ```
     /// use lath::net::Server;
@@ -262,7 +274,7 @@ impl Server {
     /// # });
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.listener.local_addr()
+        self.listeners[0].local_addr()
     }
 
     /// Counts connections, requests and bytes per worker, and returns the
@@ -342,7 +354,7 @@ impl Server {
     /// ```
     pub async fn serve(self, app: impl App) -> io::Result<()> {
         let Server {
-            listener,
+            listeners,
             config,
             workers,
             runtime,
@@ -353,39 +365,47 @@ impl Server {
         let app = Arc::new(app);
         let metrics = metrics.into_inner();
         let per_ip = Arc::<PerIp>::default();
-        let accepting = |worker: usize, config: Arc<Config>| Accepting {
+        // Each accept loop (a worker's, on one of the sockets) takes an
+        // equal share of the connection cap.
+        let loops = workers * listeners.len();
+        let mut share = config.clone();
+        share.max_connections = config.max_connections.div_ceil(loops).max(1);
+        let share = Arc::new(share);
+        let accepting = |worker: usize| Accepting {
             app: app.clone(),
             setting: Setting {
-                config,
+                config: share.clone(),
                 shutdown: shutdown.clone(),
                 runtime,
                 metrics: metrics.as_ref().map(|m| m.worker(worker)),
             },
             per_ip: per_ip.clone(),
         };
-        if workers == 1 {
-            return runtime
-                .listen(listener, accepting(0, Arc::new(config)))?
-                .await;
-        }
-        // Each worker takes an equal share of the connection cap.
-        let mut share = config.clone();
-        share.max_connections = config.max_connections.div_ceil(workers).max(1);
-        let share = Arc::new(share);
-        let addr = listener.local_addr()?;
-        let mut listeners = vec![listener];
+        // Every worker's listeners: its own on each address (Linux), or
+        // handles to the same sockets.
+        let mut per_worker: Vec<Vec<std::net::TcpListener>> = Vec::with_capacity(workers);
         for _ in 1..workers {
-            listeners.push(listen::another(&listeners[0], addr)?);
+            per_worker.push(
+                listeners
+                    .iter()
+                    .map(listen::another)
+                    .collect::<io::Result<_>>()?,
+            );
+        }
+        per_worker.insert(0, listeners);
+        if workers == 1 {
+            let listeners = per_worker.pop().unwrap_or_default();
+            let serving = listeners.into_iter().map(|l| (l, accepting(0))).collect();
+            return serve_all(runtime, serving).await;
         }
         let mut finished = Vec::with_capacity(workers);
-        for (i, listener) in listeners.into_iter().enumerate() {
+        for (i, listeners) in per_worker.into_iter().enumerate() {
             let (done, finish) = oneshot::channel();
-            let serving = accepting(i, share.clone());
+            let serving: Vec<_> = listeners.into_iter().map(|l| (l, accepting(i))).collect();
             std::thread::Builder::new()
                 .name(format!("lath-worker-{i}"))
                 .spawn(move || {
-                    let served =
-                        runtime.run(async move { runtime.listen(listener, serving)?.await });
+                    let served = runtime.run(serve_all(runtime, serving));
                     let _ = done.send(served);
                 })?;
             finished.push(finish);
@@ -400,6 +420,18 @@ impl Server {
         }
         result
     }
+}
+
+/// Runs an accept loop on each listener, on this thread, until all end.
+async fn serve_all<A: App>(
+    runtime: Runtime,
+    serving: Vec<(std::net::TcpListener, Accepting<A>)>,
+) -> io::Result<()> {
+    let loops = serving
+        .into_iter()
+        .map(|(listener, serving)| runtime.listen(listener, serving))
+        .collect::<io::Result<Vec<_>>>()?;
+    future::try_join_all(loops).await.map(drop)
 }
 
 /// Workers by default: `LATH_WORKERS`, else one per core.
