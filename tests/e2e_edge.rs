@@ -1,10 +1,14 @@
 //! Edge protection over real sockets, from several loopback source
 //! addresses (curl `--interface`): IP filters at accept (closed before any
 //! byte is read) and as a layer (`403`), IPv4 and IPv6; rate limits with a
-//! bucket per client address.
+//! bucket per client address; metrics read by a real Prometheus parser.
 
 use std::net::SocketAddr;
 use std::process::Command;
+
+use serde_json::json;
+
+mod support;
 
 use lath::app::IpFilter;
 use lath::layers::ip_filter;
@@ -301,4 +305,135 @@ fn a_proxy_header_from_anyone_else_is_refused() {
         assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
         assert!(!answer.contains("203.0.113.7"), "{answer}");
     }
+}
+
+/// What a Prometheus parser (Python's `prometheus_client`) reads in the
+/// scrape: `(type, sample name)` → samples as labels and value.
+fn parse_prometheus(scrape: &str) -> serde_json::Value {
+    support::python_module("prometheus_client", "prometheus_client");
+    let script = r#"
+import json, sys
+from prometheus_client.parser import text_string_to_metric_families
+out = {}
+for family in text_string_to_metric_families(sys.stdin.read()):
+    for sample in family.samples:
+        out.setdefault(family.type + " " + sample.name, []).append([sample.labels, sample.value])
+print(json.dumps(out))
+"#;
+    serde_json::from_str(&support::python(script, scrape.as_bytes())).unwrap()
+}
+
+/// The value of the sample `name` with exactly `labels`.
+fn sample(parsed: &serde_json::Value, key: &str, labels: serde_json::Value) -> f64 {
+    let samples = parsed[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {key} in {parsed}"));
+    samples
+        .iter()
+        .find(|s| s[0] == labels)
+        .unwrap_or_else(|| panic!("no {key} {labels} in {samples:?}"))[1]
+        .as_f64()
+        .unwrap()
+}
+
+#[test]
+fn metrics_count_per_route_and_parse_as_prometheus() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        lath::net::run(async move {
+            let server = Server::bind("127.0.0.1:0")
+                .await
+                .unwrap()
+                .workers(2)
+                .ip_filter(IpFilter::new().deny("127.0.0.2").unwrap());
+            let app = lath::Router::new()
+                .get("/metrics", server.metrics())
+                .get("/users/:id", hello())
+                .build()
+                .unwrap();
+            tx.send(server.local_addr().unwrap()).unwrap();
+            server.serve(app).await.unwrap();
+        })
+    });
+    let addr = rx.recv().unwrap();
+    let get = |from: &str, path: &str| {
+        let out = Command::new("curl")
+            .args(["-s", "--max-time", "10", "--interface", from])
+            .arg(format!("http://{addr}{path}"))
+            .output()
+            .expect("curl runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for id in 1..=3 {
+        assert_eq!(get("127.0.0.1", &format!("/users/{id}")), "hello");
+    }
+    get("127.0.0.1", "/nowhere");
+    assert_eq!(get("127.0.0.2", "/users/1"), "", "refused at accept");
+    let scrape = get("127.0.0.1", "/metrics");
+    let parsed = parse_prometheus(&scrape);
+    assert_eq!(
+        sample(
+            &parsed,
+            "counter lath_requests_total",
+            json!({"route": "/users/:id", "status": "2xx"})
+        ),
+        3.0
+    );
+    assert_eq!(
+        sample(
+            &parsed,
+            "counter lath_requests_total",
+            json!({"route": "(none)", "status": "4xx"})
+        ),
+        1.0
+    );
+    assert_eq!(
+        sample(
+            &parsed,
+            "histogram lath_request_duration_seconds_count",
+            json!({"route": "/users/:id"})
+        ),
+        3.0
+    );
+    assert_eq!(
+        sample(
+            &parsed,
+            "histogram lath_request_duration_seconds_bucket",
+            json!({"route": "/users/:id", "le": "+Inf"})
+        ),
+        3.0
+    );
+    let sum_workers = |key: &str, extra: &[(&str, &str)]| -> f64 {
+        (0..2)
+            .map(|w| {
+                let mut labels = json!({"worker": w.to_string()});
+                for (k, v) in extra {
+                    labels[*k] = json!(v);
+                }
+                sample(&parsed, key, labels)
+            })
+            .sum()
+    };
+    // Four answered, one refused, and the scrape's own connection.
+    assert_eq!(
+        sum_workers("counter lath_connections_accepted_total", &[]),
+        6.0
+    );
+    assert_eq!(
+        sum_workers(
+            "counter lath_connections_refused_total",
+            &[("reason", "ip_filter")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        sum_workers("gauge lath_connections_open", &[]),
+        1.0,
+        "the scrape's"
+    );
+    assert!(sum_workers("counter lath_received_bytes_total", &[]) > 5.0 * 40.0);
+    assert!(sum_workers("counter lath_sent_bytes_total", &[]) > 4.0 * 60.0);
+    assert!(sample(&parsed, "gauge process_resident_memory_bytes", json!({})) > 1e6);
+    assert!(sample(&parsed, "counter process_cpu_seconds_total", json!({})) >= 0.0);
+    assert_eq!(sample(&parsed, "gauge lath_draining", json!({})), 0.0);
 }
