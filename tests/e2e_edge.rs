@@ -426,11 +426,9 @@ fn metrics_count_per_route_and_parse_as_prometheus() {
         ),
         1.0
     );
-    assert_eq!(
-        sum_workers("gauge lath_connections_open", &[]),
-        1.0,
-        "the scrape's"
-    );
+    // The scrape's own connection at least (the others may still be
+    // closing).
+    assert!(sum_workers("gauge lath_connections_open", &[]) >= 1.0);
     assert!(sum_workers("counter lath_received_bytes_total", &[]) > 5.0 * 40.0);
     assert!(sum_workers("counter lath_sent_bytes_total", &[]) > 4.0 * 60.0);
     assert!(sample(&parsed, "gauge process_resident_memory_bytes", json!({})) > 1e6);
