@@ -5,7 +5,9 @@
 //!
 //! `--behind-proxy` believes the `X-Forwarded-For` of a proxy on
 //! 127.0.0.1; `--rate-limit` adds `rate_limit` too, with a limit no
-//! client reaches: what the layer costs, for `benches/rate_limit.sh`.
+//! client reaches: what the layer costs, for `benches/edge.sh`.
+//! `--metrics` turns the server's counting on (`Server::metrics`), its
+//! cost for the same script.
 
 #[path = "support/mod.rs"]
 mod support;
@@ -28,6 +30,11 @@ fn main() {
         support::run(port, limited.wrap(proxy()));
     } else if flag("--behind-proxy") {
         support::run(port, hello.wrap(proxy()));
+    } else if flag("--metrics") {
+        support::run_with(port, |server| {
+            let _counting = server.metrics();
+            hello
+        });
     } else {
         support::run(port, hello);
     }

@@ -391,20 +391,17 @@ fn two_instances_behind_nginx_restart_without_failing_a_request() {
     let module = ensure_tools();
     let dir = std::env::temp_dir().join(format!("lath-scale-out-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let common = [
-        "--drain-delay",
-        "1",
-        "--trusted-proxy",
-        "127.0.0.1",
-        "--quiet",
-        "--workers",
-        "1",
-    ];
-    let with_proxy_protocol: Vec<&str> =
-        common.iter().copied().chain(["--proxy-protocol"]).collect();
+    let common = ["--drain-delay", "1", "--trusted-proxy", "127.0.0.1", "--quiet"];
+    let one_worker: Vec<&str> = common.iter().copied().chain(["--workers", "1"]).collect();
+    // The stream pair serves its inherited socket on two workers.
+    let with_proxy_protocol: Vec<&str> = common
+        .iter()
+        .copied()
+        .chain(["--workers", "2", "--proxy-protocol"])
+        .collect();
     let mut http = [
-        Instance::new(&common, dir.join("http-a.log")),
-        Instance::new(&common, dir.join("http-b.log")),
+        Instance::new(&one_worker, dir.join("http-a.log")),
+        Instance::new(&one_worker, dir.join("http-b.log")),
     ];
     let mut stream = [
         Instance::new(&with_proxy_protocol, dir.join("stream-a.log")),

@@ -1,10 +1,10 @@
 //! Per-client rate limits (titbit's `maxIPRequest` / `unitTime`): the
 //! generic cell rate algorithm, one cell per client, in a bounded table.
 
-use std::collections::hash_map::DefaultHasher;
+use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -223,6 +223,11 @@ struct Limiter {
     burst: u32,
     per_shard: usize,
     shards: Vec<Mutex<Shard>>,
+    /// Random per limiter: clients cannot choose keys that collide.
+    keys: RandomState,
+    /// The same, for addresses: two random words a folded multiply mixes
+    /// in (a tenth of SipHash's work).
+    seeds: (u64, u64),
     epoch: Instant,
     /// `RateLimit-Policy`, the same on every answer: made once.
     policy: bytes::Bytes,
@@ -232,8 +237,34 @@ struct Limiter {
 /// clients are forgotten in O(1) once a generation fills.
 #[derive(Default)]
 struct Shard {
-    current: HashMap<Key, Duration>,
-    previous: HashMap<Key, Duration>,
+    current: Cells,
+    previous: Cells,
+}
+
+/// Cells by a keyed 64-bit hash of the client's key, hashed once per
+/// request: the table keeps no key (a named key's string is never
+/// stored), and two clients share a cell only if their keyed hashes
+/// collide, which they cannot arrange.
+type Cells = HashMap<u64, Duration, BuildHasherDefault<Hashed>>;
+
+/// A hasher for keys that are hashes already.
+#[derive(Default)]
+struct Hashed(u64);
+
+impl Hasher for Hashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 /// A client: its address, or a key of the app's.
@@ -265,6 +296,11 @@ impl Limiter {
             burst: layer.burst,
             per_shard: layer.max_clients.div_ceil(SHARDS),
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            keys: RandomState::new(),
+            seeds: {
+                let random = RandomState::new();
+                (random.hash_one(0u8), random.hash_one(1u8))
+            },
             epoch: Instant::now(),
             policy: policy(layer.burst, interval),
         }
@@ -272,9 +308,9 @@ impl Limiter {
 
     fn judge(&self, key: Key) -> Verdict {
         let now = self.epoch.elapsed();
-        let mut hasher = DefaultHasher::new();
-        key.hash(&mut hasher);
-        let shard = &self.shards[hasher.finish() as usize % SHARDS];
+        let key = self.hash(&key);
+        // Bits the shard's own table does not index by.
+        let shard = &self.shards[(key >> 40) as usize % SHARDS];
         let mut shard = shard.lock().unwrap_or_else(|p| p.into_inner());
         // The theoretical arrival time of the client's next request.
         let tat = match shard.current.get(&key) {
@@ -304,10 +340,23 @@ impl Limiter {
         }
     }
 
+    /// `key` hashed with this limiter's random seeds.
+    fn hash(&self, key: &Key) -> u64 {
+        let (a, b) = self.seeds;
+        match key {
+            Key::Ip(std::net::IpAddr::V4(ip)) => fold(u64::from(u32::from(*ip)) ^ a, b),
+            Key::Ip(std::net::IpAddr::V6(ip)) => {
+                let ip = u128::from(*ip);
+                fold(ip as u64 ^ a, (ip >> 64) as u64 ^ b)
+            }
+            key => self.keys.hash_one(key),
+        }
+    }
+
     /// Keeps `key`'s cell in the current generation; a full generation
     /// becomes the previous one, and the previous one, seen least
     /// recently, is forgotten.
-    fn store(&self, shard: &mut Shard, key: Key, tat: Duration) {
+    fn store(&self, shard: &mut Shard, key: u64, tat: Duration) {
         if shard.current.len() >= self.per_shard / 2 && !shard.current.contains_key(&key) {
             shard.previous = std::mem::take(&mut shard.current);
         }
@@ -316,18 +365,41 @@ impl Limiter {
 
     /// The fields of the IETF httpapi rate limit draft.
     fn fields(&self, verdict: &Verdict, res: Response) -> Response {
-        use std::io::Write;
-        // Formatted on the stack: one copy per answer, no formatting heap.
+        // `"default";r=R;t=T`, written by hand on the stack: the
+        // formatting machinery cost more than the rest of the layer.
         let mut buf = [0u8; 64];
-        let mut cursor = std::io::Cursor::new(&mut buf[..]);
-        let _ = write!(
-            cursor,
-            "\"default\";r={};t={}",
-            verdict.remaining, verdict.reset
-        );
-        let len = cursor.position() as usize;
+        let mut len = 0;
+        for piece in [
+            &b"\"default\";r="[..],
+            digits(u64::from(verdict.remaining), &mut [0; 20]),
+            b";t=",
+            digits(verdict.reset, &mut [0; 20]),
+        ] {
+            buf[len..len + piece.len()].copy_from_slice(piece);
+            len += piece.len();
+        }
         res.with_header("RateLimit-Policy", self.policy.clone())
             .with_header("RateLimit", bytes::Bytes::copy_from_slice(&buf[..len]))
+    }
+}
+
+/// The two halves of `a × b`, mixed: a keyed hash of `a` when `b` is
+/// secret (as foldhash does).
+fn fold(a: u64, b: u64) -> u64 {
+    let product = u128::from(a) * u128::from(b);
+    product as u64 ^ (product >> 64) as u64
+}
+
+/// `n` in decimal, in the end of `buf`.
+fn digits(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[at..];
+        }
     }
 }
 
@@ -398,6 +470,13 @@ mod tests {
             "another client"
         );
         assert!(limiter.judge(Key::Unknown).allowed);
+    }
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        for n in [0, 7, 10, 99, 1_000_000, u64::MAX] {
+            assert_eq!(digits(n, &mut [0; 20]), n.to_string().as_bytes());
+        }
     }
 
     #[test]

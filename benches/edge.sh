@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# What `rate_limit` costs: the `hello` example behind a trusted proxy
-# (`--behind-proxy`) with and without `--rate-limit`, in one interleaved
-# run, under wrk sending each request
-# with one of 10 000 client addresses in `X-Forwarded-For` (a trusted
-# proxy on 127.0.0.1), so the layer keeps 10 000 clients.
+# What edge protection costs, in one interleaved run of the `hello`
+# example: `rate_limit` (behind a trusted proxy, `--behind-proxy` with and
+# without `--rate-limit`) and the server's metrics (without and with
+# `--metrics`). wrk sends each request with one of 10 000 client
+# addresses in `X-Forwarded-For` (a trusted proxy on 127.0.0.1), so the
+# rate limiter keeps 10 000 clients.
 #
-#   bash benches/rate_limit.sh            # 5 rounds of 5 s
-#   ROUNDS=3 bash benches/rate_limit.sh
+#   bash benches/edge.sh            # 5 rounds of 5 s
+#   ROUNDS=3 bash benches/edge.sh
 #
 # Requests per server CPU-second, keep-alive, one worker on tokio, server
 # pinned to core 0 and wrk to core 1.
@@ -32,14 +33,17 @@ request = function()
 end
 LUA
 
+NAMES="proxy limited plain metrics"
 declare -A CMD
-CMD[plain]="target/release/examples/hello --workers 1 --port 18701 --behind-proxy"
+CMD[proxy]="target/release/examples/hello --workers 1 --port 18701 --behind-proxy"
 CMD[limited]="target/release/examples/hello --workers 1 --port 18702 --rate-limit"
-declare -A PORT=([plain]=18701 [limited]=18702)
+CMD[plain]="target/release/examples/hello --workers 1 --port 18703"
+CMD[metrics]="target/release/examples/hello --workers 1 --port 18704 --metrics"
+declare -A PORT=([proxy]=18701 [limited]=18702 [plain]=18703 [metrics]=18704)
 
-for name in plain limited; do : > "$WORK/$name"; done
+for name in $NAMES; do : > "$WORK/$name"; done
 for round in $(seq "$ROUNDS"); do
-  for name in plain limited; do
+  for name in $NAMES; do
     taskset -c 0 bash -c "exec ${CMD[$name]}" >/dev/null 2>&1 &
     pid=$!
     PIDS+=("$pid")
@@ -54,9 +58,13 @@ for round in $(seq "$ROUNDS"); do
   done
 done
 
-plain=$(median < "$WORK/plain")
-limited=$(median < "$WORK/limited")
 echo
-echo "hello with and without rate_limit (10 000 clients), $ROUNDS rounds of ${SECONDS_PER_RUN}s, medians"
-awk -v p="$plain" -v l="$limited" 'BEGIN {
-  printf "%-28s %10.0f\n%-28s %10.0f\n%-28s %9.1f%%\n", "plain requests/CPU-s", p, "rate_limit requests/CPU-s", l, "cost", (1 - l / p) * 100 }'
+echo "hello, $ROUNDS rounds of ${SECONDS_PER_RUN}s, requests per server CPU-second, medians"
+cost() {
+  local base with
+  base=$(median < "$WORK/$1")
+  with=$(median < "$WORK/$2")
+  awk -v n="$3" -v b="$base" -v w="$with" 'BEGIN { printf "%-34s %10.0f -> %10.0f   cost %5.1f%%\n", n, b, w, (1 - w / b) * 100 }'
+}
+cost proxy limited "rate_limit (10 000 clients)"
+cost plain metrics "metrics"
