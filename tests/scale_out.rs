@@ -391,7 +391,13 @@ fn two_instances_behind_nginx_restart_without_failing_a_request() {
     let module = ensure_tools();
     let dir = std::env::temp_dir().join(format!("lath-scale-out-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let common = ["--drain-delay", "1", "--trusted-proxy", "127.0.0.1", "--quiet"];
+    let common = [
+        "--drain-delay",
+        "1",
+        "--trusted-proxy",
+        "127.0.0.1",
+        "--quiet",
+    ];
     let one_worker: Vec<&str> = common.iter().copied().chain(["--workers", "1"]).collect();
     // The stream pair serves its inherited socket on two workers.
     let with_proxy_protocol: Vec<&str> = common
