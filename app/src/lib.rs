@@ -44,6 +44,7 @@ mod respond;
 mod response;
 mod route;
 mod slot;
+mod tls_info;
 #[cfg(feature = "tower")]
 mod tower;
 mod upgrade;
@@ -60,6 +61,7 @@ pub use respond::{Forward, Respond, Responded, ResponseSlot};
 pub use response::{OnUpgrade, Response};
 pub use route::{RouteName, RouteWatch};
 pub use slot::{FutureSlot, SlotFuture};
+pub use tls_info::TlsInfo;
 #[cfg(feature = "tower")]
 pub use tower::{from_tower, FromTower, IntoService};
 pub use upgrade::{Io, Upgraded};

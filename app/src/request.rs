@@ -7,7 +7,7 @@ use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 use lath_codec::{BodySize, Headers, Method, RequestHead, Version};
 
-use crate::{Body, Extensions, HttpError, RouteName, RouteWatch};
+use crate::{Body, Extensions, HttpError, RouteName, RouteWatch, TlsInfo};
 
 /// A request: its head, a body streamed from the connection, the peer's
 /// address, and typed extensions for what layers learn.
@@ -27,6 +27,8 @@ pub struct Request {
     route: Option<RouteName>,
     /// Told the route's number, for the server's metrics.
     route_watch: Option<Arc<RouteWatch>>,
+    /// The TLS session, over HTTPS.
+    tls: Option<Arc<TlsInfo>>,
     params: crate::Params,
     /// The limit of the buffered body helpers; `None` for the default.
     body_limit: Option<u64>,
@@ -56,6 +58,7 @@ impl Request {
             peer: None,
             route: None,
             route_watch: None,
+            tls: None,
             params: crate::Params::new(),
             body_limit: None,
             extensions: Extensions::new(),
@@ -240,6 +243,40 @@ impl Request {
     /// ```
     pub fn route(&self) -> Option<&str> {
         self.route.as_ref().map(RouteName::as_str)
+    }
+
+    /// Whether the request came over TLS (HTTPS).
+    ///
+    /// ```
+    /// let req = lath::app::Request::builder("GET", "/").build();
+    /// assert!(!req.is_secure());
+    /// ```
+    pub fn is_secure(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// The TLS session the request came over: the protocol ALPN chose,
+    /// the SNI name, the version. `None` over cleartext.
+    ///
+    /// ```
+    /// let req = lath::app::Request::builder("GET", "/").build();
+    /// assert!(req.tls().is_none());
+    /// ```
+    pub fn tls(&self) -> Option<&TlsInfo> {
+        self.tls.as_deref()
+    }
+
+    /// Records the TLS session (servers do this).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use lath::app::{Request, TlsInfo};
+    /// let mut req = Request::builder("GET", "/").build();
+    /// req.set_tls(Arc::new(TlsInfo::new(None, None, "TLSv1_3")));
+    /// assert_eq!(req.tls().unwrap().version(), "TLSv1_3");
+    /// ```
+    pub fn set_tls(&mut self, tls: Arc<TlsInfo>) {
+        self.tls = Some(tls);
     }
 
     /// Records the route pattern matched (routers do this, with a

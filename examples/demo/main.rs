@@ -9,7 +9,8 @@
 //! names the proxies whose `X-Forwarded-For` is believed, and with
 //! `--proxy-protocol` whose connections start with a PROXY header;
 //! `--drain-delay SECONDS` keeps serving that long after SIGTERM, with
-//! `/readyz` answering 503, before accepting stops). Under systemd socket
+//! `/readyz` answering 503, before accepting stops; `--tls-cert PATH
+//! --tls-key PATH` serves HTTPS). Under systemd socket
 //! activation (`LISTEN_FDS`) it serves the inherited socket.
 //! `GET /` lists the routes; `/metrics` and `/readyz` are the server's.
 

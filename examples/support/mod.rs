@@ -96,6 +96,34 @@ pub fn drain_delay() -> std::time::Duration {
     })
 }
 
+/// HTTPS from `--tls-cert PATH --tls-key PATH` (PEM), if given.
+#[cfg(feature = "tls")]
+pub fn tls() -> Option<lath::net::TlsConfig> {
+    match (flag("--tls-cert"), flag("--tls-key")) {
+        (None, None) => None,
+        (Some(cert), Some(key)) => Some(
+            lath::net::TlsConfig::from_pem_files(cert, key).unwrap_or_else(|e| {
+                eprintln!("--tls-cert, --tls-key: {e}");
+                std::process::exit(2)
+            }),
+        ),
+        _ => {
+            eprintln!("--tls-cert and --tls-key go together");
+            std::process::exit(2)
+        }
+    }
+}
+
+/// Without the `tls` feature, `--tls-cert` is refused.
+#[cfg(not(feature = "tls"))]
+pub fn tls() -> Option<std::convert::Infallible> {
+    if flag("--tls-cert").is_some() || flag("--tls-key").is_some() {
+        eprintln!("--tls-cert needs a build with the `tls` feature");
+        std::process::exit(2)
+    }
+    None
+}
+
 /// Serves `app` on 127.0.0.1:`port` until Ctrl-C or SIGTERM, then shuts
 /// down gracefully; lath's `tracing` events go to stderr.
 #[allow(dead_code)] // examples that make no use of the server
@@ -135,11 +163,17 @@ pub fn run_with<A: lath::App>(port: u16, make: impl FnOnce(&lath::Server) -> A) 
         if let Some(n) = workers() {
             server = server.workers(n);
         }
+        let tls = tls();
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        #[cfg(feature = "tls")]
+        if let Some(tls) = tls {
+            server = server.tls(tls);
+        }
         let stop = server.shutdown_handle();
         ctrlc::set_handler(move || stop.shutdown()).expect("signal handler");
         let app = make(&server);
         println!(
-            "listening on http://{}",
+            "listening on {scheme}://{}",
             server.local_addr().expect("bound")
         );
         server.serve(app).await.expect("serve");

@@ -76,6 +76,10 @@ pub struct Config {
     /// address is closed at accept, before a byte of it is read. See also
     /// [`Server::ip_filter`](crate::Server::ip_filter).
     pub ip_filter: lath_app::IpFilter,
+    /// Time, from the accept, for a whole TLS handshake (default 10 s):
+    /// a client that has not finished it by then is dropped. Only with
+    /// [`Server::tls`](crate::Server::tls).
+    pub tls_handshake_timeout: Duration,
     /// The load balancers whose connections start with a PROXY protocol
     /// header (default none): the peers this filter allows. See
     /// [`Server::proxy_protocol`](crate::Server::proxy_protocol).
@@ -101,6 +105,7 @@ impl Default for Config {
             idle_grace: Duration::from_secs(1),
             ip_filter: lath_app::IpFilter::new(),
             proxy_protocol: None,
+            tls_handshake_timeout: Duration::from_secs(10),
         }
     }
 }

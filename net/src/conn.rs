@@ -250,6 +250,11 @@ pub(crate) struct Setting {
     pub(crate) runtime: Runtime,
     /// The worker's counters, when the server counts.
     pub(crate) metrics: Option<Arc<WorkerMetrics>>,
+    /// HTTPS: handshakes first.
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<crate::TlsConfig>,
+    /// The connection's TLS session, once its handshake is done.
+    pub(crate) secure: Option<Arc<lath_app::TlsInfo>>,
 }
 
 impl Setting {
@@ -261,8 +266,27 @@ impl Setting {
             shutdown: Shutdown::never(),
             runtime,
             metrics: None,
+            #[cfg(feature = "tls")]
+            tls: None,
+            secure: None,
         }
     }
+}
+
+/// Serves a connection just admitted: through a TLS handshake first when
+/// the server has certificates.
+pub(crate) async fn serve<IO: Io, A: App>(
+    stream: IO,
+    app: Arc<A>,
+    setting: Setting,
+    peer: Option<SocketAddr>,
+    slot: Option<Arc<Slot>>,
+) {
+    #[cfg(feature = "tls")]
+    if let Some(tls) = setting.tls.clone() {
+        return crate::tls::serve(stream, app, setting, tls, peer, slot).await;
+    }
+    let _ = drive(stream, app, setting, peer, slot).await;
 }
 
 /// Serves requests on `io` until it closes.
@@ -278,6 +302,8 @@ pub(crate) async fn drive<IO: Io, A: App>(
         shutdown,
         runtime,
         metrics,
+        secure,
+        ..
     } = setting;
     let mut wire = Wire {
         io: Some(io),
@@ -311,7 +337,14 @@ pub(crate) async fn drive<IO: Io, A: App>(
         wire.waited = false;
         let waiting = next_head(&mut wire, &mut stop, slot.as_deref(), &mut running);
         let (run, feed) = match waiting.await {
-            Ok(Some(head)) => start(&app, head, peer, &responded, &mut running, &watch),
+            Ok(Some(head)) => {
+                let told = Told {
+                    peer,
+                    watch: &watch,
+                    secure: &secure,
+                };
+                start(&app, head, told, &responded, &mut running)
+            }
             Ok(None) => break,
             Err(e) => return Err(e),
         };
@@ -352,25 +385,34 @@ pub(crate) async fn drive<IO: Io, A: App>(
     wire.finish().await
 }
 
+/// What every request on a connection is told about it.
+struct Told<'a> {
+    peer: Option<SocketAddr>,
+    watch: &'a Option<Arc<RouteWatch>>,
+    secure: &'a Option<Arc<lath_app::TlsInfo>>,
+}
+
 /// The app's future for one request, and the feed of its body. Apart from
 /// `drive`, so the request is built on the stack and never takes room in
 /// the connection's future.
 fn start<'a, A: App>(
     app: &'a A,
     head: RequestHead,
-    peer: Option<SocketAddr>,
+    told: Told<'_>,
     responded: &Arc<ResponseSlot>,
     running: &'a mut FutureSlot,
-    watch: &Option<Arc<RouteWatch>>,
 ) -> (
     CatchUnwind<AssertUnwindSafe<SlotFuture<'a>>>,
     Option<Arc<Feed>>,
 ) {
     let (body, feed) = Feed::body(head.body_size());
     let mut req = Request::new(head, body);
-    req.set_peer_addr(peer);
-    if let Some(watch) = watch {
+    req.set_peer_addr(told.peer);
+    if let Some(watch) = told.watch {
         req.watch_route(watch.clone());
+    }
+    if let Some(secure) = told.secure {
+        req.set_tls(secure.clone());
     }
     let run = AssertUnwindSafe(app.call_in(req, responded.respond(), running)).catch_unwind();
     (run, feed)

@@ -25,7 +25,8 @@
 //!
 //! `async-std` (default), `smol`, `tokio`: the runtime. With more than one
 //! enabled, [`Runtime::default`] is tokio, then smol, and
-//! [`Server::runtime`] picks another at run time.
+//! [`Server::runtime`] picks another at run time. `tls`: HTTPS with
+//! rustls (`Server::tls`, `TlsConfig`).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -41,10 +42,13 @@ mod feed;
 mod listen;
 pub mod mem;
 mod metrics;
+mod prefixed;
 mod proxy;
 mod rt;
 mod server;
 mod shutdown;
+#[cfg(feature = "tls")]
+mod tls;
 
 pub use client::{Client, TestRequest, TestResponse};
 pub use config::Config;
@@ -53,3 +57,5 @@ pub use metrics::Metrics;
 pub use rt::Runtime;
 pub use server::{run, serve, Server};
 pub use shutdown::{Ready, ShutdownHandle};
+#[cfg(feature = "tls")]
+pub use tls::TlsConfig;

@@ -77,6 +77,8 @@ pub struct Server {
     handle: ShutdownHandle,
     shutdown: Shutdown,
     metrics: std::sync::OnceLock<Metrics>,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::TlsConfig>,
 }
 
 impl Server {
@@ -127,6 +129,8 @@ impl Server {
             handle,
             shutdown,
             metrics: std::sync::OnceLock::new(),
+            #[cfg(feature = "tls")]
+            tls: None,
         })
     }
 
@@ -192,6 +196,51 @@ impl Server {
     /// ```
     pub fn proxy_protocol(mut self, trusted: lath_app::IpFilter) -> Server {
         self.config.proxy_protocol = Some(trusted);
+        self
+    }
+
+    /// Serves HTTPS with these certificates (TLS 1.2 and 1.3; ALPN
+    /// offers `http/1.1`). A handshake
+    /// must complete within [`Config::tls_handshake_timeout`] of the
+    /// accept; one that fails or comes too late is dropped and reported
+    /// as a `tracing` event. Requests see [`Request::is_secure`] and
+    /// [`Request::tls`].
+    ///
+    /// [`Request::is_secure`]: lath_app::Request::is_secure
+    /// [`Request::tls`]: lath_app::Request::tls
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("lath-doc-server-tls-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    /// # let made = std::process::Command::new("openssl").args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost", "-keyout"]).arg(&key).arg("-out").arg(&cert).output().unwrap();
+    /// # assert!(made.status.success());
+    /// use lath::prelude::*;
+    /// use lath::net::TlsConfig;
+    /// let tls = TlsConfig::from_pem_files(&cert, &key).unwrap();
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// std::thread::spawn(move || {
+    ///     lath::net::run(async move {
+    ///         let server = Server::bind("127.0.0.1:0").await?.workers(1).tls(tls);
+    ///         tx.send(server.local_addr()?).unwrap();
+    ///         let app = handler(|req: Request| async move {
+    ///             format!("secure: {}", req.is_secure())
+    ///         });
+    ///         server.serve(app).await
+    ///     })
+    /// });
+    /// let port = rx.recv().unwrap().port();
+    /// let out = std::process::Command::new("curl")
+    ///     .args(["-s", "--cacert"]).arg(&cert)
+    ///     .args(["--resolve", &format!("localhost:{port}:127.0.0.1")])
+    ///     .arg(format!("https://localhost:{port}/"))
+    ///     .output()
+    ///     .unwrap();
+    /// assert_eq!(String::from_utf8_lossy(&out.stdout), "secure: true");
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, tls: crate::TlsConfig) -> Server {
+        self.tls = Some(tls);
         self
     }
 
@@ -361,6 +410,8 @@ impl Server {
             handle: _handle,
             shutdown,
             metrics,
+            #[cfg(feature = "tls")]
+            tls,
         } = self;
         let app = Arc::new(app);
         let metrics = metrics.into_inner();
@@ -378,6 +429,9 @@ impl Server {
                 shutdown: shutdown.clone(),
                 runtime,
                 metrics: metrics.as_ref().map(|m| m.worker(worker)),
+                #[cfg(feature = "tls")]
+                tls: tls.clone(),
+                secure: None,
             },
             per_ip: per_ip.clone(),
         };
@@ -655,9 +709,7 @@ impl<A: App> Open<A> {
                 slot,
             )
             .boxed(),
-            false => conn::drive(stream, app.clone(), setting.clone(), peer, Some(slot))
-                .map(drop)
-                .boxed(),
+            false => conn::serve(stream, app.clone(), setting.clone(), peer, Some(slot)).boxed(),
         };
         let forced = self.forced.clone();
         if let Some(metrics) = &metrics {
@@ -759,63 +811,9 @@ async fn proxied<IO: lath_app::Io, A: App>(
         Err(why) => return refused(why),
     };
     let rest = bytes::Bytes::from(buf).slice(len..);
-    let stream = Prefixed { rest, io: stream };
-    let _ = conn::drive(stream, app, setting, client, Some(slot)).await;
+    let stream = crate::prefixed::Prefixed { rest, io: stream };
+    conn::serve(stream, app, setting, client, Some(slot)).await;
     drop(held);
-}
-
-/// A stream whose first bytes were already read: they come first.
-struct Prefixed<IO> {
-    rest: bytes::Bytes,
-    io: IO,
-}
-
-impl<IO: futures::AsyncRead + Unpin> futures::AsyncRead for Prefixed<IO> {
-    fn poll_read(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        if !self.rest.is_empty() {
-            let n = self.rest.len().min(buf.len());
-            buf[..n].copy_from_slice(&self.rest[..n]);
-            bytes::Buf::advance(&mut self.rest, n);
-            return Poll::Ready(Ok(n));
-        }
-        std::pin::Pin::new(&mut self.io).poll_read(cx, buf)
-    }
-}
-
-impl<IO: futures::AsyncWrite + Unpin> futures::AsyncWrite for Prefixed<IO> {
-    fn poll_write(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        std::pin::Pin::new(&mut self.io).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        std::pin::Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> Poll<io::Result<()>> {
-        std::pin::Pin::new(&mut self.io).poll_flush(cx)
-    }
-
-    fn poll_close(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> Poll<io::Result<()>> {
-        std::pin::Pin::new(&mut self.io).poll_close(cx)
-    }
 }
 
 fn is_resource_exhausted(e: &io::Error) -> bool {
