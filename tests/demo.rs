@@ -377,3 +377,38 @@ fn limited_allows_a_burst_of_five_then_429() {
     assert_eq!(refused.status.code(), 429);
     assert_eq!(refused.header("retry-after"), Some("1"));
 }
+
+#[test]
+fn ws_echoes_and_the_chat_reaches_every_tab() {
+    use lath::layers::Message;
+    let client = client();
+    let mut ws = client.websocket_blocking("/ws").unwrap();
+    ws.send_blocking(Message::text("hi")).unwrap();
+    assert_eq!(ws.recv_blocking().unwrap(), Some(Message::text("hi")));
+    ws.send_blocking(Message::binary(vec![7, 8])).unwrap();
+    assert_eq!(
+        ws.recv_blocking().unwrap(),
+        Some(Message::binary(vec![7, 8]))
+    );
+
+    let page = client.get("/chat").send_blocking().unwrap();
+    assert!(page.text().contains("id=\"chat-log\""));
+    let mut a = client.websocket_blocking("/chat/ws").unwrap();
+    let mut b = client.websocket_blocking("/chat/ws").unwrap();
+    // Reads until `text` comes: both have joined once each heard itself.
+    let until = |ws: &mut lath::net::TestWebSocket, text: &str| loop {
+        match ws.recv_blocking().unwrap() {
+            Some(Message::Text(got)) if got.as_str() == text => break,
+            Some(_) => {}
+            None => panic!("closed before {text:?}"),
+        }
+    };
+    a.send_blocking(Message::text("a here")).unwrap();
+    until(&mut a, "a here");
+    b.send_blocking(Message::text("b here")).unwrap();
+    until(&mut b, "b here");
+    until(&mut a, "b here");
+    a.send_blocking(Message::text("hello, all")).unwrap();
+    until(&mut b, "hello, all");
+    until(&mut a, "hello, all");
+}

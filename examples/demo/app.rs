@@ -4,10 +4,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::{SinkExt, StreamExt};
 use lath::layers::{
     back, collect_multipart, compress, csrf, csrf_input, csrf_token, errors, rate_limit, recover,
-    send_file, serve_dir, timeout, BodyExt, Cookie, Json, MultipartLimits, Normalize, Rate,
-    RequestExt, ResponseExt, Router, Routes, Signer,
+    send_file, serve_dir, timeout, websocket, BodyExt, Cookie, Json, Message, MultipartLimits,
+    Normalize, Rate, RequestExt, ResponseExt, Router, Routes, Signer, WebSocket,
 };
 use lath::{
     from_fn, handler, App, AppExt, Body, HttpError, Next, Request, Respond, Response, Status,
@@ -32,6 +33,8 @@ const INDEX: &str = "<!doctype html>
   <li><a href=\"/back\">/back</a> — back where you came from</li>
   <li><a href=\"/ip\">/ip</a> — your address, as the app sees it</li>
   <li><a href=\"/limited\">/limited</a> — 5 requests a second per client, bursts of 5: then 429</li>
+  <li>/ws — a WebSocket that echoes each text and binary message</li>
+  <li><a href=\"/chat\">/chat</a> — a chat over a WebSocket: open it in several tabs</li>
   <li><a href=\"/metrics\">/metrics</a> — the server's counters, for Prometheus</li>
   <li><a href=\"/readyz\">/readyz</a> — 200, or 503 once a shutdown is draining</li>
   <li>POST /echo — streams your body back:
@@ -236,6 +239,12 @@ fn base_routes() -> Router {
                     .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
             }),
         )
+        .get("/ws", websocket(echo_ws))
+        .get(
+            "/chat",
+            handler(|_req: Request| async { Response::html(CHAT) }),
+        )
+        .get("/chat/ws", websocket(chat))
         .post("/users", users)
         .post("/files", files)
         .get("/static/*path", serve_dir(public_dir()).wrap(compress()))
@@ -248,6 +257,83 @@ fn base_routes() -> Router {
         )
         .fallback(handler(|_req: Request| async { HttpError::not_found() }))
 }
+
+/// `/ws`: every text and binary message comes back.
+async fn echo_ws(mut ws: WebSocket) {
+    while let Some(message) = ws.next().await {
+        if ws.send(message).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Everyone in the chat, each a queue of messages to send.
+type Room = std::sync::Mutex<Vec<futures::channel::mpsc::UnboundedSender<Message>>>;
+
+fn room() -> &'static Room {
+    static ROOM: std::sync::OnceLock<Room> = std::sync::OnceLock::new();
+    ROOM.get_or_init(Room::default)
+}
+
+/// `/chat/ws`: each text message goes to everyone in the room.
+async fn chat(ws: WebSocket) {
+    let (tx, mut rx) = futures::channel::mpsc::unbounded();
+    room().lock().unwrap_or_else(|p| p.into_inner()).push(tx);
+    let (mut to_client, mut from_client) = ws.split();
+    let hear = async {
+        while let Some(message) = from_client.next().await {
+            if let Message::Text(text) = message {
+                let everyone = room().lock().unwrap_or_else(|p| p.into_inner());
+                for member in everyone.iter() {
+                    let _ = member.unbounded_send(Message::text(text.as_str()));
+                }
+            }
+        }
+    };
+    let tell = async {
+        while let Some(message) = rx.next().await {
+            if to_client.send(message).await.is_err() {
+                break;
+            }
+        }
+    };
+    futures::future::select(std::pin::pin!(hear), std::pin::pin!(tell)).await;
+    room()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .retain(|member| !member.is_closed());
+}
+
+const CHAT: &str = "<!doctype html>
+<html lang=\"en\">
+<meta charset=\"utf-8\">
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">
+<title>lath chat</title>
+<link rel=\"stylesheet\" href=\"/static/style.css\">
+<h1>Chat</h1>
+<p>Open this page in several tabs: what one says, all see.</p>
+<ul id=\"chat-log\"></ul>
+<form id=\"chat-form\">
+  <label for=\"chat-input\">Message</label>
+  <input id=\"chat-input\" autocomplete=\"off\">
+  <button id=\"chat-send\">Send</button>
+</form>
+<script>
+const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+const socket = new WebSocket(scheme + '://' + location.host + '/chat/ws');
+const log = document.getElementById('chat-log');
+socket.onmessage = (event) => {
+  const item = document.createElement('li');
+  item.textContent = event.data;
+  log.appendChild(item);
+};
+document.getElementById('chat-form').onsubmit = (event) => {
+  event.preventDefault();
+  const input = document.getElementById('chat-input');
+  if (input.value) { socket.send(input.value); input.value = ''; }
+};
+</script>
+";
 
 /// The demo's own files (stylesheet, script, robots.txt).
 fn public_dir() -> std::path::PathBuf {

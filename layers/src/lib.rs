@@ -31,6 +31,7 @@
 //! - [`compress`]: zstd, brotli and gzip by `Accept-Encoding`, streaming.
 //! - [`serve_dir`] and [`send_file`]: static files with validators,
 //!   conditional requests (`304`, `412`) and ranges (`206`, `416`).
+//! - [`websocket`]: WebSocket routes (RFC 6455).
 
 //! # Features
 //!
@@ -40,6 +41,7 @@
 //! - `files` (default): [`serve_dir`] and [`send_file`], with mime_guess
 //!   for media types and the `blocking` thread pool for file reads.
 //! - `compress` (default): the `compress` layer, with async-compression.
+//! - `websocket` (default): [`websocket`], with async-tungstenite.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -75,6 +77,8 @@ mod signed;
 mod slot;
 mod state;
 mod timeout;
+#[cfg(feature = "websocket")]
+mod websocket;
 
 pub use body::{BodyExt, Normalize};
 #[cfg(feature = "compress")]
@@ -104,3 +108,8 @@ pub use router::{Found, RouteError, Router, Routes};
 pub use signed::{SecretTooShort, SignedCookies, Signer, MIN_SECRET_LEN};
 pub use state::{state, state_of, State, StateLayer};
 pub use timeout::{timeout, Timeout, TimeoutLayer};
+#[cfg(feature = "websocket")]
+pub use websocket::{
+    websocket, Message, WebSocket, WebSocketApp, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAME,
+    DEFAULT_MAX_MESSAGE,
+};

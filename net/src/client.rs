@@ -361,7 +361,7 @@ impl Client {
         Runtime::default().block_on(self.raw(bytes))
     }
 
-    fn connect(&self) -> MemStream {
+    pub(crate) fn connect(&self) -> MemStream {
         let (server, client) = duplex(PIPE_CAPACITY);
         let runtime = Runtime::default();
         runtime.spawn({

@@ -49,6 +49,8 @@ mod server;
 mod shutdown;
 #[cfg(feature = "tls")]
 mod tls;
+#[cfg(feature = "websocket")]
+mod ws_client;
 
 pub use client::{Client, TestRequest, TestResponse};
 pub use config::Config;
@@ -59,3 +61,5 @@ pub use server::{run, serve, Server};
 pub use shutdown::{Ready, ShutdownHandle};
 #[cfg(feature = "tls")]
 pub use tls::TlsConfig;
+#[cfg(feature = "websocket")]
+pub use ws_client::TestWebSocket;

@@ -4,6 +4,7 @@ use std::io;
 use std::task::Poll;
 
 /// A stream whose first bytes were already read: they come first.
+#[derive(Debug)]
 pub(crate) struct Prefixed<IO> {
     pub(crate) rest: bytes::Bytes,
     pub(crate) io: IO,
