@@ -32,6 +32,10 @@ fn start() -> SocketAddr {
             tx.send(server.local_addr().unwrap()).unwrap();
             let routes = Router::new()
                 .get("/ws", websocket(echo).max_message_size(2 << 20))
+                .get(
+                    "/idle",
+                    websocket(echo).idle_timeout(Duration::from_millis(400)),
+                )
                 .any(
                     "/strict",
                     websocket(echo).origins(["https://allowed.example"]),
@@ -202,4 +206,19 @@ fn handshakes_that_cannot_be_accepted_get_400_403_or_426() {
     assert!(foreign.starts_with("HTTP/1.1 403 "), "{foreign}");
     let (_, allowed) = handshake(addr, "/strict", "Origin: https://allowed.example\r\n");
     assert!(allowed.starts_with("HTTP/1.1 101 "), "{allowed}");
+}
+
+#[test]
+fn a_silent_client_is_pinged_then_closed_with_1001() {
+    let addr = start();
+    let (mut conn, head) = handshake(addr, "/idle", "");
+    assert!(head.starts_with("HTTP/1.1 101 "), "{head}");
+    // A ping at half the idle timeout, unanswered; then the close.
+    let mut ping = [0u8; 2];
+    conn.read_exact(&mut ping).unwrap();
+    assert_eq!(ping, [0x89, 0x00], "an empty ping");
+    let mut close = [0u8; 4];
+    conn.read_exact(&mut close).unwrap();
+    assert_eq!(close[0], 0x88, "a close frame");
+    assert_eq!(u16::from_be_bytes([close[2], close[3]]), 1001);
 }
