@@ -353,6 +353,52 @@ impl ServerConn {
         matches!(self.read, Read::Head) && self.buf.is_empty() && !self.reader.in_progress()
     }
 
+    /// Do the bytes fed so far open an HTTP/2 connection with prior
+    /// knowledge (RFC 9113 §3.4: the 24-byte preface, before any request)?
+    /// `Some(true)` when the whole preface is here, `None` while what is
+    /// here is a strict prefix of it, `Some(false)` otherwise. A driver
+    /// that speaks HTTP/2 asks before the first request, and then takes
+    /// the bytes with [`hand_over`](ServerConn::hand_over); the codec
+    /// itself answers the preface `505`.
+    ///
+    /// ```
+    /// use lath_codec::ServerConn;
+    /// let mut conn = ServerConn::default();
+    /// conn.feed(b"PRI * HTTP/2.0\r\n");
+    /// assert_eq!(conn.http2_preface(), None);
+    /// conn.feed(b"\r\nSM\r\n\r\n\0\0\0");
+    /// assert_eq!(conn.http2_preface(), Some(true));
+    /// assert_eq!(&conn.hand_over()[..], b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0");
+    /// let mut conn = ServerConn::default();
+    /// conn.feed(b"GET / HTTP/1.1\r\n");
+    /// assert_eq!(conn.http2_preface(), Some(false));
+    /// ```
+    pub fn http2_preface(&self) -> Option<bool> {
+        const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+        if self.buf.starts_with(PREFACE) {
+            Some(true)
+        } else if PREFACE.starts_with(&self.buf) {
+            None
+        } else {
+            Some(false)
+        }
+    }
+
+    /// Hands the connection to another protocol: every byte fed and not
+    /// consumed, and the codec closed.
+    ///
+    /// ```
+    /// let mut conn = lath_codec::ServerConn::default();
+    /// conn.feed(b"bytes of another protocol");
+    /// assert_eq!(&conn.hand_over()[..], b"bytes of another protocol");
+    /// assert!(conn.is_closed());
+    /// ```
+    pub fn hand_over(&mut self) -> Bytes {
+        self.read = Read::Closed;
+        self.write = Write::Closed;
+        self.buf.split().freeze()
+    }
+
     /// Is a request waiting for its final response head?
     pub fn awaits_response(&self) -> bool {
         self.write == Write::Ready

@@ -99,3 +99,27 @@ fn a_101_nobody_asked_for_is_refused() {
     assert_eq!(result, Err(UsageError::UnexpectedUpgrade));
     assert!(out.is_empty());
 }
+
+/// RFC 9113 §3.4: a client with prior knowledge opens with the 24-byte
+/// preface. However it is split, the codec says "not yet" until all of it
+/// is here, never "no"; then a driver that speaks HTTP/2 takes every byte.
+#[test]
+fn the_http2_preface_is_recognised_however_it_is_split() {
+    let opening: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x12\x04";
+    for split in 1..opening.len() {
+        let mut conn = lath_codec::ServerConn::default();
+        conn.feed(&opening[..split]);
+        let expected = if split >= 24 { Some(true) } else { None };
+        assert_eq!(conn.http2_preface(), expected, "split at {split}");
+        conn.feed(&opening[split..]);
+        assert_eq!(conn.http2_preface(), Some(true), "split at {split}");
+        assert_eq!(&conn.hand_over()[..], opening);
+        assert!(conn.is_closed());
+    }
+    // Anything else is no preface, from the first differing byte.
+    for other in [&b"GET / HTTP/1.1\r\n"[..], b"PRX", b"PRI * HTTP/1.1\r\n"] {
+        let mut conn = lath_codec::ServerConn::default();
+        conn.feed(other);
+        assert_eq!(conn.http2_preface(), Some(false), "{other:?}");
+    }
+}

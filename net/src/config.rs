@@ -80,6 +80,8 @@ pub struct Config {
     /// a client that has not finished it by then is dropped. Only with
     /// [`Server::tls`](crate::Server::tls).
     pub tls_handshake_timeout: Duration,
+    /// Limits of HTTP/2 connections (with the `http2` feature).
+    pub http2: Http2Config,
     /// The load balancers whose connections start with a PROXY protocol
     /// header (default none): the peers this filter allows. See
     /// [`Server::proxy_protocol`](crate::Server::proxy_protocol).
@@ -106,6 +108,46 @@ impl Default for Config {
             ip_filter: lath_app::IpFilter::new(),
             proxy_protocol: None,
             tls_handshake_timeout: Duration::from_secs(10),
+            http2: Http2Config::default(),
+        }
+    }
+}
+
+/// Limits of HTTP/2 connections, each with a documented default.
+///
+/// ```
+/// let mut config = lath::net::Config::default();
+/// config.http2.max_concurrent_streams = 250;
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Http2Config {
+    /// Streams a client may have open at once on one connection (default
+    /// 100, as nginx); more are refused with `REFUSED_STREAM`.
+    pub max_concurrent_streams: u32,
+    /// The largest request header list, decoded, in bytes (default
+    /// 16 KiB, as the HTTP/1.1 head limit); larger is refused.
+    pub max_header_list_size: u32,
+    /// Each stream's receive window, in bytes (default 1 MiB): how much of
+    /// a request body may arrive before the app reads it.
+    pub stream_window: u32,
+    /// The connection's receive window, in bytes (default 2 MiB).
+    pub connection_window: u32,
+    /// Streams the client may reset before the app answered them, on one
+    /// connection, beyond the streams answered (default 100): past it the
+    /// connection is closed with `GOAWAY` `ENHANCE_YOUR_CALM` (the "rapid
+    /// reset" attack, CVE-2023-44487).
+    pub max_client_resets: usize,
+}
+
+impl Default for Http2Config {
+    fn default() -> Http2Config {
+        Http2Config {
+            max_concurrent_streams: 100,
+            max_header_list_size: 16 * 1024,
+            stream_window: 1 << 20,
+            connection_window: 2 << 20,
+            max_client_resets: 100,
         }
     }
 }

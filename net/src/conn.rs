@@ -297,6 +297,8 @@ pub(crate) async fn drive<IO: Io, A: App>(
     peer: Option<SocketAddr>,
     slot: Option<Arc<Slot>>,
 ) -> io::Result<()> {
+    #[cfg(feature = "http2")]
+    let for_http2 = setting.clone();
     let Setting {
         config,
         shutdown,
@@ -335,9 +337,23 @@ pub(crate) async fn drive<IO: Io, A: App>(
     let mut last_end: Option<Instant> = None;
     loop {
         wire.waited = false;
-        let waiting = next_head(&mut wire, &mut stop, slot.as_deref(), &mut running);
+        let first = served == 0;
+        let waiting = next_head(&mut wire, &mut stop, slot.as_deref(), &mut running, first);
         let (run, feed) = match waiting.await {
-            Ok(Some(head)) => {
+            #[cfg(feature = "http2")]
+            Ok(Next::Http2) => {
+                // Prior knowledge: the connection speaks HTTP/2 from its
+                // first byte.
+                let rest = wire.codec.hand_over();
+                if let Some(io) = wire.io.take() {
+                    let io = crate::prefixed::Prefixed { rest, io };
+                    crate::http2::serve(io, &app, &for_http2, peer).await;
+                }
+                return Ok(());
+            }
+            #[cfg(not(feature = "http2"))]
+            Ok(Next::Http2) => unreachable!("only asked for with HTTP/2"),
+            Ok(Next::Head(head)) => {
                 let told = Told {
                     peer,
                     watch: &watch,
@@ -345,7 +361,7 @@ pub(crate) async fn drive<IO: Io, A: App>(
                 };
                 start(&app, head, told, &responded, &mut running)
             }
-            Ok(None) => break,
+            Ok(Next::Closed) => break,
             Err(e) => return Err(e),
         };
         let began = match (&wire.metrics, last_end) {
@@ -426,6 +442,15 @@ enum Woke {
     Evicted,
 }
 
+/// What a wait for a request head ended with.
+enum Next {
+    Head(RequestHead),
+    Closed,
+    /// The HTTP/2 preface opened the connection.
+    #[cfg_attr(not(feature = "http2"), allow(dead_code))]
+    Http2,
+}
+
 /// A connection's view of the shutdown's stopping phase.
 enum Stop {
     Waiting(BoxFuture<'static, ()>),
@@ -443,18 +468,29 @@ async fn next_head<IO: Io>(
     stop: &mut Stop,
     slot: Option<&Slot>,
     running: &mut FutureSlot,
-) -> io::Result<Option<RequestHead>> {
+    first: bool,
+) -> io::Result<Next> {
     let mut idle_since: Option<Instant> = None;
     let mut head_started: Option<Instant> = None;
     loop {
-        match wire.codec.next_event() {
-            ServerEvent::Head(head) => return Ok(Some(head)),
-            ServerEvent::Closed => return Ok(None),
-            ServerEvent::Error(e) => {
-                wire.write_error(&e);
-                return Ok(None);
+        // Before the first request, the HTTP/2 preface hands the
+        // connection over (RFC 9113 §3.4); while the bytes could still
+        // be it, the codec is not asked.
+        let preface = match (cfg!(feature = "http2") && first, wire.codec.http2_preface()) {
+            (true, Some(true)) => return Ok(Next::Http2),
+            (true, None) => true,
+            _ => false,
+        };
+        if !preface {
+            match wire.codec.next_event() {
+                ServerEvent::Head(head) => return Ok(Next::Head(head)),
+                ServerEvent::Closed => return Ok(Next::Closed),
+                ServerEvent::Error(e) => {
+                    wire.write_error(&e);
+                    return Ok(Next::Closed);
+                }
+                _ => {}
             }
-            _ => {}
         }
         wire.flush().await?;
         let idle = wire.codec.is_idle();
@@ -502,8 +538,8 @@ async fn next_head<IO: Io>(
             Woke::Read(Ok(_)) => {}
             // The peer reset the connection, or the accept loop closes it
             // to make room: nothing to answer.
-            Woke::Read(Err(_)) | Woke::Evicted => return Ok(None),
-            Woke::Stop if matches!(stop, Stop::Grace(_)) => return Ok(None),
+            Woke::Read(Err(_)) | Woke::Evicted => return Ok(Next::Closed),
+            Woke::Stop if matches!(stop, Stop::Grace(_)) => return Ok(Next::Closed),
             Woke::Stop => {
                 *stop = Stop::Grace(Instant::now() + wire.config.idle_grace);
             }
@@ -512,7 +548,7 @@ async fn next_head<IO: Io>(
                 if let Some(error) = wire.codec.timed_out() {
                     wire.write_error(&error);
                 }
-                return Ok(None);
+                return Ok(Next::Closed);
             }
         }
     }

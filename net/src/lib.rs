@@ -26,7 +26,8 @@
 //! `async-std` (default), `smol`, `tokio`: the runtime. With more than one
 //! enabled, [`Runtime::default`] is tokio, then smol, and
 //! [`Server::runtime`] picks another at run time. `tls`: HTTPS with
-//! rustls (`Server::tls`, `TlsConfig`).
+//! rustls (`Server::tls`, `TlsConfig`). `http2`: HTTP/2 with the h2
+//! crate, by ALPN over TLS and by prior knowledge over cleartext.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -39,6 +40,8 @@ mod conn;
 mod deadline;
 mod exchange;
 mod feed;
+#[cfg(feature = "http2")]
+mod http2;
 mod listen;
 pub mod mem;
 mod metrics;
@@ -53,7 +56,7 @@ mod tls;
 mod ws_client;
 
 pub use client::{Client, TestRequest, TestResponse};
-pub use config::Config;
+pub use config::{Config, Http2Config};
 pub use conn::serve_connection;
 pub use metrics::Metrics;
 pub use rt::Runtime;

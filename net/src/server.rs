@@ -200,7 +200,7 @@ impl Server {
     }
 
     /// Serves HTTPS with these certificates (TLS 1.2 and 1.3; ALPN
-    /// offers `http/1.1`). A handshake
+    /// offers `h2` with the `http2` feature, and `http/1.1`). A handshake
     /// must complete within [`Config::tls_handshake_timeout`] of the
     /// accept; one that fails or comes too late is dropped and reported
     /// as a `tracing` event. Requests see [`Request::is_secure`] and

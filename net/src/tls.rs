@@ -1,6 +1,6 @@
 //! HTTPS: rustls (ring provider) over futures-io, so every runtime serves
 //! it. Certificates chosen by SNI, replaceable while the server runs;
-//! ALPN offers `http/1.1`.
+//! ALPN offers `h2` (with the `http2` feature) and `http/1.1`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -23,7 +23,7 @@ use crate::prefixed::Prefixed;
 
 /// Certificates and settings for HTTPS ([`Server::tls`]): TLS 1.2 and
 /// 1.3, a certificate per SNI name with a default for the rest, ALPN
-/// offering `http/1.1`. Clones share
+/// offering `h2` (with the `http2` feature) and `http/1.1`. Clones share
 /// their certificates: replacing one is seen by the next handshake.
 ///
 /// [`Server::tls`]: crate::Server::tls
@@ -226,7 +226,12 @@ impl TlsConfig {
 
 /// The protocols ALPN offers, best first.
 fn alpn() -> Vec<Vec<u8>> {
-    vec![b"http/1.1".to_vec()]
+    let mut protocols = Vec::new();
+    if cfg!(feature = "http2") {
+        protocols.push(b"h2".to_vec());
+    }
+    protocols.push(b"http/1.1".to_vec());
+    protocols
 }
 
 /// The stream with its first byte read and put back, or, when that byte
@@ -247,7 +252,7 @@ async fn plain_http<IO: Io>(mut stream: IO) -> io::Result<Result<Prefixed<IO>, I
 }
 
 /// A handshake within `tls_handshake_timeout` of the accept, then the
-/// connection as HTTP/1.1. A handshake
+/// connection as HTTP/1.1, or HTTP/2 if ALPN chose it. A handshake
 /// that fails or comes too late is dropped and reported as a `tracing`
 /// event.
 pub(crate) async fn serve<IO: Io, A: App>(
@@ -299,5 +304,9 @@ pub(crate) async fn serve<IO: Io, A: App>(
     };
     let info = TlsInfo::new(alpn, session.server_name().map(str::to_owned), version);
     setting.secure = Some(Arc::new(info));
+    #[cfg(feature = "http2")]
+    if setting.secure.as_ref().and_then(|s| s.alpn()) == Some("h2") {
+        return crate::http2::serve(stream, &*app, &setting, peer).await;
+    }
     let _ = conn::drive(stream, app, setting, peer, slot).await;
 }

@@ -1,0 +1,306 @@
+//! HTTP/2 with the h2 crate: every stream runs the same [`App`] as an
+//! HTTP/1.1 request would, and all of a connection's streams are driven
+//! inside its one task, as HTTP/1.1 connections are.
+//!
+//! Pseudo-headers become the method, the target and `Host`;
+//! connection-specific fields are dropped from responses (h2 refuses them
+//! in requests); bodies stream both ways under h2's flow control; `Date`
+//! and `Server` are added as the codec adds them. A response never sent
+//! is a `500`, a panic after the head went out resets the stream.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::task::Poll;
+use std::time::{Instant, SystemTime};
+
+use bytes::Bytes;
+use futures::future::{self, poll_fn, BoxFuture, Either, FutureExt};
+use futures::stream::{FuturesUnordered, StreamExt};
+use h2::server::SendResponse;
+use h2::{Reason, RecvStream};
+use lath_app::{App, Body, BodyError, BodySize, Io, Request, Respond, Response, Status};
+use tokio_util::compat::FuturesAsyncReadCompatExt;
+
+use crate::conn::Setting;
+use crate::deadline::Deadline;
+
+/// Fields that only mean something on one HTTP/1.1 connection (RFC 9113
+/// §8.2.2): never sent over HTTP/2.
+const CONNECTION_SPECIFIC: [&str; 5] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// Serves one HTTP/2 connection until the client closes it, it idles past
+/// `idle_timeout`, a shutdown ends it (`GOAWAY`, open streams finish), or
+/// the client misbehaves.
+pub(crate) async fn serve<IO: Io, A: App>(
+    io: IO,
+    app: &A,
+    setting: &Setting,
+    peer: Option<SocketAddr>,
+) {
+    let config = &setting.config;
+    let limits = &config.http2;
+    let mut builder = h2::server::Builder::new();
+    builder
+        .max_concurrent_streams(limits.max_concurrent_streams)
+        .max_header_list_size(limits.max_header_list_size)
+        .initial_window_size(limits.stream_window)
+        .initial_connection_window_size(limits.connection_window);
+    let handshake = builder.handshake::<_, Bytes>(io.compat());
+    let deadline = setting.runtime.sleep(config.head_timeout);
+    let mut conn = match future::select(handshake, deadline).await {
+        Either::Left((Ok(conn), _)) => conn,
+        Either::Left((Err(error), _)) => {
+            tracing::debug!(?peer, %error, "HTTP/2 handshake failed");
+            return;
+        }
+        Either::Right(_) => return,
+    };
+    let mut streams: FuturesUnordered<BoxFuture<'_, Outcome>> = FuturesUnordered::new();
+    let mut stopping = {
+        let shutdown = setting.shutdown.clone();
+        async move { shutdown.stopping().await }.boxed()
+    };
+    let mut closing = false;
+    let mut timer = Deadline::new(setting.runtime);
+    let mut idle_since = Instant::now();
+    let mut answered = 0usize;
+    let mut resets = 0usize;
+    poll_fn(|cx| loop {
+        while let Poll::Ready(Some(outcome)) = streams.poll_next_unpin(cx) {
+            match outcome {
+                Outcome::Answered => answered += 1,
+                Outcome::ResetByClient => resets += 1,
+            }
+            idle_since = Instant::now();
+        }
+        if !closing && resets > answered + limits.max_client_resets {
+            tracing::debug!(?peer, resets, "HTTP/2 client resets too many streams");
+            conn.abrupt_shutdown(Reason::ENHANCE_YOUR_CALM);
+            closing = true;
+        }
+        if !closing && stopping.poll_unpin(cx).is_ready() {
+            conn.graceful_shutdown();
+            closing = true;
+        }
+        match conn.poll_accept(cx) {
+            Poll::Ready(Some(Ok((req, send)))) => {
+                streams.push(stream(app, req, send, setting, peer).boxed());
+                continue;
+            }
+            Poll::Ready(Some(Err(error))) => {
+                tracing::debug!(?peer, %error, "HTTP/2 connection error");
+                return Poll::Ready(());
+            }
+            Poll::Ready(None) => return Poll::Ready(()),
+            Poll::Pending => {}
+        }
+        if streams.is_empty() && !closing {
+            let deadline = idle_since + config.idle_timeout;
+            if timer.poll_until(deadline, cx).is_ready() {
+                conn.graceful_shutdown();
+                closing = true;
+                continue;
+            }
+        }
+        return Poll::Pending;
+    })
+    .await;
+}
+
+/// How a stream ended, for the connection's count of resets.
+enum Outcome {
+    Answered,
+    ResetByClient,
+}
+
+/// One stream: the request to the app, its response back.
+async fn stream<A: App>(
+    app: &A,
+    req: http::Request<RecvStream>,
+    mut send: SendResponse<Bytes>,
+    setting: &Setting,
+    peer: Option<SocketAddr>,
+) -> Outcome {
+    let (parts, recv) = req.into_parts();
+    let head_only = parts.method == http::Method::HEAD;
+    let length = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let body = request_body(recv, length);
+    let mut req = match Request::try_from(http::Request::from_parts(parts, body)) {
+        Ok(req) => req,
+        Err(_) => {
+            let _ = send.send_response(bare(Status::BAD_REQUEST), true);
+            return Outcome::Answered;
+        }
+    };
+    req.set_peer_addr(peer);
+    if let Some(secure) = &setting.secure {
+        req.set_tls(secure.clone());
+    }
+    let (respond, mut responded) = Respond::channel();
+    let run = AssertUnwindSafe(app.call(req, respond)).catch_unwind();
+    let mut run = std::pin::pin!(run);
+    let mut ran = None;
+    // Until the app answers, a reset from the client drops its work at
+    // once: a client cannot keep the server busy with streams it
+    // cancelled (the "rapid reset" attack).
+    let waited = poll_fn(|cx| {
+        if ran.is_none() {
+            if let Poll::Ready(result) = run.as_mut().poll(cx) {
+                ran = Some(result);
+            }
+        }
+        if let Poll::Ready(res) = responded.poll_unpin(cx) {
+            return Poll::Ready(Some(res));
+        }
+        match send.poll_reset(cx) {
+            Poll::Ready(_) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await;
+    let Some(res) = waited else {
+        return Outcome::ResetByClient;
+    };
+    let finish = async {
+        match ran {
+            Some(result) => result,
+            None => run.await,
+        }
+    };
+    let (ran, sent) = future::join(finish, answer(&mut send, res, head_only, setting)).await;
+    match sent {
+        Ok(()) if ran.is_ok() => Outcome::Answered,
+        Ok(()) => {
+            // A panic after the response: the client must not take what
+            // it got for whole.
+            send.send_reset(Reason::INTERNAL_ERROR);
+            Outcome::Answered
+        }
+        Err(error) if error.is_remote() || error.reason() == Some(Reason::CANCEL) => {
+            Outcome::ResetByClient
+        }
+        Err(_) => {
+            send.send_reset(Reason::INTERNAL_ERROR);
+            Outcome::Answered
+        }
+    }
+}
+
+/// The request body as the app reads it: flow-control credit goes back
+/// to the client only as the app takes the pieces.
+fn request_body(mut recv: RecvStream, length: Option<u64>) -> Body {
+    if recv.is_end_stream() {
+        return Body::empty();
+    }
+    let pieces = futures::stream::poll_fn(move |cx| match recv.poll_data(cx) {
+        Poll::Ready(Some(Ok(piece))) => {
+            let _ = recv.flow_control().release_capacity(piece.len());
+            Poll::Ready(Some(Ok(piece)))
+        }
+        Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(BodyError::new(error.to_string())))),
+        Poll::Ready(None) => Poll::Ready(None),
+        Poll::Pending => Poll::Pending,
+    });
+    match length {
+        Some(len) => Body::sized_stream(len, pieces),
+        None => Body::stream(pieces),
+    }
+}
+
+/// A response with no body and nothing but its status.
+fn bare(status: Status) -> http::Response<()> {
+    let mut res = http::Response::new(());
+    *res.status_mut() = http::StatusCode::from_u16(status.code())
+        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    res
+}
+
+/// Sends the app's response: the head (with `Date`, `Server` and a known
+/// length added, connection-specific fields dropped), then the body as
+/// the client's window allows.
+async fn answer(
+    send: &mut SendResponse<Bytes>,
+    mut res: Response,
+    head_only: bool,
+    setting: &Setting,
+) -> Result<(), h2::Error> {
+    let codec = &setting.config.codec;
+    let mut body = res.take_body();
+    let size = body.size();
+    // An upgrade has no meaning on a stream (RFC 9113 §8.6).
+    if res.status().code() < 200 {
+        send.send_response(bare(Status::NOT_IMPLEMENTED), true)?;
+        return Ok(());
+    }
+    let mut head = bare(res.status());
+    let fields = head.headers_mut();
+    for (name, value) in res.headers().iter() {
+        let (Ok(name), Ok(value)) = (
+            http::header::HeaderName::from_bytes(name.as_bytes()),
+            http::header::HeaderValue::from_bytes(value),
+        ) else {
+            continue;
+        };
+        if !CONNECTION_SPECIFIC.contains(&name.as_str()) {
+            fields.append(name, value);
+        }
+    }
+    if codec.date && !fields.contains_key(http::header::DATE) {
+        let date = httpdate::fmt_http_date(SystemTime::now());
+        if let Ok(date) = http::header::HeaderValue::from_str(&date) {
+            fields.insert(http::header::DATE, date);
+        }
+    }
+    if let Some(server) = &codec.server {
+        if !fields.contains_key(http::header::SERVER) {
+            if let Ok(server) = http::header::HeaderValue::from_bytes(&server[..]) {
+                fields.insert(http::header::SERVER, server);
+            }
+        }
+    }
+    if let BodySize::Known(len) = size {
+        if !fields.contains_key(http::header::CONTENT_LENGTH) {
+            fields.insert(http::header::CONTENT_LENGTH, len.into());
+        }
+    }
+    let bodiless = head_only || matches!(size, BodySize::Known(0)) || no_body(res.status());
+    let mut out = send.send_response(head, bodiless)?;
+    if bodiless {
+        return Ok(());
+    }
+    while let Some(piece) = body.next().await {
+        let mut piece = match piece {
+            Ok(piece) => piece,
+            Err(_) => {
+                // Cut short: the client must see it was not whole.
+                out.send_reset(Reason::INTERNAL_ERROR);
+                return Ok(());
+            }
+        };
+        while !piece.is_empty() {
+            out.reserve_capacity(piece.len());
+            let granted = match poll_fn(|cx| out.poll_capacity(cx)).await {
+                Some(granted) => granted?,
+                None => return Err(h2::Error::from(Reason::CANCEL)),
+            };
+            let now = piece.split_to(granted.min(piece.len()));
+            out.send_data(now, false)?;
+        }
+    }
+    out.send_data(Bytes::new(), true)
+}
+
+/// 204 and 304 carry no content (RFC 9110 §15.3.5, §15.4.5).
+fn no_body(status: Status) -> bool {
+    matches!(status.code(), 204 | 304)
+}

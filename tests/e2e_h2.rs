@@ -1,0 +1,223 @@
+//! HTTP/2 end to end against the demo's routes: curl over TLS (ALPN) and
+//! over cleartext (prior knowledge), a streamed upload, a large download,
+//! a panic, HEAD; 100 concurrent streams on one connection and many
+//! streams with h2load (Debian `nghttp2-client`, installed when missing);
+//! rapid-reset and CONTINUATION-flood clients cut off with `GOAWAY` while
+//! others are served.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[path = "../examples/demo/app.rs"]
+#[allow(dead_code)]
+mod demo;
+
+use lath::net::{Server, TlsConfig};
+
+/// Serves the demo on a free port, over TLS when given certificates.
+fn start(tls: Option<TlsConfig>) -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        lath::net::run(async move {
+            let mut server = Server::bind("127.0.0.1:0").await.unwrap().workers(1);
+            if let Some(tls) = tls {
+                server = server.tls(tls);
+            }
+            tx.send(server.local_addr().unwrap()).unwrap();
+            server.serve(demo::app(false)).await.unwrap();
+        })
+    });
+    rx.recv().unwrap()
+}
+
+/// A self-signed certificate for `localhost`.
+fn certificate() -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("lath-h2-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = (dir.join("localhost.crt"), dir.join("localhost.key"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+        .args(["ec_paramgen_curve:P-256", "-nodes", "-days", "2"])
+        .args([
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl runs");
+    assert!(made.status.success());
+    (cert, key)
+}
+
+/// curl's body and `HTTP-VERSION STATUS` line.
+fn curl(args: &[&str]) -> (Vec<u8>, String) {
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "--max-time",
+            "30",
+            "-w",
+            "\n%{http_version} %{http_code}",
+        ])
+        .args(args)
+        .output()
+        .expect("curl runs");
+    let mut body = out.stdout;
+    let at = body.iter().rposition(|&b| b == b'\n').unwrap();
+    let status = String::from_utf8_lossy(&body[at + 1..]).into_owned();
+    body.truncate(at);
+    (body, status)
+}
+
+#[test]
+fn curl_over_tls_picks_h2_by_alpn() {
+    let (cert, key) = certificate();
+    let addr = start(Some(TlsConfig::from_pem_files(&cert, &key).unwrap()));
+    let url = format!("https://localhost:{}/hello", addr.port());
+    let resolve = format!("localhost:{}:127.0.0.1", addr.port());
+    let ca = cert.to_str().unwrap();
+    let (body, status) = curl(&["--http2", "--cacert", ca, "--resolve", &resolve, &url]);
+    assert_eq!(
+        (body.as_slice(), status.as_str()),
+        (&b"Hello, World!"[..], "2 200")
+    );
+    let (body, status) = curl(&["--http1.1", "--cacert", ca, "--resolve", &resolve, &url]);
+    assert_eq!(
+        (body.as_slice(), status.as_str()),
+        (&b"Hello, World!"[..], "1.1 200")
+    );
+}
+
+#[test]
+fn curl_with_prior_knowledge_uploads_downloads_and_sees_a_panic_as_500() {
+    let addr = start(None);
+    let url = |path: &str| format!("http://{addr}{path}");
+    let h2 = "--http2-prior-knowledge";
+    let (body, status) = curl(&[h2, &url("/json")]);
+    assert_eq!(status, "2 200");
+    assert_eq!(body, br#"{"message":"Hello, World!"}"#);
+    // A streamed upload, echoed back whole.
+    let upload = std::env::temp_dir().join(format!("lath-h2-up-{}", std::process::id()));
+    let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&upload, &data).unwrap();
+    let file = format!("@{}", upload.display());
+    let (body, status) = curl(&[
+        h2,
+        "-H",
+        "Content-Type: application/octet-stream",
+        "--data-binary",
+        &file,
+        &url("/echo"),
+    ]);
+    assert_eq!(status, "2 200");
+    assert!(body == data, "the echo is whole ({} bytes)", body.len());
+    // 1 MiB of the large file, and the whole of it.
+    let (body, status) = curl(&[h2, "-r", "0-1048575", &url("/download/large.bin")]);
+    assert_eq!((body.len(), status.as_str()), (1 << 20, "2 206"));
+    let (body, status) = curl(&[h2, &url("/download/large.bin")]);
+    assert_eq!((body.len(), status.as_str()), (16 << 20, "2 200"));
+    let (_, status) = curl(&[h2, &url("/exception")]);
+    assert_eq!(status, "2 500");
+    let (body, status) = curl(&[h2, "-I", &url("/hello")]);
+    let head = String::from_utf8_lossy(&body).to_ascii_lowercase();
+    assert_eq!(status, "2 200");
+    assert!(
+        head.contains("content-length: 13")
+            && head.contains("server: lath")
+            && head.contains("date: "),
+        "{head}"
+    );
+    assert!(
+        !head.contains("connection:"),
+        "no connection-specific field: {head}"
+    );
+}
+
+/// h2load, installed with apt when missing.
+fn h2load(args: &[&str]) -> String {
+    let present = Command::new("h2load").arg("--version").output().is_ok();
+    if !present {
+        let _ = Command::new("apt-get").args(["update", "-q"]).status();
+        let installed = Command::new("apt-get")
+            .args(["install", "-y", "-q", "nghttp2-client"])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(installed, "apt-get cannot install nghttp2-client");
+    }
+    let out = Command::new("h2load")
+        .args(args)
+        .output()
+        .expect("h2load runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn many_streams_on_few_connections_all_succeed() {
+    let addr = start(None);
+    // 100 concurrent streams on one connection.
+    let one = h2load(&[
+        "-n",
+        "1000",
+        "-c",
+        "1",
+        "-m",
+        "100",
+        &format!("http://{addr}/hello"),
+    ]);
+    assert!(
+        one.contains("1000 succeeded, 0 failed, 0 errored, 0 timeout"),
+        "{one}"
+    );
+    let many = h2load(&[
+        "-n",
+        "20000",
+        "-c",
+        "16",
+        "-m",
+        "32",
+        &format!("http://{addr}/user/7"),
+    ]);
+    assert!(
+        many.contains("20000 succeeded, 0 failed, 0 errored, 0 timeout"),
+        "{many}"
+    );
+}
+
+/// The GOAWAY code a misbehaving client got (see `tests/h2/attack.py`).
+fn attack(addr: SocketAddr, kind: &str) -> std::thread::JoinHandle<String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/h2/attack.py");
+    let kind = kind.to_owned();
+    std::thread::spawn(move || {
+        let out = Command::new("python3")
+            .arg(script)
+            .arg(addr.port().to_string())
+            .arg(kind)
+            .output()
+            .expect("python3 runs");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    })
+}
+
+#[test]
+fn rapid_reset_and_continuation_floods_are_cut_off_while_others_are_served() {
+    let addr = start(None);
+    let reset = attack(addr, "rapid-reset");
+    let flood = attack(addr, "continuation-flood");
+    let (body, status) = curl(&["--http2-prior-knowledge", &format!("http://{addr}/hello")]);
+    assert_eq!(
+        (body.as_slice(), status.as_str()),
+        (&b"Hello, World!"[..], "2 200")
+    );
+    // GOAWAY with ENHANCE_YOUR_CALM (0xb) for both.
+    assert_eq!(reset.join().unwrap(), "11", "rapid reset");
+    assert_eq!(flood.join().unwrap(), "11", "CONTINUATION flood");
+    let (_, status) = curl(&["--http2-prior-knowledge", &format!("http://{addr}/hello")]);
+    assert_eq!(status, "2 200", "still serving");
+}
