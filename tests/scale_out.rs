@@ -66,15 +66,45 @@ fn ensure_tools() -> Option<PathBuf> {
     module.exists().then(|| module.to_owned())
 }
 
-/// The demo binary `cargo test` built beside this test, else a fresh one.
+/// The demo binary `cargo test` built beside this test; built afresh (with
+/// this test's features) when missing or older than the test itself, as
+/// after `cargo test --test scale_out`, which builds no example.
 fn demo_binary() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().and_then(Path::parent).unwrap();
     let demo = profile_dir.join("examples/demo");
-    if !demo.exists() {
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let stale = match (modified(&demo), modified(&exe)) {
+        (Some(demo), Some(test)) => demo + Duration::from_secs(120) < test,
+        _ => true,
+    };
+    if stale {
+        let features: Vec<&str> = [
+            ("async-std", cfg!(feature = "async-std")),
+            ("smol", cfg!(feature = "smol")),
+            ("tokio", cfg!(feature = "tokio")),
+            ("json", cfg!(feature = "json")),
+            ("multipart", cfg!(feature = "multipart")),
+            ("signed", cfg!(feature = "signed")),
+            ("files", cfg!(feature = "files")),
+            ("compress", cfg!(feature = "compress")),
+            ("tls", cfg!(feature = "tls")),
+            ("http2", cfg!(feature = "http2")),
+            ("websocket", cfg!(feature = "websocket")),
+        ]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect();
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let built = Command::new(cargo)
-            .args(["build", "--example", "demo"])
+            .args([
+                "build",
+                "--example",
+                "demo",
+                "--no-default-features",
+                "--features",
+            ])
+            .arg(features.join(","))
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .unwrap();

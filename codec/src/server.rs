@@ -356,7 +356,9 @@ impl ServerConn {
     /// Do the bytes fed so far open an HTTP/2 connection with prior
     /// knowledge (RFC 9113 §3.4: the 24-byte preface, before any request)?
     /// `Some(true)` when the whole preface is here, `None` while what is
-    /// here is a strict prefix of it, `Some(false)` otherwise. A driver
+    /// here is a strict, non-empty prefix of it and more may come,
+    /// `Some(false)` otherwise (nothing yet, another request, or the end of
+    /// the input). A driver
     /// that speaks HTTP/2 asks before the first request, and then takes
     /// the bytes with [`hand_over`](ServerConn::hand_over); the codec
     /// itself answers the preface `505`.
@@ -377,7 +379,7 @@ impl ServerConn {
         const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
         if self.buf.starts_with(PREFACE) {
             Some(true)
-        } else if PREFACE.starts_with(&self.buf) {
+        } else if !self.buf.is_empty() && !self.eof && PREFACE.starts_with(&self.buf) {
             None
         } else {
             Some(false)

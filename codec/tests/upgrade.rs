@@ -110,14 +110,29 @@ fn the_http2_preface_is_recognised_however_it_is_split() {
         let mut conn = lath_codec::ServerConn::default();
         conn.feed(&opening[..split]);
         let expected = if split >= 24 { Some(true) } else { None };
+        let mut cut = lath_codec::ServerConn::default();
+        cut.feed(&opening[..split]);
+        cut.feed_eof();
+        let ended = if split >= 24 { Some(true) } else { Some(false) };
+        assert_eq!(
+            cut.http2_preface(),
+            ended,
+            "no more will come after {split}"
+        );
         assert_eq!(conn.http2_preface(), expected, "split at {split}");
         conn.feed(&opening[split..]);
         assert_eq!(conn.http2_preface(), Some(true), "split at {split}");
         assert_eq!(&conn.hand_over()[..], opening);
         assert!(conn.is_closed());
     }
-    // Anything else is no preface, from the first differing byte.
-    for other in [&b"GET / HTTP/1.1\r\n"[..], b"PRX", b"PRI * HTTP/1.1\r\n"] {
+    // Anything else is no preface, from the first differing byte; nothing
+    // yet is not a preface either (the codec may wait as it always does).
+    for other in [
+        &b"GET / HTTP/1.1\r\n"[..],
+        b"PRX",
+        b"PRI * HTTP/1.1\r\n",
+        b"",
+    ] {
         let mut conn = lath_codec::ServerConn::default();
         conn.feed(other);
         assert_eq!(conn.http2_preface(), Some(false), "{other:?}");

@@ -398,3 +398,27 @@ async fn an_unread_body_past_the_drain_limit_closes_and_says_so() {
         "Hello, World!"
     );
 }
+
+/// A client that ends before a request, or inside what could be the
+/// HTTP/2 preface, ends the connection: nothing waits for bytes that
+/// cannot come.
+#[async_std::test]
+async fn a_connection_ended_before_or_inside_the_preface_closes() {
+    for sent in [
+        &b""[..],
+        b"P",
+        b"PRI * HTTP/2.0\r\n",
+        b"PRI * HTTP/2.0\r\n\r\nSM",
+    ] {
+        let (server, mut client) = mem::duplex(64 * 1024);
+        let serving = async_std::task::spawn(serve_connection(server, hello, Config::default()));
+        client.write_all(sent).await.unwrap();
+        client.close().await.unwrap();
+        let mut rest = Vec::new();
+        let _ = client.read_to_end(&mut rest).await;
+        async_std::future::timeout(Duration::from_secs(5), serving)
+            .await
+            .unwrap_or_else(|_| panic!("the connection outlived its client after {sent:?}"))
+            .unwrap();
+    }
+}
