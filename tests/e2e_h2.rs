@@ -13,22 +13,37 @@ use std::process::Command;
 #[allow(dead_code)]
 mod demo;
 
-use lath::net::{Server, TlsConfig};
+use lath::net::{Config, Server, ShutdownHandle, TlsConfig};
 
 /// Serves the demo on a free port, over TLS when given certificates.
 fn start(tls: Option<TlsConfig>) -> SocketAddr {
+    start_with(tls, Config::default()).0
+}
+
+/// The same with these settings; also the shutdown handle and the thread
+/// serving.
+fn start_with(
+    tls: Option<TlsConfig>,
+    config: Config,
+) -> (SocketAddr, ShutdownHandle, std::thread::JoinHandle<()>) {
     let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
+    let serving = std::thread::spawn(move || {
         lath::net::run(async move {
-            let mut server = Server::bind("127.0.0.1:0").await.unwrap().workers(1);
+            let mut server = Server::bind("127.0.0.1:0")
+                .await
+                .unwrap()
+                .workers(1)
+                .with_config(config);
             if let Some(tls) = tls {
                 server = server.tls(tls);
             }
-            tx.send(server.local_addr().unwrap()).unwrap();
+            tx.send((server.local_addr().unwrap(), server.shutdown_handle()))
+                .unwrap();
             server.serve(demo::app(false)).await.unwrap();
         })
     });
-    rx.recv().unwrap()
+    let (addr, stop) = rx.recv().unwrap();
+    (addr, stop, serving)
 }
 
 /// A self-signed certificate for `localhost`.
@@ -220,4 +235,38 @@ fn rapid_reset_and_continuation_floods_are_cut_off_while_others_are_served() {
     assert_eq!(flood.join().unwrap(), "11", "CONTINUATION flood");
     let (_, status) = curl(&["--http2-prior-knowledge", &format!("http://{addr}/hello")]);
     assert_eq!(status, "2 200", "still serving");
+}
+
+#[test]
+fn a_shutdown_sends_goaway_and_lets_the_open_stream_finish() {
+    use std::io::BufRead;
+    let (addr, stop, serving) = start_with(None, Config::default());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/h2/attack.py");
+    let mut watcher = Command::new("python3")
+        .arg(script)
+        .arg(addr.port().to_string())
+        .arg("in-flight")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let mut lines = std::io::BufReader::new(watcher.stdout.take().unwrap()).lines();
+    // The request is on its way (it takes a second to answer).
+    assert_eq!(lines.next().unwrap().unwrap(), "sent");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    stop.shutdown();
+    assert_eq!(
+        lines.next().unwrap().unwrap(),
+        "0 answered",
+        "GOAWAY NO_ERROR, then the answer"
+    );
+    let _ = watcher.wait();
+    serving.join().unwrap();
+}
+
+#[test]
+fn an_idle_connection_gets_goaway_after_the_idle_timeout() {
+    let mut config = Config::default();
+    config.idle_timeout = std::time::Duration::from_millis(500);
+    let (addr, _stop, _serving) = start_with(None, config);
+    assert_eq!(attack(addr, "idle").join().unwrap(), "0");
 }

@@ -1,9 +1,13 @@
-"""Misbehaving HTTP/2 clients, frame by frame over a raw socket.
+"""HTTP/2 clients frame by frame over a raw socket: misbehaving ones, and
+ones that watch how a connection ends.
 
-    python3 attack.py PORT rapid-reset|continuation-flood
+    python3 attack.py PORT rapid-reset|continuation-flood|idle|in-flight
 
 Prints the GOAWAY error code the server sent, or "closed" if it closed
-without one, or "none" if it kept the connection open.
+without one, or "none" if it kept the connection open; `in-flight` (a
+request to /timeout, which answers after a second) also prints whether
+its answer came whole: "0 answered", after a line "sent" once the
+request is on its way.
 """
 import socket
 import struct
@@ -39,10 +43,15 @@ def main():
         out += frame(HEADERS, END_STREAM, 1, request(b"/hello"))
         for _ in range(20000):
             out += frame(CONTINUATION, 0, 1, b"\x40\x01x\x01y")
+    elif attack == "in-flight":
+        out += frame(HEADERS, END_HEADERS | END_STREAM, 1, request(b"/timeout"))
     try:
         conn.sendall(out)
     except OSError:
         pass
+    if attack == "in-flight":
+        print("sent", flush=True)
+    goaway, answered = None, False
     buf = b""
     while True:
         try:
@@ -59,12 +68,23 @@ def main():
             length = struct.unpack(">I", b"\x00" + buf[:3])[0]
             if len(buf) < 9 + length:
                 break
-            kind, payload = buf[3], buf[9:9 + length]
+            kind, flags, payload = buf[3], buf[4], buf[9:9 + length]
+            stream = struct.unpack(">I", buf[5:9])[0] & 0x7FFFFFFF
             buf = buf[9 + length:]
             if kind == GOAWAY:
-                print(struct.unpack(">I", payload[4:8])[0])
+                goaway = struct.unpack(">I", payload[4:8])[0]
+                if attack != "in-flight":
+                    print(goaway)
+                    return
+            if stream == 1 and flags & END_STREAM:
+                answered = True
+            if attack == "in-flight" and goaway is not None and answered:
+                print(goaway, "answered")
                 return
-    print("closed")
+    if attack == "in-flight":
+        print(goaway, "answered" if answered else "cut")
+    else:
+        print("closed")
 
 
 main()
