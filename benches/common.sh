@@ -15,3 +15,29 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # The median of the numbers on standard input, one a line.
 median() { sort -n | awk '{a[NR] = $1} END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+
+# Starts command $1 pinned to core 0 and waits until $2 answers (curl,
+# with any further arguments); prints the server's pid.
+start_pinned() {
+  local cmd=$1 url=$2
+  shift 2
+  taskset -c 0 bash -c "exec $cmd" >/dev/null 2>&1 &
+  local pid=$!
+  for _ in $(seq 50); do curl -sf "$@" -o /dev/null "$url" && break; sleep 0.1; done
+  echo "$pid"
+}
+
+# Requests per CPU-second: $1 requests in $2 ticks.
+per_cpu_second() { awk -v r="$1" -v c="$2" -v t="$TICKS" 'BEGIN { printf "%.0f\n", r / (c / t) }'; }
+
+# Runs wrk pinned to core 1 with the arguments after $1, the server's
+# pid; prints requests per server CPU-second, and any errors to stderr.
+wrk_per_cpu_second() {
+  local pid=$1 before after out
+  shift
+  before=$(cpu_ticks "$pid")
+  out=$(taskset -c 1 wrk "$@")
+  after=$(cpu_ticks "$pid")
+  echo "$out" | grep -E "Non-2xx|Socket errors" >&2 || true
+  per_cpu_second "$(echo "$out" | awk '/requests in/ {print $1}')" "$((after - before))"
+}

@@ -44,16 +44,10 @@ declare -A PORT=([proxy]=18701 [limited]=18702 [plain]=18703 [metrics]=18704)
 for name in $NAMES; do : > "$WORK/$name"; done
 for round in $(seq "$ROUNDS"); do
   for name in $NAMES; do
-    taskset -c 0 bash -c "exec ${CMD[$name]}" >/dev/null 2>&1 &
-    pid=$!
+    pid=$(start_pinned "${CMD[$name]}" "http://127.0.0.1:${PORT[$name]}/")
     PIDS+=("$pid")
-    for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:${PORT[$name]}/" && break; sleep 0.1; done
-    before=$(cpu_ticks "$pid")
-    out=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -s "$WORK/clients.lua" "http://127.0.0.1:${PORT[$name]}/")
-    after=$(cpu_ticks "$pid")
-    echo "$out" | grep -E "Non-2xx|Socket errors" >&2 || true
-    requests=$(echo "$out" | awk '/requests in/ {print $1}')
-    awk -v r="$requests" -v c="$((after - before))" -v t="$TICKS" 'BEGIN { printf "%.0f\n", r / (c / t) }' >> "$WORK/$name"
+    wrk_per_cpu_second "$pid" -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -s "$WORK/clients.lua" \
+      "http://127.0.0.1:${PORT[$name]}/" >> "$WORK/$name"
     kill "$pid"; wait "$pid" 2>/dev/null || true
   done
 done

@@ -75,11 +75,7 @@ PORT[nginx-cache]=18404
 NAMES=(lath nginx lath-cache nginx-cache)
 
 start() { # name -> pid
-  taskset -c 0 bash -c "exec ${CMD[$1]}" >/dev/null 2>&1 &
-  local pid=$!
-  PIDS+=("$pid")
-  for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:${PORT[$1]}/4k.bin" && break; sleep 0.1; done
-  echo "$pid"
+  start_pinned "${CMD[$1]}" "http://127.0.0.1:${PORT[$1]}/4k.bin"
 }
 
 

@@ -28,31 +28,19 @@ CMD[lath]="target/release/examples/hello --workers 1 --runtime tokio --port 1872
 CMD[hyper]="env PORT=18722 TLS_CERT=$WORK/cert.pem TLS_KEY=$WORK/key.pem benches/peers/hyper-hello/target/release/hyper-hello"
 PORT=([lath]=18721 [hyper]=18722)
 
-start() { # name -> pid
-  taskset -c 0 bash -c "exec ${CMD[$1]}" >/dev/null 2>&1 &
-  local pid=$!
-  PIDS+=("$pid")
-  for _ in $(seq 50); do curl -sfk -o /dev/null "https://127.0.0.1:${PORT[$1]}/hello" && break; sleep 0.1; done
-  echo "$pid"
-}
-
 for name in lath hyper; do : > "$WORK/$name.https"; : > "$WORK/$name.h2"; done
 for round in $(seq "$ROUNDS"); do
   for name in lath hyper; do
-    pid=$(start "$name")
-    before=$(cpu_ticks "$pid")
-    out=$(taskset -c 1 wrk -t1 -c64 -d"${SECONDS_PER_RUN}s" "https://127.0.0.1:${PORT[$name]}/hello")
-    after=$(cpu_ticks "$pid")
-    echo "$out" | grep -E "Non-2xx|Socket errors" >&2 || true
-    requests=$(echo "$out" | awk '/requests in/ {print $1}')
-    awk -v r="$requests" -v c="$((after - before))" -v t="$TICKS" 'BEGIN { printf "%.0f\n", r / (c / t) }' >> "$WORK/$name.https"
+    pid=$(start_pinned "${CMD[$name]}" "https://127.0.0.1:${PORT[$name]}/hello" -k)
+    PIDS+=("$pid")
+    wrk_per_cpu_second "$pid" -t1 -c64 -d"${SECONDS_PER_RUN}s" "https://127.0.0.1:${PORT[$name]}/hello" \
+      >> "$WORK/$name.https"
 
     before=$(cpu_ticks "$pid")
     out=$(taskset -c 1 h2load -c 16 -m 32 -D "$SECONDS_PER_RUN" "https://127.0.0.1:${PORT[$name]}/hello")
     after=$(cpu_ticks "$pid")
     echo "$out" | grep -E "requests:" | grep -v " 0 failed, 0 errored" >&2 || true
-    requests=$(echo "$out" | awk '/^requests:/ {print $8}')
-    awk -v r="$requests" -v c="$((after - before))" -v t="$TICKS" 'BEGIN { printf "%.0f\n", r / (c / t) }' >> "$WORK/$name.h2"
+    per_cpu_second "$(echo "$out" | awk '/^requests:/ {print $8}')" "$((after - before))" >> "$WORK/$name.h2"
     kill "$pid"; wait "$pid" 2>/dev/null || true
   done
 done

@@ -12,24 +12,11 @@ mod support;
 
 use lath::app::IpFilter;
 use lath::layers::ip_filter;
-use lath::{handler, App, AppExt, Request, Server};
+use lath::{handler, App, AppExt, Request};
 
 /// Serves `app` on `bind` with `filter` at accept, until the process ends.
 fn start(bind: &str, filter: IpFilter, app: impl App) -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let bind = bind.to_owned();
-    std::thread::spawn(move || {
-        lath::net::run(async move {
-            let server = Server::bind(&bind)
-                .await
-                .unwrap()
-                .workers(1)
-                .ip_filter(filter);
-            tx.send(server.local_addr().unwrap()).unwrap();
-            server.serve(app).await.unwrap();
-        })
-    });
-    rx.recv().unwrap()
+    support::serve_on_thread_at(bind, move |server| server.ip_filter(filter), |_| app)
 }
 
 fn hello() -> impl App {
@@ -149,21 +136,12 @@ fn rate_limits_keep_a_bucket_per_client_address() {
 fn connections_past_the_per_address_cap_are_closed_at_accept() {
     use std::io::{Read, Write};
     use std::net::TcpStream;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        lath::net::run(async move {
-            let mut config = lath::net::Config::default();
-            config.max_connections_per_ip = Some(2);
-            let server = Server::bind("127.0.0.1:0")
-                .await
-                .unwrap()
-                .workers(2)
-                .with_config(config);
-            tx.send(server.local_addr().unwrap()).unwrap();
-            server.serve(hello()).await.unwrap();
-        })
-    });
-    let addr = rx.recv().unwrap();
+    let mut config = lath::net::Config::default();
+    config.max_connections_per_ip = Some(2);
+    let addr = support::serve_on_thread(
+        move |server| server.workers(2).with_config(config),
+        |_| hello(),
+    );
     /// A keep-alive connection from 127.0.0.1 that got its answer.
     fn served(addr: SocketAddr) -> Option<TcpStream> {
         let mut conn = TcpStream::connect(addr).ok()?;
@@ -223,23 +201,13 @@ fn where_from() -> impl App {
 #[test]
 fn the_proxy_protocol_from_a_trusted_balancer_names_the_client() {
     let trusted = IpFilter::new().allow("127.0.0.1").unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        lath::net::run(async move {
-            let mut config = lath::net::Config::default();
-            config.head_timeout = std::time::Duration::from_secs(1);
-            config.ip_filter = IpFilter::new().deny("198.51.100.0/24").unwrap();
-            let server = Server::bind("127.0.0.1:0")
-                .await
-                .unwrap()
-                .workers(1)
-                .with_config(config)
-                .proxy_protocol(trusted);
-            tx.send(server.local_addr().unwrap()).unwrap();
-            server.serve(where_from()).await.unwrap();
-        })
-    });
-    let addr = rx.recv().unwrap();
+    let mut config = lath::net::Config::default();
+    config.head_timeout = std::time::Duration::from_secs(1);
+    config.ip_filter = IpFilter::new().deny("198.51.100.0/24").unwrap();
+    let addr = support::serve_on_thread(
+        move |server| server.with_config(config).proxy_protocol(trusted),
+        |_| where_from(),
+    );
     let get = b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
     let with = |header: &[u8]| exchange(addr, &[header, get].concat());
     // v1, TCP4 and TCP6.
@@ -279,19 +247,10 @@ fn the_proxy_protocol_from_a_trusted_balancer_names_the_client() {
 fn a_proxy_header_from_anyone_else_is_refused() {
     // Only 127.0.0.9 is a balancer: 127.0.0.1 is an ordinary client.
     let trusted = IpFilter::new().allow("127.0.0.9").unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        lath::net::run(async move {
-            let server = Server::bind("127.0.0.1:0")
-                .await
-                .unwrap()
-                .workers(1)
-                .proxy_protocol(trusted);
-            tx.send(server.local_addr().unwrap()).unwrap();
-            server.serve(where_from()).await.unwrap();
-        })
-    });
-    let addr = rx.recv().unwrap();
+    let addr = support::serve_on_thread(
+        move |server| server.proxy_protocol(trusted),
+        |_| where_from(),
+    );
     let get = b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
     assert!(
         exchange(addr, get).contains("\r\n\r\n127.0.0.1:"),
@@ -338,24 +297,20 @@ fn sample(parsed: &serde_json::Value, key: &str, labels: serde_json::Value) -> f
 
 #[test]
 fn metrics_count_per_route_and_parse_as_prometheus() {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        lath::net::run(async move {
-            let server = Server::bind("127.0.0.1:0")
-                .await
-                .unwrap()
+    let addr = support::serve_on_thread(
+        |server| {
+            server
                 .workers(2)
-                .ip_filter(IpFilter::new().deny("127.0.0.2").unwrap());
-            let app = lath::Router::new()
+                .ip_filter(IpFilter::new().deny("127.0.0.2").unwrap())
+        },
+        |server| {
+            lath::Router::new()
                 .get("/metrics", server.metrics())
                 .get("/users/:id", hello())
                 .build()
-                .unwrap();
-            tx.send(server.local_addr().unwrap()).unwrap();
-            server.serve(app).await.unwrap();
-        })
-    });
-    let addr = rx.recv().unwrap();
+                .unwrap()
+        },
+    );
     let get = |from: &str, path: &str| {
         let out = Command::new("curl")
             .args(["-s", "--max-time", "10", "--interface", from])

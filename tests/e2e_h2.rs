@@ -12,6 +12,7 @@ use std::process::Command;
 #[path = "../examples/demo/app.rs"]
 #[allow(dead_code)]
 mod demo;
+mod support;
 
 use lath::net::{Config, Server, ShutdownHandle, TlsConfig};
 
@@ -49,25 +50,7 @@ fn start_with(
 /// A self-signed certificate for `localhost`.
 fn certificate() -> (PathBuf, PathBuf) {
     let dir = std::env::temp_dir().join(format!("lath-h2-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (cert, key) = (dir.join("localhost.crt"), dir.join("localhost.key"));
-    let made = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
-        .args(["ec_paramgen_curve:P-256", "-nodes", "-days", "2"])
-        .args([
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost",
-        ])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("openssl runs");
-    assert!(made.status.success());
-    (cert, key)
+    support::certificate(&dir, "localhost")
 }
 
 /// curl's body and `HTTP-VERSION STATUS` line.

@@ -11,33 +11,10 @@ use std::process::Command;
 use std::time::Duration;
 
 use lath::net::{Config, TlsConfig};
-use lath::{handler, Request, Server};
+use lath::{handler, Request};
 
-/// A self-signed certificate for `name` in `dir`: its PEM files.
-fn certificate(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
-    std::fs::create_dir_all(dir).unwrap();
-    let (cert, key) = (
-        dir.join(format!("{name}.crt")),
-        dir.join(format!("{name}.key")),
-    );
-    let made = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
-        .args(["ec_paramgen_curve:P-256", "-nodes", "-days", "2"])
-        .args(["-subj", &format!("/CN={name}")])
-        .args(["-addext", &format!("subjectAltName=DNS:{name}")])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("openssl runs");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    (cert, key)
-}
+mod support;
+use support::certificate;
 
 fn scratch(test: &str) -> PathBuf {
     std::env::temp_dir().join(format!("lath-tls-{test}-{}", std::process::id()))
@@ -45,17 +22,10 @@ fn scratch(test: &str) -> PathBuf {
 
 /// Serves, over HTTPS, an app that tells what it knows of the session.
 fn start(tls: TlsConfig, config: Config) -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        lath::net::run(async move {
-            let server = Server::bind("127.0.0.1:0")
-                .await
-                .unwrap()
-                .workers(1)
-                .with_config(config)
-                .tls(tls);
-            tx.send(server.local_addr().unwrap()).unwrap();
-            let app = handler(|req: Request| async move {
+    support::serve_on_thread(
+        move |server| server.with_config(config).tls(tls),
+        |_| {
+            handler(|req: Request| async move {
                 let tls = req.tls().unwrap();
                 format!(
                     "secure={} alpn={} sni={} {}",
@@ -64,11 +34,9 @@ fn start(tls: TlsConfig, config: Config) -> SocketAddr {
                     tls.server_name().unwrap_or("-"),
                     tls.version()
                 )
-            });
-            server.serve(app).await.unwrap();
-        })
-    });
-    rx.recv().unwrap()
+            })
+        },
+    )
 }
 
 /// curl over HTTPS to `name` (resolved to `addr`), trusting `ca`; its

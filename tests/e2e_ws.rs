@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use lath::layers::{websocket, Router, WebSocket};
-use lath::Server;
 
 mod support;
 
@@ -25,12 +24,10 @@ async fn echo(mut ws: WebSocket) {
 }
 
 fn start() -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        lath::net::run(async move {
-            let server = Server::bind("127.0.0.1:0").await.unwrap().workers(1);
-            tx.send(server.local_addr().unwrap()).unwrap();
-            let routes = Router::new()
+    support::serve_on_thread(
+        |server| server,
+        |_| {
+            Router::new()
                 .get("/ws", websocket(echo).max_message_size(2 << 20))
                 .get(
                     "/idle",
@@ -41,11 +38,9 @@ fn start() -> SocketAddr {
                     websocket(echo).origins(["https://allowed.example"]),
                 )
                 .build()
-                .unwrap();
-            server.serve(routes).await.unwrap();
-        })
-    });
-    rx.recv().unwrap()
+                .unwrap()
+        },
+    )
 }
 
 const CLIENT: &str = r#"

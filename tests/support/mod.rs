@@ -68,3 +68,60 @@ pub fn python(script: &str, input: &[u8]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Serves on 127.0.0.1 (a free port), on a thread of its own until the
+/// process ends, the app `app` makes from the server that `configure`
+/// set up (one worker unless it says otherwise); returns the address.
+pub fn serve_on_thread<A: lath::App>(
+    configure: impl FnOnce(lath::Server) -> lath::Server + Send + 'static,
+    app: impl FnOnce(&lath::Server) -> A + Send + 'static,
+) -> std::net::SocketAddr {
+    serve_on_thread_at("127.0.0.1:0", configure, app)
+}
+
+/// [`serve_on_thread`] on `bind` (`[::1]:0`).
+pub fn serve_on_thread_at<A: lath::App>(
+    bind: &str,
+    configure: impl FnOnce(lath::Server) -> lath::Server + Send + 'static,
+    app: impl FnOnce(&lath::Server) -> A + Send + 'static,
+) -> std::net::SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let bind = bind.to_owned();
+    std::thread::spawn(move || {
+        lath::net::run(async move {
+            let server = lath::Server::bind(&bind).await.unwrap().workers(1);
+            let server = configure(server);
+            let app = app(&server);
+            tx.send(server.local_addr().unwrap()).unwrap();
+            server.serve(app).await.unwrap();
+        })
+    });
+    rx.recv().unwrap()
+}
+
+/// A self-signed certificate for `name` (made with the openssl command)
+/// in `dir`: its PEM certificate and key files.
+pub fn certificate(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    std::fs::create_dir_all(dir).unwrap();
+    let (cert, key) = (
+        dir.join(format!("{name}.crt")),
+        dir.join(format!("{name}.key")),
+    );
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+        .args(["ec_paramgen_curve:P-256", "-nodes", "-days", "2"])
+        .args(["-subj", &format!("/CN={name}")])
+        .args(["-addext", &format!("subjectAltName=DNS:{name}")])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    (cert, key)
+}
