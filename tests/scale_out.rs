@@ -358,8 +358,24 @@ fn completed_without_failure(report: &str) -> u64 {
         .unwrap_or_else(|| panic!("no request count in {report}"))
 }
 
-/// Sends half an upload to `port`, SIGTERMs `instance`, sends the rest:
-/// the echo must come back whole.
+/// A GET of `path` on `port`, on a connection of its own: the answer.
+fn get(port: u16, path: &str) -> String {
+    let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        conn,
+        "GET {path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = conn.read_to_string(&mut answer);
+    answer
+}
+
+/// Sends half an upload to `port`, SIGTERMs `instance` (whose `/readyz`
+/// then answers 503 while it drains), sends the rest: the echo must come
+/// back whole.
 fn upload_across_sigterm(instance: &Instance) {
     let body: Vec<u8> = (0..1u32 << 20).map(|i| (i * 7 % 251) as u8).collect();
     let mut conn = TcpStream::connect(("127.0.0.1", instance.port())).unwrap();
@@ -376,6 +392,13 @@ fn upload_across_sigterm(instance: &Instance) {
     std::thread::sleep(Duration::from_millis(200));
     instance.terminate();
     std::thread::sleep(Duration::from_millis(300));
+    // Draining: still serving, not ready, and closing after each answer.
+    let ready = get(instance.port(), "/readyz");
+    assert!(ready.starts_with("HTTP/1.1 503 "), "{ready}");
+    assert!(
+        ready.contains("Connection: close\r\n") && ready.ends_with("draining"),
+        "{ready}"
+    );
     let reader = {
         let mut conn = conn.try_clone().unwrap();
         std::thread::spawn(move || {
@@ -451,6 +474,13 @@ fn two_instances_behind_nginx_restart_without_failing_a_request() {
         (stream_port, [stream[0].port(), stream[1].port()]),
     );
 
+    // Ready, and counting.
+    assert!(get(http[0].port(), "/readyz").ends_with("\r\n\r\nready"));
+    let metrics = get(http[0].port(), "/metrics");
+    assert!(
+        metrics.contains("# TYPE lath_requests_total counter"),
+        "{metrics}"
+    );
     // The client's own address reaches the app through both paths.
     assert_eq!(ip_through(http_port), "127.0.0.2");
     assert_eq!(ip_through(stream_port), "127.0.0.2");
