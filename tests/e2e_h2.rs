@@ -253,3 +253,43 @@ fn an_idle_connection_gets_goaway_after_the_idle_timeout() {
     let (addr, _stop, _serving) = start_with(None, config);
     assert_eq!(attack(addr, "idle").join().unwrap(), "0");
 }
+
+#[test]
+fn http2_streams_are_counted_in_the_metrics() {
+    let addr = support::serve_on_thread(
+        |server| server,
+        |server| {
+            lath::Router::new()
+                .get("/metrics", server.metrics())
+                .get(
+                    "/hello",
+                    lath::handler(|_req: lath::Request| async { "hi" }),
+                )
+                .build()
+                .unwrap()
+        },
+    );
+    let load = h2load(&[
+        "-n",
+        "100",
+        "-c",
+        "1",
+        "-m",
+        "10",
+        &format!("http://{addr}/hello"),
+    ]);
+    assert!(load.contains("100 succeeded"), "{load}");
+    let (body, status) = curl(&["--http2-prior-knowledge", &format!("http://{addr}/metrics")]);
+    assert_eq!(status, "2 200");
+    let text = String::from_utf8(body).unwrap();
+    assert!(
+        text.contains("lath_requests_total{route=\"/hello\",status=\"2xx\"} 100\n"),
+        "{text}"
+    );
+    let received = text
+        .lines()
+        .find_map(|l| l.strip_prefix("lath_received_bytes_total{worker=\"0\"} "))
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap();
+    assert!(received > 100 * 10, "{received} bytes read");
+}

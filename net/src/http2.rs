@@ -11,6 +11,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Instant, SystemTime};
 
@@ -51,7 +52,11 @@ pub(crate) async fn serve<IO: Io, A: App>(
         .max_header_list_size(limits.max_header_list_size)
         .initial_window_size(limits.stream_window)
         .initial_connection_window_size(limits.connection_window);
-    let handshake = builder.handshake::<_, Bytes>(Tokio(io));
+    let io = Tokio {
+        io,
+        metrics: setting.metrics.clone(),
+    };
+    let handshake = builder.handshake::<_, Bytes>(io);
     let deadline = setting.runtime.sleep(config.head_timeout);
     let mut conn = match future::select(handshake, deadline).await {
         Either::Left((Ok(conn), _)) => conn,
@@ -145,6 +150,13 @@ async fn stream<A: App>(
     if let Some(secure) = &setting.secure {
         req.set_tls(secure.clone());
     }
+    // Counted as HTTP/1.1 requests are: by route, status and duration.
+    let began = Instant::now();
+    let watch = setting.metrics.as_ref().map(|_| {
+        let watch = Arc::new(lath_app::RouteWatch::default());
+        req.watch_route(watch.clone());
+        watch
+    });
     let (respond, mut responded) = Respond::channel();
     let run = AssertUnwindSafe(app.call(req, respond)).catch_unwind();
     let mut run = std::pin::pin!(run);
@@ -170,6 +182,10 @@ async fn stream<A: App>(
     let Some(res) = waited else {
         return Outcome::ResetByClient;
     };
+    if let (Some(metrics), Some(watch)) = (&setting.metrics, &watch) {
+        // When the head goes out: a stream's body may last long.
+        metrics.answered(watch.take(), res.status(), began.elapsed());
+    }
     let finish = async {
         match ran {
             Some(result) => result,
@@ -333,7 +349,11 @@ thread_local! {
 /// Reads go through a scratch buffer initialised once per thread: handing
 /// h2's uninitialised buffer to a futures-io read would mean zeroing all
 /// of it on every read (a tenth of the instructions of a request).
-struct Tokio<IO>(IO);
+struct Tokio<IO> {
+    io: IO,
+    /// The worker's counters, for the bytes read and written.
+    metrics: Option<Arc<crate::metrics::WorkerMetrics>>,
+}
 
 impl<IO: Io> tokio::io::AsyncRead for Tokio<IO> {
     fn poll_read(
@@ -344,8 +364,11 @@ impl<IO: Io> tokio::io::AsyncRead for Tokio<IO> {
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             let room = buf.remaining().min(scratch.len());
-            match std::pin::Pin::new(&mut self.0).poll_read(cx, &mut scratch[..room]) {
+            match std::pin::Pin::new(&mut self.io).poll_read(cx, &mut scratch[..room]) {
                 Poll::Ready(Ok(n)) => {
+                    if let Some(metrics) = &self.metrics {
+                        metrics.received(n);
+                    }
                     buf.put_slice(&scratch[..n]);
                     Poll::Ready(Ok(()))
                 }
@@ -356,13 +379,23 @@ impl<IO: Io> tokio::io::AsyncRead for Tokio<IO> {
     }
 }
 
+impl<IO> Tokio<IO> {
+    fn count(&self, written: &Poll<std::io::Result<usize>>) {
+        if let (Some(metrics), Poll::Ready(Ok(n))) = (&self.metrics, written) {
+            metrics.sent(*n);
+        }
+    }
+}
+
 impl<IO: Io> tokio::io::AsyncWrite for Tokio<IO> {
     fn poll_write(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        std::pin::Pin::new(&mut self.0).poll_write(cx, buf)
+        let written = std::pin::Pin::new(&mut self.io).poll_write(cx, buf);
+        self.count(&written);
+        written
     }
 
     fn poll_write_vectored(
@@ -370,7 +403,9 @@ impl<IO: Io> tokio::io::AsyncWrite for Tokio<IO> {
         cx: &mut std::task::Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        std::pin::Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
+        let written = std::pin::Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        self.count(&written);
+        written
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -381,13 +416,13 @@ impl<IO: Io> tokio::io::AsyncWrite for Tokio<IO> {
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.0).poll_flush(cx)
+        std::pin::Pin::new(&mut self.io).poll_flush(cx)
     }
 
     fn poll_shutdown(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.0).poll_close(cx)
+        std::pin::Pin::new(&mut self.io).poll_close(cx)
     }
 }

@@ -42,10 +42,10 @@ const REASONS: [&str; 3] = ["ip_filter", "per_ip_limit", "proxy_header"];
 /// | `lath_connections_open` | `worker` | connections open now |
 /// | `lath_connections_evicted_total` | `worker` | idle connections closed to admit others at `max_connections` |
 /// | `lath_connections_refused_total` | `worker`, `reason` | closed at accept: `ip_filter`, `per_ip_limit`, `proxy_header` |
-/// | `lath_received_bytes_total`, `lath_sent_bytes_total` | `worker` | bytes on the wire |
+/// | `lath_received_bytes_total`, `lath_sent_bytes_total` | `worker` | bytes of HTTP read and written (over TLS: before encryption) |
 /// | `lath_worker_requests_total` | `worker` | requests answered |
 /// | `lath_requests_total` | `route`, `status` | requests answered, by route pattern and status class (`2xx`) |
-/// | `lath_request_duration_seconds` | `route` | histogram, from the request head to the response's last byte |
+/// | `lath_request_duration_seconds` | `route` | histogram, from the request head to the response's last byte (HTTP/2: to its head) |
 /// | `lath_draining` | | 1 once a shutdown began |
 /// | `process_resident_memory_bytes`, `process_cpu_seconds_total`, `process_open_fds` | | the process (Linux) |
 ///
