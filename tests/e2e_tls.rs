@@ -116,7 +116,12 @@ fn a_silent_client_is_dropped_at_the_handshake_timeout_while_others_are_served()
         conn.set_read_timeout(Some(Duration::from_secs(20)))
             .unwrap();
         let mut buf = [0u8; 64];
-        assert_eq!(conn.read(&mut buf).unwrap_or(0), 0, "dropped");
+        // Closed by the server (EOF, or a reset): not a read that timed out.
+        match conn.read(&mut buf) {
+            Ok(0) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+            other => panic!("not dropped at the handshake timeout: {other:?}"),
+        }
     }
 }
 
