@@ -4,10 +4,46 @@
 #[path = "../examples/demo/app.rs"]
 mod demo;
 
+use lath::layers::LintReport;
 use lath::{Client, Status};
 
 fn client() -> Client {
     Client::new(demo::app(false))
+}
+
+/// What a browser sends as `Accept` for a page.
+const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+fn admin() -> demo::Admin {
+    demo::Admin {
+        user: "root".to_owned(),
+        password: "pa:ss".to_owned(),
+    }
+}
+
+/// The text of the element with `id` in `page` (tags stripped).
+fn element(page: &str, id: &str) -> String {
+    let start = page
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in {page}"));
+    let open = start + page[start..].find('>').unwrap() + 1;
+    let tag = page[..start].rsplit('<').next().unwrap();
+    let name = tag.split_whitespace().next().unwrap();
+    let close = open + page[open..].find(&format!("</{name}>")).unwrap();
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in page[open..close].chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                text.push(' ');
+            }
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[test]
@@ -93,20 +129,39 @@ fn the_slow_handler_times_out_with_503() {
 }
 
 #[test]
-fn the_admin_branch_is_guarded() {
-    let c = client();
+fn the_admin_branch_asks_for_basic_credentials() {
+    let c = Client::new(demo::app_with(false, &admin(), None));
     let denied = c.get("/admin/dashboard").send_blocking().unwrap();
     assert_eq!(denied.status, Status::UNAUTHORIZED);
+    // RFC 9110 §11.6.1: a 401 carries the challenge.
     assert_eq!(
-        denied.text(),
-        r#"{"error":{"message":"Unauthorized","status":401}}"#
+        denied.header("www-authenticate"),
+        Some(r#"Basic realm="lath demo", charset="UTF-8""#)
     );
-    let allowed = c
+    let wrong = c
         .get("/admin/dashboard")
-        .header("Authorization", "mike")
+        .header("Authorization", "Basic cm9vdDpwYQ==") // root:pa
         .send_blocking()
         .unwrap();
-    assert_eq!(allowed.text(), "Hello admin mike!");
+    assert_eq!(wrong.status, Status::UNAUTHORIZED);
+    let allowed = c
+        .get("/admin/dashboard")
+        .header("Authorization", "Basic cm9vdDpwYTpzcw==") // root:pa:ss
+        .send_blocking()
+        .unwrap();
+    assert_eq!(allowed.status, Status::OK);
+    assert_eq!(
+        element(&allowed.text(), "admin-greeting"),
+        "Hello admin root!"
+    );
+    // The index shows the credentials as a link a browser can follow.
+    let index = c
+        .get("/")
+        .header("Host", "127.0.0.1:8080")
+        .send_blocking()
+        .unwrap()
+        .text();
+    assert!(index.contains(r#"<a href="http://root:pa:ss@127.0.0.1:8080/admin/dashboard">"#));
     // The guard stays in its branch.
     assert_eq!(c.get("/hello").send_blocking().unwrap().status, Status::OK);
 }
@@ -199,10 +254,10 @@ fn csrf_session(c: &Client) -> (String, String) {
         .unwrap()
         .text();
     let token = page
-        .split("<code>")
+        .split(r#"name="_csrf" value=""#)
         .nth(1)
         .unwrap()
-        .split("</code>")
+        .split('"')
         .next()
         .unwrap()
         .to_owned();
@@ -220,7 +275,19 @@ fn csrf_protects_the_upload_forms() {
         .body(format!("note=hi&_csrf={token}"))
         .send_blocking()
         .unwrap();
-    assert_eq!(form.text(), "CSRF_token ok");
+    assert_eq!(form.text(), r#"{"message":"CSRF token ok","note":"hi"}"#);
+    let page = c
+        .post("/upload")
+        .header("Cookie", &cookie)
+        .header("Accept", BROWSER)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(format!("note=%3Ci%3Ehi&_csrf={token}"))
+        .send_blocking()
+        .unwrap();
+    assert_eq!(
+        element(&page.text(), "csrf-result"),
+        "CSRF token ok: your note &lt;i&gt;hi was accepted."
+    );
     let header = c
         .post("/upload2")
         .header("Cookie", &cookie)
@@ -273,12 +340,46 @@ fn users_are_normalized_from_json_or_forms() {
         .body(r#"{"age":"x"}"#)
         .send_blocking()
         .unwrap();
+    assert_eq!(bad.status, Status::UNPROCESSABLE_CONTENT);
     assert_eq!(
-        (bad.status, bad.text().as_str()),
-        (
-            Status::UNPROCESSABLE_CONTENT,
-            "missing required fields: name"
-        )
+        bad.text(),
+        r#"{"error":{"fields":{"age":"age is not a number","name":"missing required fields: name"},"message":"age is not a number; missing required fields: name","status":422},"values":{}}"#
+    );
+}
+
+#[test]
+fn a_browser_gets_the_users_form_back_with_each_error_by_its_field() {
+    let c = client();
+    let ok = c
+        .post("/users")
+        .header("Accept", BROWSER)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("name=%3Cb%3Eann&age=41&ownedPets=cat")
+        .send_blocking()
+        .unwrap();
+    assert_eq!(ok.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(ok.header("vary"), Some("Accept"));
+    let page = ok.text();
+    // Auto-escaped: the name cannot inject markup.
+    assert_eq!(element(&page, "users-result-name"), "&lt;b&gt;ann");
+    assert_eq!(element(&page, "users-result-age"), "41");
+    let bad = c
+        .post("/users")
+        .header("Accept", BROWSER)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("name=&age=old&ownedPets=cat")
+        .send_blocking()
+        .unwrap();
+    assert_eq!(bad.status, Status::UNPROCESSABLE_CONTENT);
+    let page = bad.text();
+    assert_eq!(
+        element(&page, "users-name-error"),
+        "missing required fields: name"
+    );
+    assert_eq!(element(&page, "users-age-error"), "age is not a number");
+    assert!(
+        page.contains(r#"name="age" value="old""#),
+        "kept to correct"
     );
 }
 
@@ -411,4 +512,170 @@ fn ws_echoes_and_the_chat_reaches_every_tab() {
     a.send_blocking(Message::text("hello, all")).unwrap();
     until(&mut b, "hello, all");
     until(&mut a, "hello, all");
+}
+
+#[test]
+fn a_browser_sees_uploads_echoes_cookies_and_error_pages_as_html() {
+    let c = client();
+    let none = "--B\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"\"\r\nContent-Type: application/octet-stream\r\n\r\n\r\n--B--\r\n";
+    let empty = c
+        .post("/files")
+        .header("Accept", BROWSER)
+        .header("Content-Type", "multipart/form-data; boundary=B")
+        .body(none)
+        .send_blocking()
+        .unwrap();
+    assert_eq!(
+        element(&empty.text(), "files-result"),
+        "No file was chosen."
+    );
+    let api = c
+        .post("/files")
+        .header("Content-Type", "multipart/form-data; boundary=B")
+        .body(none)
+        .send_blocking()
+        .unwrap();
+    assert_eq!(api.text(), "[]", "no phantom file");
+
+    let echoed = c
+        .post("/echo")
+        .header("Accept", BROWSER)
+        .header("Content-Type", "text/plain")
+        .body("say=<hi>")
+        .send_blocking()
+        .unwrap();
+    assert_eq!(element(&echoed.text(), "echo-result"), "say=&lt;hi&gt;");
+
+    let cookies = c
+        .get("/cookies")
+        .header("Accept", BROWSER)
+        .header("Cookie", "visits=3; theme=dark")
+        .send_blocking()
+        .unwrap();
+    assert_eq!(
+        element(&cookies.text(), "cookies-list"),
+        "Name Value visits 3 theme dark"
+    );
+    let json = c
+        .get("/cookies")
+        .header("Cookie", "visits=3")
+        .send_blocking()
+        .unwrap();
+    assert_eq!(
+        json.text(),
+        r#"{"cookies":[{"name":"visits","value":"3"}]}"#
+    );
+
+    let missing = c
+        .get("/nope")
+        .header("Accept", BROWSER)
+        .send_blocking()
+        .unwrap();
+    assert_eq!(missing.status, Status::NOT_FOUND);
+    assert_eq!(element(&missing.text(), "error-status"), "404 Not Found");
+    assert!(missing
+        .text()
+        .contains(r#"<link rel="stylesheet" href="/static/style.css">"#));
+}
+
+#[test]
+fn every_page_is_a_template_with_the_stylesheet_lang_and_viewport() {
+    let c = client();
+    for path in ["/", "/csrf", "/chat", "/cookies"] {
+        let res = c
+            .get(path)
+            .header("Accept", BROWSER)
+            .send_blocking()
+            .unwrap();
+        assert_eq!(res.status, Status::OK, "{path}");
+        let page = res.text();
+        for needed in [
+            r#"<html lang="en">"#,
+            r#"<meta name="viewport""#,
+            r#"<link rel="stylesheet" href="/static/style.css">"#,
+        ] {
+            assert!(page.contains(needed), "{path} lacks {needed}");
+        }
+    }
+    let index = c.get("/").send_blocking().unwrap().text();
+    for id in ["users-form", "files-form", "echo-form", "admin-credentials"] {
+        assert!(index.contains(&format!("id=\"{id}\"")), "index lacks #{id}");
+    }
+    // Every input has a label.
+    for input in index.split("<input").skip(1) {
+        let id = input
+            .split("id=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        assert!(
+            index.contains(&format!("<label for=\"{id}\">")),
+            "#{id} unlabelled"
+        );
+    }
+}
+
+/// Every route, as a browser and as an API client, through the lint
+/// layer: the demo makes no protocol mistake it can see.
+#[test]
+fn the_lint_finds_nothing_on_any_route() {
+    let report = LintReport::default();
+    let c = Client::new(demo::app_with(false, &admin(), Some(report.clone())));
+    let gets = [
+        "/",
+        "/hello",
+        "/json",
+        "/user/42",
+        "/test/change/for/it",
+        "/heartbeat",
+        "/heartbeat2",
+        "/heartbeat3",
+        "/exception",
+        "/query?a=1",
+        "/visits",
+        "/back",
+        "/ip",
+        "/limited",
+        "/chat",
+        "/cookies",
+        "/csrf",
+        "/csrf/token",
+        "/nope",
+        "/admin/dashboard",
+        "/static/style.css",
+        "/static/chat.js",
+        "/ws",
+    ];
+    for accept in [BROWSER, "*/*", "application/json"] {
+        for path in gets {
+            c.get(path)
+                .header("Accept", accept)
+                .send_blocking()
+                .unwrap();
+            c.head(path)
+                .header("Accept", accept)
+                .send_blocking()
+                .unwrap();
+        }
+        for path in ["/users", "/files", "/echo", "/upload", "/hello"] {
+            c.post(path)
+                .header("Accept", accept)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body("name=a&age=1")
+                .send_blocking()
+                .unwrap();
+        }
+        c.get("/download/large.bin")
+            .header("Range", "bytes=0-9")
+            .send_blocking()
+            .unwrap();
+        c.get("/admin/dashboard")
+            .header("Accept", accept)
+            .header("Authorization", "Basic cm9vdDpwYTpzcw==")
+            .send_blocking()
+            .unwrap();
+    }
+    report.assert_clean();
 }

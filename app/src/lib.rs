@@ -59,7 +59,7 @@ pub use ip_filter::{BadRange, IpFilter};
 pub use request::{Request, RequestBuilder, DEFAULT_BODY_LIMIT};
 pub use respond::{Forward, Respond, Responded, ResponseSlot};
 pub use response::{OnUpgrade, Response};
-pub use route::{RouteName, RouteWatch};
+pub use route::{HeaderReads, RouteName, RouteWatch};
 pub use slot::{FutureSlot, SlotFuture};
 pub use tls_info::TlsInfo;
 #[cfg(feature = "tower")]

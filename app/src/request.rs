@@ -7,7 +7,7 @@ use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 use lath_codec::{BodySize, Headers, Method, RequestHead, Version};
 
-use crate::{Body, Extensions, HttpError, RouteName, RouteWatch, TlsInfo};
+use crate::{Body, Extensions, HeaderReads, HttpError, RouteName, RouteWatch, TlsInfo};
 
 /// A request: its head, a body streamed from the connection, the peer's
 /// address, and typed extensions for what layers learn.
@@ -27,6 +27,8 @@ pub struct Request {
     route: Option<RouteName>,
     /// Told the route's number, for the server's metrics.
     route_watch: Option<Arc<RouteWatch>>,
+    /// Told the negotiation fields the app reads, for a lint layer.
+    reads: Option<Arc<HeaderReads>>,
     /// The TLS session, over HTTPS.
     tls: Option<Arc<TlsInfo>>,
     params: crate::Params,
@@ -58,6 +60,7 @@ impl Request {
             peer: None,
             route: None,
             route_watch: None,
+            reads: None,
             tls: None,
             params: crate::Params::new(),
             body_limit: None,
@@ -189,7 +192,46 @@ impl Request {
     /// assert_eq!(res.text(), "curl/8");
     /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
+        self.mark_read(name);
         self.head.headers.get_str(name)
+    }
+
+    /// Says the answer depends on header field `name`, for a lint layer
+    /// watching ([`watch_reads`](Request::watch_reads)) that the response
+    /// names the negotiation fields it varies by in `Vary`.
+    /// [`header`](Request::header) calls it; code that chooses a
+    /// representation from [`headers`](Request::headers) calls it too.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use lath::app::{HeaderReads, Request};
+    /// let reads = Arc::new(HeaderReads::default());
+    /// let mut req = Request::builder("GET", "/").build();
+    /// req.watch_reads(reads.clone());
+    /// req.mark_read("accept-encoding");
+    /// assert_eq!(reads.fields(), ["Accept-Encoding"]);
+    /// ```
+    #[inline]
+    pub fn mark_read(&self, name: &str) {
+        if let Some(reads) = &self.reads {
+            reads.note(name);
+        }
+    }
+
+    /// Lends the request a [`HeaderReads`] that notes the negotiation
+    /// fields the app reads (the `lint` layer does this).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use lath::app::{HeaderReads, Request};
+    /// let reads = Arc::new(HeaderReads::default());
+    /// let mut req = Request::builder("GET", "/").header("Accept", "text/html").build();
+    /// req.watch_reads(reads.clone());
+    /// assert_eq!(req.header("accept"), Some("text/html"));
+    /// assert_eq!(reads.fields(), ["Accept"]);
+    /// ```
+    pub fn watch_reads(&mut self, reads: Arc<HeaderReads>) {
+        self.reads = Some(reads);
     }
 
     /// The head as parsed.

@@ -3,7 +3,7 @@
 //! string would cost a lookup.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Distinct route names numbered; later ones share [`RouteName::OTHER`].
@@ -170,5 +170,68 @@ impl RouteWatch {
     /// ```
     pub fn take(&self) -> u32 {
         self.id.swap(RouteName::NONE, Ordering::Relaxed)
+    }
+}
+
+/// The content-negotiation fields (`Accept`, `Accept-Encoding`,
+/// `Accept-Language`, `Accept-Charset`) an app read while answering a
+/// request: what its response varies by, for a lint layer to compare
+/// with the response's `Vary`. [`Request::watch_reads`] lends one to a
+/// request; [`Request::header`] and [`Request::mark_read`] note into it.
+///
+/// ```
+/// use std::sync::Arc;
+/// use lath::app::{HeaderReads, Request};
+/// let reads = Arc::new(HeaderReads::default());
+/// let mut req = Request::builder("GET", "/").header("Accept-Language", "de").build();
+/// req.watch_reads(reads.clone());
+/// let _ = req.header("accept-language");
+/// let _ = req.header("user-agent");
+/// assert_eq!(reads.fields(), ["Accept-Language"]);
+/// ```
+#[derive(Debug, Default)]
+pub struct HeaderReads(AtomicU8);
+
+/// The fields [`HeaderReads`] notes, one bit each.
+const NEGOTIATION: [&str; 4] = [
+    "Accept",
+    "Accept-Encoding",
+    "Accept-Language",
+    "Accept-Charset",
+];
+
+impl HeaderReads {
+    /// Notes that field `name` was read (other fields are ignored).
+    ///
+    /// ```
+    /// use lath::app::HeaderReads;
+    /// let reads = HeaderReads::default();
+    /// reads.note("ACCEPT");
+    /// reads.note("cookie");
+    /// assert_eq!(reads.fields(), ["Accept"]);
+    /// ```
+    pub fn note(&self, name: &str) {
+        if let Some(bit) = NEGOTIATION
+            .iter()
+            .position(|field| field.eq_ignore_ascii_case(name))
+        {
+            self.0.fetch_or(1 << bit, Ordering::Relaxed);
+        }
+    }
+
+    /// The negotiation fields read so far, in their usual spelling.
+    ///
+    /// ```
+    /// use lath::app::HeaderReads;
+    /// assert!(HeaderReads::default().fields().is_empty());
+    /// ```
+    pub fn fields(&self) -> Vec<&'static str> {
+        let bits = self.0.load(Ordering::Relaxed);
+        NEGOTIATION
+            .iter()
+            .enumerate()
+            .filter(|(bit, _)| bits & (1 << bit) != 0)
+            .map(|(_, field)| *field)
+            .collect()
     }
 }

@@ -6,102 +6,188 @@ use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
 use lath::layers::{
-    back, collect_multipart, compress, csrf, csrf_input, csrf_token, errors, rate_limit, recover,
-    send_file, serve_dir, timeout, websocket, BodyExt, Cookie, Json, Message, MultipartLimits,
-    Normalize, Rate, RequestExt, ResponseExt, Router, Routes, Signer, WebSocket,
+    back, basic_auth, collect_multipart, compress, csrf, csrf_input, csrf_token, errors, lint,
+    rate_limit, recover, renderers, send_file, serve_dir, timeout, websocket, BasicUser, BodyExt,
+    Cookie, Json, LintReport, Message, MultipartLimits, Normalize, Query, Rate, RequestExt,
+    ResponseExt, Router, Routes, Signer, Templates, View, WebSocket,
 };
-use lath::{
-    from_fn, handler, App, AppExt, Body, HttpError, Next, Request, Respond, Response, Status,
-};
+use lath::{handler, App, AppExt, Body, HttpError, Request, Respond, Response, Status};
 
-const INDEX: &str = "<!doctype html>
-<title>lath demo</title>
-<link rel=\"stylesheet\" href=\"/static/style.css\">
-<h1>lath demo</h1>
-<ul>
-  <li><a href=\"/hello\">/hello</a> — Hello, World!</li>
-  <li><a href=\"/json\">/json</a> — a JSON message</li>
-  <li><a href=\"/user/42\">/user/42</a> — a route parameter</li>
-  <li><a href=\"/test/change/for/it\">/test/change/for/it</a> — nested branches</li>
-  <li><a href=\"/heartbeat\">/heartbeat</a>, <a href=\"/heartbeat2\">/heartbeat2</a> (redirects),
-      <a href=\"/heartbeat3\">/heartbeat3</a> (redirects to a 404)</li>
-  <li><a href=\"/exception\">/exception</a> — a handler that panics: 500</li>
-  <li><a href=\"/timeout\">/timeout</a> — a slow handler under a 1 s limit: 503</li>
-  <li><a href=\"/admin/dashboard\">/admin/dashboard</a> — needs <code>Authorization: mike</code></li>
-  <li><a href=\"/query?a=1&amp;a=2&amp;b=x\">/query?a=1&amp;a=2&amp;b=x</a> — the query as JSON</li>
-  <li><a href=\"/visits\">/visits</a> — a cookie that counts</li>
-  <li><a href=\"/back\">/back</a> — back where you came from</li>
-  <li><a href=\"/ip\">/ip</a> — your address, as the app sees it</li>
-  <li><a href=\"/limited\">/limited</a> — 5 requests a second per client, bursts of 5: then 429</li>
-  <li>/ws — a WebSocket that echoes each text and binary message</li>
-  <li><a href=\"/chat\">/chat</a> — a chat over a WebSocket: open it in several tabs</li>
-  <li><a href=\"/metrics\">/metrics</a> — the server's counters, for Prometheus</li>
-  <li><a href=\"/readyz\">/readyz</a> — 200, or 503 once a shutdown is draining</li>
-  <li>POST /echo — streams your body back:
-    <form method=\"post\" action=\"/echo\" enctype=\"text/plain\"><input name=\"say\" value=\"hi\"><button>echo</button></form></li>
-  <li><a href=\"/csrf\">/csrf</a> — a token, and forms that need it</li>
-  <li>POST /users — a normalized body:
-    <form method=\"post\" action=\"/users\"><input name=\"name\" value=\"ann\">
-    <input name=\"age\" value=\"41\"><input name=\"ownedPets\" value=\"cat\"><button>send</button></form></li>
-  <li>POST /files — a multipart upload:
-    <form method=\"post\" action=\"/files\" enctype=\"multipart/form-data\"><input type=\"file\" name=\"doc\" multiple>
-    <button>upload</button></form></li>
-  <li><a href=\"/static/style.css\">/static/style.css</a>, <a href=\"/static/robots.txt\">/static/robots.txt</a>
-      — static files, with ETag, ranges and compression</li>
-  <li><a href=\"/download/large.bin\" id=\"large-download\" download>/download/large.bin</a> — a 16 MiB download
-      that resumes (ranges)</li>
-  <li>A range request: <button id=\"range-button\">fetch bytes 0–99</button>
-      <span id=\"range-result\"></span></li>
-</ul>
-<script src=\"/static/range.js\" defer></script>
-";
+/// The user and password of `/admin`, made at start-up.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Admin {
+    /// The user name.
+    pub user: String,
+    /// The password.
+    pub password: String,
+}
 
-/// The CSRF page: the token, and a form carrying it.
-fn csrf_page(req: &Request) -> Response {
-    Response::html(format!(
-        "<!doctype html><title>csrf</title><p>token: <code>{token}</code></p>
-<form method=\"post\" action=\"/upload\">{input}<input name=\"note\" value=\"hi\"><button>upload</button></form>
-<p>or: <code>curl -X POST -H 'X-CSRF-Token: {token}' --cookie '_csrf=…' /upload2</code></p>",
-        token = csrf_token(req).unwrap_or(""),
-        input = csrf_input(req),
+impl Admin {
+    /// `admin` with a random password.
+    pub fn random() -> Admin {
+        let password: String = Signer::random().as_bytes()[..6]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Admin {
+            user: "admin".to_owned(),
+            password,
+        }
+    }
+}
+
+/// What the demo's routes share.
+#[derive(Clone)]
+struct Site {
+    templates: Templates,
+    admin: Admin,
+}
+
+/// The demo's templates.
+pub fn templates(debug: bool) -> Templates {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/templates");
+    Templates::from_dir(dir).reload(debug).debug(debug)
+}
+
+/// `http://host:port` as the client addressed this server.
+fn origin(req: &Request) -> String {
+    let scheme = if req.is_secure() { "https" } else { "http" };
+    format!("{scheme}://{}", req.host().unwrap_or("localhost"))
+}
+
+/// The index page: a section per feature.
+fn index(site: &Site, req: &Request) -> Response {
+    site.templates.render(
+        "index.html",
+        serde_json::json!({"admin": site.admin, "host": req.host().unwrap_or("localhost")}),
+    )
+}
+
+/// The CSRF page: the token in a form, and a command that uses one.
+fn csrf_page(site: &Site, req: &Request) -> Response {
+    site.templates.render(
+        "csrf.html",
+        serde_json::json!({"csrf_input": csrf_input(req), "origin": origin(req)}),
+    )
+}
+
+/// `POST /upload`, past the CSRF check: the note it carried.
+async fn csrf_upload(mut req: Request) -> Result<View, HttpError> {
+    let form = req.form_pairs().await.unwrap_or_default();
+    let note = form
+        .into_iter()
+        .find(|(name, _)| name == "note")
+        .map(|(_, value)| value)
+        .unwrap_or_default();
+    Ok(View::new(
+        "csrf_result.html",
+        serde_json::json!({"message": "CSRF token ok", "note": note}),
     ))
 }
 
-async fn users(mut req: Request, respond: Respond) {
-    let options = Normalize::new()
-        .required(["name"])
-        .numbers(["age"])
-        .arrays(["ownedPets"]);
-    respond.send(req.normalized(&options).await.map(Json));
-}
-
-async fn files(mut req: Request, respond: Respond) {
-    let listed = match collect_multipart(&mut req, MultipartLimits::default()).await {
-        Ok(form) => Ok(Json(
-            form.files
-                .iter()
-                .map(|f| {
-                    serde_json::json!({
-                        "field": f.field, "filename": f.file_name,
-                        "size": f.size, "content_type": f.content_type,
-                    })
-                })
-                .collect::<Vec<_>>(),
-        )),
-        Err(e) => Err(e),
-    };
-    respond.send(listed);
-}
-
-async fn echo(mut req: Request, respond: Respond) {
+/// `POST /users`: the body normalized (JSON or a form). Each rule is
+/// checked alone too, so every field's error shows beside that field.
+async fn users(mut req: Request) -> View {
     let content_type = req
         .header("content-type")
         .unwrap_or("application/octet-stream")
         .to_owned();
-    // The body streams straight back: no buffering.
+    let is_form = req.is("form");
+    let body = match req.bytes().await {
+        Ok(body) => body,
+        Err(error) => return refused(&error, Default::default(), &[]),
+    };
+    let normalize = |options: Normalize| {
+        let mut again = Request::builder("POST", "/users")
+            .header("Content-Type", &content_type)
+            .body(body.clone());
+        async move { again.normalized(&options).await }
+    };
+    let rules = [
+        ("name", Normalize::new().required(["name"])),
+        ("age", Normalize::new().numbers(["age"])),
+    ];
+    let mut fields = serde_json::Map::new();
+    for (field, rule) in rules {
+        if let Err(error) = normalize(rule).await {
+            if error.message().contains(field) {
+                fields.insert(field.to_owned(), error.message().into());
+            }
+        }
+    }
+    let all = Normalize::new()
+        .required(["name"])
+        .numbers(["age"])
+        .arrays(["ownedPets"]);
+    let form = if is_form { &body[..] } else { &[][..] };
+    match normalize(all).await {
+        Ok(user) if fields.is_empty() => View::new("users.html", user),
+        Ok(_) => refused(&HttpError::unprocessable_content(), fields, form),
+        Err(error) => refused(&error, fields, form),
+    }
+}
+
+/// The users page for a body that was refused: the message, each field's
+/// error, and the form's values to correct.
+fn refused(
+    error: &HttpError,
+    fields: serde_json::Map<String, serde_json::Value>,
+    form: &[u8],
+) -> View {
+    let message = if fields.is_empty() {
+        error.message().to_owned()
+    } else {
+        let each: Vec<&str> = fields.values().filter_map(|m| m.as_str()).collect();
+        each.join("; ")
+    };
+    View::new(
+        "users.html",
+        serde_json::json!({
+            "error": {"status": error.status().code(), "message": message, "fields": fields},
+            "values": Query::parse(&String::from_utf8_lossy(form)).to_json(),
+        }),
+    )
+    .with_status(error.status())
+}
+
+/// `POST /files`: what was uploaded.
+async fn files(mut req: Request) -> Result<View, HttpError> {
+    let form = collect_multipart(&mut req, MultipartLimits::default()).await?;
+    let listed: Vec<_> = form
+        .files
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "field": f.field, "filename": f.file_name,
+                "size": f.size, "content_type": f.content_type,
+            })
+        })
+        .collect();
+    Ok(View::new("files.html", listed))
+}
+
+/// `POST /echo`: the body streams straight back, no buffering; a browser
+/// gets a page showing it.
+async fn echo(site: Site, mut req: Request, respond: Respond) {
+    let content_type = req
+        .header("content-type")
+        .unwrap_or("application/octet-stream")
+        .to_owned();
+    if req.accepts(&["application/octet-stream", "text/html"]) == Some("text/html") {
+        let page = match req.text().await {
+            Ok(body) => site.templates.render(
+                "echo.html",
+                serde_json::json!({"content_type": content_type, "body": body}),
+            ),
+            Err(error) => Response::from(error),
+        };
+        respond.send(page.with_header("Vary", "Accept"));
+        return;
+    }
     respond.send(
         Response::new(Status::OK)
             .with_header("Content-Type", content_type)
+            .with_header("Vary", "Accept")
             .with_body(Body::stream(req.take_body())),
     );
 }
@@ -113,23 +199,6 @@ async fn exception(_req: Request, _respond: Respond) {
 async fn slow(_req: Request, respond: Respond) {
     async_std::task::sleep(Duration::from_secs(10)).await;
     respond.send("finished (too late)");
-}
-
-/// The admin branch's guard (kequapp's example): `Authorization: mike`.
-fn require_mike<A: App>(app: A) -> impl App {
-    app.wrap(from_fn(
-        |req: Request, respond: Respond, next: Next<A>| async move {
-            match req.header("authorization") {
-                Some("mike") => next.call(req, respond).await,
-                _ => respond.send(
-                    Response::from(Json(serde_json::json!({
-                        "error": {"status": 401, "message": "Unauthorized"}
-                    })))
-                    .with_status(Status::UNAUTHORIZED),
-                ),
-            }
-        },
-    ))
 }
 
 fn visits(req: &Request) -> Response {
@@ -145,51 +214,97 @@ fn visits(req: &Request) -> Response {
     )
 }
 
+/// `/cookies`: the cookies the request carried.
+fn cookies(req: &Request) -> View {
+    let cookies: Vec<_> = req
+        .cookies()
+        .into_iter()
+        .map(|(name, value)| serde_json::json!({"name": name, "value": value}))
+        .collect();
+    View::new("cookies.html", serde_json::json!({ "cookies": cookies }))
+}
+
+/// A handler that renders `page` with no data.
+fn page(site: &Site, name: &'static str) -> impl App {
+    let site = site.clone();
+    handler(move |_req: Request| {
+        let site = site.clone();
+        async move { site.templates.render(name, ()) }
+    })
+}
+
 /// The demo's routes. `secret` signs CSRF tokens (at least 32 bytes).
-pub fn routes_with(secret: &[u8]) -> Routes {
+pub fn routes_with(secret: &[u8], admin: &Admin, templates: Templates) -> Routes {
+    let site = Site {
+        templates,
+        admin: admin.clone(),
+    };
     let secret = secret.to_vec();
+    let at_csrf = site.clone();
     let protected = Router::new()
         .get(
             "/csrf",
-            handler(|req: Request| async move { csrf_page(&req) }),
+            handler(move |req: Request| {
+                let site = at_csrf.clone();
+                async move { csrf_page(&site, &req) }
+            }),
         )
-        .post(
-            "/upload",
-            handler(|_req: Request| async { "CSRF_token ok" }),
+        .get(
+            "/csrf/token",
+            handler(|req: Request| async move {
+                Response::text(csrf_token(&req).unwrap_or("").to_owned())
+                    .with_header("Cache-Control", "no-store")
+            }),
         )
+        .post("/upload", handler(csrf_upload))
         .post(
             "/upload2",
             handler(|_req: Request| async { "x-csrf-token ok" }),
         )
         .layer(csrf(&secret).expect("a secret of 32 bytes or more"));
-    base_routes()
+    base_routes(&site)
         .branch("", protected)
+        .layer(renderers(site.templates.clone()))
         .build()
         .expect("valid routes")
 }
 
-/// The demo's routes with a secret made at start-up.
-pub fn routes() -> Routes {
-    routes_with(Signer::random().as_bytes())
-}
-
-fn base_routes() -> Router {
+fn base_routes(site: &Site) -> Router {
     let text = |body: &'static str| handler(move |_req: Request| async move { body });
     // Made at start-up, never on an executor thread.
     let large = large_file();
     let it = Router::new().get("/it", text("Here we go"));
-    let admin = Router::new()
+    let admin = &site.admin;
+    let (user, password) = (admin.user.clone(), admin.password.clone());
+    let at_admin = site.clone();
+    let dashboard = Router::new()
         .get(
             "/dashboard",
-            handler(|req: Request| async move {
-                format!("Hello admin {}!", req.header("authorization").unwrap_or(""))
+            handler(move |req: Request| {
+                let site = at_admin.clone();
+                async move {
+                    let user = req.extensions().get::<BasicUser>().map(|u| u.0.clone());
+                    site.templates
+                        .render("dashboard.html", serde_json::json!({ "user": user }))
+                }
             }),
         )
-        .layer(require_mike);
+        .layer(basic_auth("lath demo", move |u, p| {
+            // Both compared in full, whatever matches first.
+            let same = |a: &str, b: &str| {
+                a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0, |d, (x, y)| d | (x ^ y)) == 0
+            };
+            same(u, &user) & same(p, &password)
+        }));
+    let at_index = site.clone();
+    let at_echo = site.clone();
     Router::new()
         .get(
             "/",
-            handler(|_req: Request| async { Response::html(INDEX) }),
+            handler(move |req: Request| {
+                let site = at_index.clone();
+                async move { index(&site, &req) }
+            }),
         )
         .get("/hello", text("Hello, World!"))
         .get(
@@ -198,7 +313,9 @@ fn base_routes() -> Router {
                 Json(serde_json::json!({"message": "Hello, World!"}))
             }),
         )
-        .post("/echo", echo)
+        .post("/echo", move |req: Request, respond: Respond| {
+            echo(at_echo.clone(), req, respond)
+        })
         .get(
             "/user/:id",
             handler(|req: Request| async move { Json(serde_json::json!({"id": req.param("id")})) }),
@@ -218,7 +335,7 @@ fn base_routes() -> Router {
         )
         .get("/exception", exception)
         .get("/timeout", slow.wrap(timeout(Duration::from_secs(1))))
-        .branch("/admin", admin)
+        .branch("/admin", dashboard)
         .get(
             "/query",
             handler(|req: Request| async move { Json(req.query().to_json()) }),
@@ -226,6 +343,10 @@ fn base_routes() -> Router {
         .get(
             "/visits",
             handler(|req: Request| async move { visits(&req) }),
+        )
+        .get(
+            "/cookies",
+            handler(|req: Request| async move { cookies(&req) }),
         )
         .get("/back", handler(|req: Request| async move { back(&req) }))
         .get(
@@ -240,13 +361,10 @@ fn base_routes() -> Router {
             }),
         )
         .get("/ws", websocket(echo_ws))
-        .get(
-            "/chat",
-            handler(|_req: Request| async { Response::html(CHAT) }),
-        )
+        .get("/chat", page(site, "chat.html"))
         .get("/chat/ws", websocket(chat))
-        .post("/users", users)
-        .post("/files", files)
+        .post("/users", handler(users))
+        .post("/files", handler(files))
         .get("/static/*path", serve_dir(public_dir()).wrap(compress()))
         .get(
             "/download/large.bin",
@@ -304,37 +422,6 @@ async fn chat(ws: WebSocket) {
         .retain(|member| !member.is_closed());
 }
 
-const CHAT: &str = "<!doctype html>
-<html lang=\"en\">
-<meta charset=\"utf-8\">
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">
-<title>lath chat</title>
-<link rel=\"stylesheet\" href=\"/static/style.css\">
-<h1>Chat</h1>
-<p>Open this page in several tabs: what one says, all see.</p>
-<ul id=\"chat-log\"></ul>
-<form id=\"chat-form\">
-  <label for=\"chat-input\">Message</label>
-  <input id=\"chat-input\" autocomplete=\"off\">
-  <button id=\"chat-send\">Send</button>
-</form>
-<script>
-const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-const socket = new WebSocket(scheme + '://' + location.host + '/chat/ws');
-const log = document.getElementById('chat-log');
-socket.onmessage = (event) => {
-  const item = document.createElement('li');
-  item.textContent = event.data;
-  log.appendChild(item);
-};
-document.getElementById('chat-form').onsubmit = (event) => {
-  event.preventDefault();
-  const input = document.getElementById('chat-input');
-  if (input.value) { socket.send(input.value); input.value = ''; }
-};
-</script>
-";
-
 /// The demo's own files (stylesheet, script, robots.txt).
 fn public_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/public")
@@ -367,12 +454,30 @@ fn large_file() -> std::path::PathBuf {
     .clone()
 }
 
-/// The demo app: routes behind recover and errors (debug mode shows panic
-/// and 5xx messages).
+/// The demo app with an admin password made at start-up.
+#[allow(dead_code)] // the tests' way in
 pub fn app(debug: bool) -> impl App {
-    recover(routes())
-        .debug(debug)
-        .wrap(|app| errors(app).debug(debug))
+    app_with(debug, &Admin::random(), None)
+}
+
+/// The demo app: routes behind recover and errors, which browsers see as
+/// the site's error page (debug mode shows panic and 5xx messages, and
+/// reloads edited templates). In debug builds every response is linted;
+/// a test passes a `report` to collect what the lint finds.
+pub fn app_with(debug: bool, admin: &Admin, report: Option<LintReport>) -> impl App {
+    let templates = templates(debug);
+    let pages = templates.clone();
+    let routes = routes_with(Signer::random().as_bytes(), admin, templates);
+    let app = recover(routes).debug(debug).wrap(|app| {
+        errors(app)
+            .debug(debug)
+            .render(move |error, format| pages.render_error(error, format))
+    });
+    let linted = lint(app).enabled(cfg!(debug_assertions) || report.is_some());
+    match report {
+        Some(report) => linted.report_to(report),
+        None => linted,
+    }
 }
 
 /// One line per request — method, target, status, latency — written when

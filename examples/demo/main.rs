@@ -12,7 +12,9 @@
 //! `/readyz` answering 503, before accepting stops; `--tls-cert PATH
 //! --tls-key PATH` serves HTTPS). Under systemd socket
 //! activation (`LISTEN_FDS`) it serves the inherited socket.
-//! `GET /` lists the routes; `/metrics` and `/readyz` are the server's.
+//! `GET /` shows every feature with a sentence on each; `/metrics` and
+//! `/readyz` are the server's. The `/admin` user and password are made at
+//! start-up, printed, and shown on the index.
 
 mod app;
 #[path = "../support/mod.rs"]
@@ -26,7 +28,12 @@ fn main() {
     let debug = std::env::args().any(|a| a == "--debug");
     // Behind trusted proxies, the client is the address they report.
     let proxies = support::trusted_proxies().unwrap_or_default();
-    let app = app::app(debug).wrap(trusted_proxy_ranges(proxies));
+    let admin = app::Admin::random();
+    println!(
+        "/admin/dashboard: user {} password {} (HTTP Basic)",
+        admin.user, admin.password
+    );
+    let app = app::app_with(debug, &admin, None).wrap(trusted_proxy_ranges(proxies));
     if std::env::args().any(|a| a == "--quiet") {
         support::run_with(port, |server| with_server_routes(server, app));
     } else {

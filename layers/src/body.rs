@@ -322,7 +322,8 @@ impl Normalize {
         self
     }
 
-    /// These fields must be present and not null; 422 lists every one
+    /// These fields must be present, not null, not an empty array and
+    /// not a blank string (an empty form input); 422 lists every one
     /// missing.
     ///
     /// ```
@@ -411,6 +412,8 @@ impl Normalize {
             .filter(|f| match object.get(*f) {
                 None | Some(Value::Null) => true,
                 Some(Value::Array(items)) => items.is_empty(),
+                // An empty form input is as missing as an absent one.
+                Some(Value::String(text)) => text.trim().is_empty(),
                 Some(_) => false,
             })
             .map(String::as_str)

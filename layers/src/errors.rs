@@ -25,6 +25,9 @@ pub enum ErrorFormat {
     Json,
     /// `text/plain`.
     Text,
+    /// `text/html`: a small page, or the site's own through
+    /// [`Templates::render_error`](crate::Templates::render_error).
+    Html,
 }
 
 type Renderer = Arc<dyn Fn(&HttpError, ErrorFormat) -> Response + Send + Sync>;
@@ -50,7 +53,7 @@ pub fn errors<A: App>(app: A) -> Errors<A> {
         app,
         debug: false,
         format: None,
-        render: Arc::new(render),
+        render: Arc::new(render_error),
     }
 }
 
@@ -141,16 +144,57 @@ impl<A> Errors<A> {
     }
 }
 
-/// The default rendering.
-fn render(error: &HttpError, format: ErrorFormat) -> Response {
+/// The [`errors`] layer's own rendering of `error` in `format`, for a
+/// [custom renderer](Errors::render) to fall back on: JSON
+/// `{"error":{"status":…,"message":…}}` (or the error's own JSON body),
+/// the message as plain text, or a small HTML page with the message
+/// escaped.
+///
+/// ```
+/// use lath::prelude::*;
+/// use lath::layers::{render_error, ErrorFormat};
+/// let page = render_error(&HttpError::bad_request("<b>no</b>"), ErrorFormat::Html);
+/// assert_eq!(page.status().code(), 400);
+/// assert_eq!(page.headers().get_str("content-type"), Some("text/html; charset=utf-8"));
+/// ```
+pub fn render_error(error: &HttpError, format: ErrorFormat) -> Response {
     let res = match (format, error.json()) {
         (ErrorFormat::Json, Some(body)) => crate::json(body),
         (ErrorFormat::Json, None) => crate::json(&serde_json::json!({
             "error": { "status": error.status().code(), "message": error.message() }
         })),
         (ErrorFormat::Text, _) => Response::text(error.message().to_owned()),
+        (ErrorFormat::Html, _) => {
+            let status = error.status();
+            let heading = format!("{} {}", status.code(), escape_html(status.reason()));
+            let mut page = format!(
+                "<!doctype html>\n<html lang=\"en\">\n<meta charset=\"utf-8\">\n\
+                 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+                 <title>{heading}</title>\n<h1>{heading}</h1>\n"
+            );
+            if error.message() != status.reason() {
+                page.push_str(&format!("<p>{}</p>\n", escape_html(error.message())));
+            }
+            Response::html(page)
+        }
     };
     res.with_status(error.status())
+}
+
+/// `text` with the characters that mean something in HTML escaped.
+pub(crate) fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 impl<A: App> App for Errors<A> {
@@ -195,8 +239,9 @@ impl Asked {
             .collect();
         let format = self
             .always
-            .unwrap_or(match negotiate(&accept, &["text", "json"]) {
+            .unwrap_or(match negotiate(&accept, &["text", "json", "html"]) {
                 Some("json") => ErrorFormat::Json,
+                Some("html") => ErrorFormat::Html,
                 _ => ErrorFormat::Text,
             });
         if let Some(detail) = error.detail() {
@@ -231,6 +276,10 @@ impl Asked {
                     bytes::Bytes::copy_from_slice(value),
                 );
             }
+        }
+        if self.always.is_none() {
+            // The format followed the request's `Accept`.
+            rendered.headers_mut().append("Vary", "Accept");
         }
         rendered
     }

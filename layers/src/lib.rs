@@ -21,6 +21,8 @@
 //! - [`ResponseExt`] and [`Cookie`]: `Set-Cookie` with every attribute;
 //!   [`json`] and [`back`] responses.
 //! - [`Signer`], [`SignedCookies`]: cookies signed with HMAC-SHA256.
+//! - [`basic_auth`]: HTTP Basic authentication, with the challenge a
+//!   browser answers.
 //! - [`csrf`]: tokens tied to each client, checked on unsafe methods.
 //! - [`parts`] and [`collect_multipart`]: `multipart/form-data` uploads
 //!   under limits, large files spooled to temporary files.
@@ -32,6 +34,11 @@
 //! - [`serve_dir`] and [`send_file`]: static files with validators,
 //!   conditional requests (`304`, `412`) and ranges (`206`, `416`).
 //! - [`websocket`]: WebSocket routes (RFC 6455).
+//! - [`Templates`]: Jinja templates (minijinja), auto-escaped;
+//!   [`View`] and [`renderers`]: one answer, HTML for browsers and JSON
+//!   for the rest (kequapp's renderers).
+//! - [`lint`]: every response checked for protocol mistakes, in
+//!   development and tests.
 
 //! # Features
 //!
@@ -42,11 +49,14 @@
 //!   for media types and the `blocking` thread pool for file reads.
 //! - `compress` (default): the `compress` layer, with async-compression.
 //! - `websocket` (default): [`websocket`], with async-tungstenite.
+//! - `templates` (default): [`Templates`], [`View`] and [`renderers`],
+//!   with minijinja.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
 
+mod basic_auth;
 mod body;
 #[cfg(feature = "compress")]
 mod compress;
@@ -60,6 +70,7 @@ mod errors;
 mod files;
 mod ip_filter;
 mod limit;
+mod lint;
 mod logger;
 #[cfg(feature = "multipart")]
 mod multipart;
@@ -76,10 +87,13 @@ pub mod router;
 mod signed;
 mod slot;
 mod state;
+#[cfg(feature = "templates")]
+mod templates;
 mod timeout;
 #[cfg(feature = "websocket")]
 mod websocket;
 
+pub use basic_auth::{basic_auth, BasicAuth, BasicAuthLayer, BasicUser};
 pub use body::{BodyExt, Normalize};
 #[cfg(feature = "compress")]
 pub use compress::{compress, Compress, CompressLayer};
@@ -88,12 +102,13 @@ pub use cors::{cors, Cors, CorsApp, CorsError, CorsLayer};
 pub use csrf::{
     csrf, csrf_input, csrf_token, Csrf, CsrfLayer, CsrfToken, CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER,
 };
-pub use errors::{errors, ErrorFormat, Errors, Json};
+pub use errors::{errors, render_error, ErrorFormat, Errors, Json};
 #[cfg(feature = "files")]
 pub use files::{send_file, serve_dir, Dotfiles, ETag, Representation, ServeDir, Symlinks};
 pub use ip_filter::{ip_filter, IpFilterLayer, IpFiltered};
 pub use lath_app::DEFAULT_BODY_LIMIT;
 pub use limit::{limit_body, LimitBody, LimitBodyLayer};
+pub use lint::{lint, Lint, LintReport};
 pub use logger::{logger, Format, Logger};
 #[cfg(feature = "multipart")]
 pub use multipart::{collect_multipart, parts, Form, MultipartLimits, Part, Parts, UploadedFile};
@@ -107,6 +122,8 @@ pub use router::{Found, RouteError, Router, Routes};
 #[cfg(feature = "signed")]
 pub use signed::{SecretTooShort, SignedCookies, Signer, MIN_SECRET_LEN};
 pub use state::{state, state_of, State, StateLayer};
+#[cfg(feature = "templates")]
+pub use templates::{renderers, Renderers, RenderersLayer, Templates, View};
 pub use timeout::{timeout, Timeout, TimeoutLayer};
 #[cfg(feature = "websocket")]
 pub use websocket::{

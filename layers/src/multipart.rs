@@ -175,6 +175,8 @@ impl std::fmt::Debug for Parts {
 pub struct Part {
     inner: multer::Field<'static>,
     file_name: Option<String>,
+    /// A file part whose file name was empty: a file input left empty.
+    unnamed: bool,
     limit: u64,
     read: u64,
 }
@@ -270,6 +272,7 @@ impl Parts {
                 format!("more than {} parts", self.limits.max_parts),
             ));
         }
+        let unnamed = field.file_name().is_some_and(|n| n.trim().is_empty());
         let file_name = field.file_name().map(sanitize);
         let limit = if file_name.is_some() {
             self.limits.max_file
@@ -279,6 +282,7 @@ impl Parts {
         Ok(Some(Part {
             inner: field,
             file_name,
+            unnamed,
             limit,
             read: 0,
         }))
@@ -825,7 +829,9 @@ impl Form {
 
 /// Reads a whole multipart body: fields as text, small files in memory,
 /// larger ones in temporary files that are removed when the [`Form`] is
-/// dropped (and at once on any error).
+/// dropped (and at once on any error). A file part with an empty file
+/// name and no content — what a browser sends for a file input with no
+/// file chosen — is left out.
 ///
 /// ```
 /// # fn multipart(fields: &[(&str, Option<&str>, &str)]) -> String {
@@ -847,15 +853,15 @@ impl Form {
 /// use lath::layers::{collect_multipart, MultipartLimits};
 /// let app = handler(|mut req: Request| async move {
 ///     let form = collect_multipart(&mut req, MultipartLimits::default()).await?;
-///     Ok::<_, HttpError>(format!("{:?}", form.fields))
+///     Ok::<_, HttpError>(format!("{:?} {}", form.fields, form.files.len()))
 /// });
 /// let res = Client::new(app)
 ///     .post("/")
 ///     .header("Content-Type", "multipart/form-data; boundary=XyZ")
-///     .body(multipart(&[("a", None, "1")]))
+///     .body(multipart(&[("a", None, "1"), ("doc", Some(""), "")]))
 ///     .send_blocking()
 ///     .unwrap();
-/// assert_eq!(res.text(), r#"[("a", "1")]"#);
+/// assert_eq!(res.text(), r#"[("a", "1")] 0"#);
 /// ```
 pub async fn collect_multipart(
     req: &mut Request,
@@ -876,6 +882,7 @@ pub async fn collect_multipart(
             form.fields.push((name, text));
             continue;
         };
+        let unnamed = part.unnamed;
         let content_type = part.content_type();
         let mut memory = BytesMut::new();
         let mut disk: Option<(TempFile, async_fs::File)> = None;
@@ -902,6 +909,11 @@ pub async fn collect_multipart(
                     .map_err(|e| HttpError::internal().with_detail(e.to_string()))?,
                 None => memory.extend_from_slice(&piece),
             }
+        }
+        if unnamed && size == 0 {
+            // A file input with no file chosen: browsers send an empty
+            // part with `filename=""` (HTML's form submission algorithm).
+            continue;
         }
         let stored = match disk {
             Some((temp, mut file)) => {

@@ -462,6 +462,7 @@ impl RequestExt for Request {
     }
 
     fn accepts<'a>(&self, offered: &[&'a str]) -> Option<&'a str> {
+        self.mark_read("accept");
         let accept: Vec<&str> = self
             .headers()
             .get_all("accept")
