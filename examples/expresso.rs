@@ -1,17 +1,22 @@
 //! expresso: the express-style response helpers — status, headers,
-//! cookies, content types, redirects, `Vary`, status bodies.
+//! cookies, content types, redirects, `Vary`, status bodies — and static
+//! files with range requests.
 //!
-//! `cargo run --example expresso -- --port 3000`
+//! `cargo run --example expresso -- --port 3000`, then
+//! `curl -r 0-4 localhost:3000/static/hello.txt` (a `206`).
 
 #[path = "support/mod.rs"]
 mod support;
 
 use std::time::Duration;
 
-use lath::layers::{back, json, Cookie, RequestExt, ResponseExt, Router, SameSite};
-use lath::{handler, Request, Response, Status};
+use lath::layers::{
+    back, json, lint, serve_dir, Cookie, RequestExt, ResponseExt, Router, SameSite,
+};
+use lath::{handler, App, Request, Response, Status};
 
-fn main() {
+/// The example's app, for `main` and the tests.
+pub fn app() -> impl App {
     let routes = Router::new()
         .get(
             "/",
@@ -43,7 +48,12 @@ fn main() {
         )
         .get(
             "/created",
-            handler(|_req: Request| async { Response::text("made").with_status(Status::CREATED) }),
+            handler(|req: Request| async move {
+                let host = req.host().unwrap_or("localhost").to_owned();
+                Response::text("made")
+                    .with_status(Status::CREATED)
+                    .set("Location", format!("http://{host}/created/1"))
+            }),
         )
         .get(
             "/teapot",
@@ -54,7 +64,14 @@ fn main() {
             handler(|_req: Request| async { Response::raw("a,b\n1,2\n").type_("csv") }),
         )
         .get("/back", handler(|req: Request| async move { back(&req) }))
+        // express.static, with validators and range requests.
+        .get("/static/*path", serve_dir(support::folder("assets")))
         .build()
         .expect("valid routes");
-    support::run(support::port(3000), routes);
+    lint(routes).enabled(cfg!(debug_assertions))
+}
+
+#[allow(dead_code)]
+fn main() {
+    support::run(support::port(3000), app());
 }

@@ -1,15 +1,18 @@
 //! titbit: route groups with group-scoped middleware, body parsing and a
-//! body limit per group, shared services.
+//! body limit per group, shared services, a rate limit and an IP list.
 //!
 //! `cargo run --example titbit -- --port 3000`, then
-//! `curl -X POST --data 'hello' -H 'X-Key: secret' localhost:3000/api/notes`.
+//! `curl -X POST --data 'hello' -H 'X-Key: secret' localhost:3000/api/notes`
+//! (10 a second per client, bursts of 20, then 429) and
+//! `curl localhost:3000/internal/stats` (loopback clients only).
 
 #[path = "support/mod.rs"]
 mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use lath::layers::{limit_body, state, state_of, Router};
+use lath::app::IpFilter;
+use lath::layers::{ip_filter, limit_body, lint, rate_limit, state, state_of, Rate, Router};
 use lath::{from_fn, handler, App, AppExt, HttpError, Next, Request, Respond};
 
 struct Notes(AtomicUsize);
@@ -27,7 +30,8 @@ fn api_key<A: App>(app: A) -> impl App {
     ))
 }
 
-fn main() {
+/// The example's app, for `main` and the tests.
+pub fn app() -> impl App {
     let api = Router::new()
         .post(
             "/notes",
@@ -40,14 +44,32 @@ fn main() {
         )
         // Group-scoped: a body limit and the key check run only under /api.
         .layer(limit_body(1024))
-        .layer(api_key);
+        .layer(api_key)
+        .layer(rate_limit(Rate::per_second(10), 20));
+    // titbit's allow list, for one group.
+    let loopback = IpFilter::new()
+        .allow("127.0.0.0/8")
+        .and_then(|f| f.allow("::1"))
+        .expect("valid ranges");
+    let internal = Router::new()
+        .get(
+            "/stats",
+            handler(|req: Request| async move {
+                let notes = state_of::<Notes>(&req).expect("notes service");
+                format!("notes: {}\n", notes.0.load(Ordering::SeqCst))
+            }),
+        )
+        .layer(ip_filter(loopback));
     let routes = Router::new()
         .get("/", handler(|_req: Request| async { "public\n" }))
         .branch("/api", api)
+        .branch("/internal", internal)
         .build()
         .expect("valid routes");
-    support::run(
-        support::port(3000),
-        routes.wrap(state(Notes(AtomicUsize::new(0)))),
-    );
+    lint(routes.wrap(state(Notes(AtomicUsize::new(0))))).enabled(cfg!(debug_assertions))
+}
+
+#[allow(dead_code)]
+fn main() {
+    support::run(support::port(3000), app());
 }

@@ -1,6 +1,8 @@
 //! creationix's `web`: an app is a function of a request and `respond`; a
-//! layer wraps `respond` to see what goes out — here a logger and a layer
-//! that adds a header to every response.
+//! layer wraps `respond` to see what goes out — here a logger, a layer
+//! that adds a header to every response, and (in debug builds) `lint`,
+//! which checks each response the app makes; the automatic `Date`,
+//! `Server` and `Content-Length` come from the codec.
 //!
 //! `cargo run --example web -- --port 3000`
 
@@ -12,7 +14,7 @@ use std::time::Instant;
 
 use lath::{App, AppExt, Request, Respond};
 
-async fn app(req: Request, respond: Respond) {
+async fn hello(req: Request, respond: Respond) {
     respond.send(format!("Hello from {}\n", req.path()));
 }
 
@@ -48,6 +50,12 @@ fn powered_by(app: impl App) -> impl App {
     }
 }
 
+/// The example's app, for `main` and the tests (without the logger).
+pub fn app() -> impl App {
+    lath::layers::lint(hello.wrap(powered_by)).enabled(cfg!(debug_assertions))
+}
+
+#[allow(dead_code)]
 fn main() {
-    support::run(support::port(3000), app.wrap(powered_by).wrap(logger));
+    support::run(support::port(3000), app().wrap(logger));
 }

@@ -1,10 +1,10 @@
 //! wsgiLite: nested sub-routes, a per-route timeout, caught exceptions,
-//! WebSocket routes.
+//! templates, static files and WebSocket routes.
 //!
 //! `cargo run --example wsgilite -- --port 3000`, then try
-//! `/test/change/for/it`, `/slow` and `/crash`, and
-//! `wscat -c ws://localhost:3000/wss1` (echoes) or `/wss2` (answers in
-//! capitals).
+//! `/test/change/for/it`, `/slow`, `/crash`, `/hello/ann` (a template),
+//! `/assets/hello.txt`, and `wscat -c ws://localhost:3000/wss1` (echoes)
+//! or `/wss2` (answers in capitals).
 
 #[path = "support/mod.rs"]
 mod support;
@@ -12,8 +12,10 @@ mod support;
 use std::time::Duration;
 
 use futures::StreamExt;
-use lath::layers::{errors, recover, timeout, websocket, Message, Router, WebSocket};
-use lath::{handler, AppExt, Request, Respond, Status};
+use lath::layers::{
+    errors, lint, recover, serve_dir, timeout, websocket, Message, Router, Templates, WebSocket,
+};
+use lath::{handler, App, AppExt, Request, Respond, Status};
 
 async fn slow(_req: Request, respond: Respond) {
     async_std::task::sleep(Duration::from_secs(5)).await;
@@ -44,7 +46,9 @@ async fn wss2(mut ws: WebSocket) {
     }
 }
 
-fn main() {
+/// The example's app, for `main` and the tests.
+pub fn app() -> impl App {
+    let templates = Templates::from_dir(support::folder("templates"));
     // defSubRoute: each level adds a prefix.
     let for_ = Router::new().get("/it", handler(|_req: Request| async { "Here we go\n" }));
     let change = Router::new().branch("/for", for_);
@@ -56,9 +60,24 @@ fn main() {
             slow.wrap(timeout(Duration::from_secs(1)).status(Status::GATEWAY_TIMEOUT)),
         )
         .get("/crash", crash)
+        .get(
+            "/hello/:name",
+            handler(move |req: Request| {
+                let templates = templates.clone();
+                async move {
+                    templates.render("hello.html", serde_json::json!({"name": req.param("name")}))
+                }
+            }),
+        )
+        .get("/assets/*path", serve_dir(support::folder("assets")))
         .get("/wss1", websocket(wss1))
         .get("/wss2", websocket(wss2))
         .build()
         .expect("valid routes");
-    support::run(support::port(3000), routes.wrap(recover).wrap(errors));
+    lint(routes.wrap(recover).wrap(errors)).enabled(cfg!(debug_assertions))
+}
+
+#[allow(dead_code)]
+fn main() {
+    support::run(support::port(3000), app());
 }

@@ -179,3 +179,11 @@ pub fn run_with<A: lath::App>(port: u16, make: impl FnOnce(&lath::Server) -> A) 
         server.serve(app).await.expect("serve");
     });
 }
+
+/// A folder of the examples' own files (`assets`, `templates`).
+#[allow(dead_code)]
+pub fn folder(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name)
+}
