@@ -1,6 +1,10 @@
 //! The seed examples, each through the in-memory client: what each
 //! framework offers that lath now has, and no lint on the way.
 
+// Each example brings its own copy of `examples/support`, as it does when
+// built alone.
+#![allow(clippy::duplicate_mod)]
+
 use std::sync::Arc;
 
 use lath::layers::{lint, LintReport, Message};
