@@ -176,8 +176,8 @@ impl RouteWatch {
 /// The content-negotiation fields (`Accept`, `Accept-Encoding`,
 /// `Accept-Language`, `Accept-Charset`) an app read while answering a
 /// request: what its response varies by, for a lint layer to compare
-/// with the response's `Vary`. [`Request::watch_reads`] lends one to a
-/// request; [`Request::header`] and [`Request::mark_read`] note into it.
+/// with the response's `Vary`. [`Request::watch_reads`](crate::Request::watch_reads) lends one to a
+/// request; [`Request::header`](crate::Request::header) and [`Request::mark_read`](crate::Request::mark_read) note into it.
 ///
 /// ```
 /// use std::sync::Arc;
