@@ -11,7 +11,7 @@ mod support;
 use std::time::Duration;
 
 use lath::layers::{
-    back, json, lint, serve_dir, Cookie, RequestExt, ResponseExt, Router, SameSite,
+    back, json, serve_dir, Cookie, RequestExt, ResponseExt, Router, SameSite,
 };
 use lath::{handler, App, Request, Response, Status};
 
@@ -68,7 +68,7 @@ pub fn app() -> impl App {
         .get("/static/*path", serve_dir(support::folder("assets")))
         .build()
         .expect("valid routes");
-    lint(routes).enabled(cfg!(debug_assertions))
+    routes
 }
 
 #[allow(dead_code)]

@@ -12,7 +12,7 @@ mod support;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use lath::app::IpFilter;
-use lath::layers::{ip_filter, limit_body, lint, rate_limit, state, state_of, Rate, Router};
+use lath::layers::{ip_filter, limit_body, rate_limit, state, state_of, Rate, Router};
 use lath::{from_fn, handler, App, AppExt, HttpError, Next, Request, Respond};
 
 struct Notes(AtomicUsize);
@@ -66,7 +66,7 @@ pub fn app() -> impl App {
         .branch("/internal", internal)
         .build()
         .expect("valid routes");
-    lint(routes.wrap(state(Notes(AtomicUsize::new(0))))).enabled(cfg!(debug_assertions))
+    routes.wrap(state(Notes(AtomicUsize::new(0))))
 }
 
 #[allow(dead_code)]

@@ -1,8 +1,8 @@
 //! creationix's `web`: an app is a function of a request and `respond`; a
-//! layer wraps `respond` to see what goes out — here a logger, a layer
-//! that adds a header to every response, and (in debug builds) `lint`,
-//! which checks each response the app makes; the automatic `Date`,
-//! `Server` and `Content-Length` come from the codec.
+//! layer wraps `respond` to see what goes out — here a logger and a layer
+//! that adds a header to every response (and, as in every example, `lint`
+//! in debug builds, which checks each response the app makes); the
+//! automatic `Date`, `Server` and `Content-Length` come from the codec.
 //!
 //! `cargo run --example web -- --port 3000`
 
@@ -52,7 +52,7 @@ fn powered_by(app: impl App) -> impl App {
 
 /// The example's app, for `main` and the tests (without the logger).
 pub fn app() -> impl App {
-    lath::layers::lint(hello.wrap(powered_by)).enabled(cfg!(debug_assertions))
+    hello.wrap(powered_by)
 }
 
 #[allow(dead_code)]

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use lath::layers::{
-    errors, lint, recover, serve_dir, timeout, websocket, Message, Router, Templates, WebSocket,
+    errors, recover, serve_dir, timeout, websocket, Message, Router, Templates, WebSocket,
 };
 use lath::{handler, App, AppExt, Request, Respond, Status};
 
@@ -74,7 +74,7 @@ pub fn app() -> impl App {
         .get("/wss2", websocket(wss2))
         .build()
         .expect("valid routes");
-    lint(routes.wrap(recover).wrap(errors)).enabled(cfg!(debug_assertions))
+    routes.wrap(recover).wrap(errors)
 }
 
 #[allow(dead_code)]

@@ -199,12 +199,12 @@ impl Respond {
     /// assert_eq!(res.header("x-powered-by"), Some("lath"));
     /// ```
     pub fn map(mut self, f: impl FnOnce(Response) -> Response + Send + 'static) -> Respond {
-        let inner = self.way.take();
-        Respond::new(move |res| {
-            if let Some(inner) = inner {
-                inner.send(f(res));
-            }
-        })
+        // Kept as a `Respond`: should `f` panic, dropping it answers 500
+        // rather than leaving the client waiting.
+        let inner = Respond {
+            way: self.way.take(),
+        };
+        Respond::new(move |res| inner.send(f(res)))
     }
 }
 

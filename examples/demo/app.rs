@@ -462,8 +462,9 @@ pub fn app(debug: bool) -> impl App {
 
 /// The demo app: routes behind recover and errors, which browsers see as
 /// the site's error page (debug mode shows panic and 5xx messages, and
-/// reloads edited templates). In debug builds every response is linted;
-/// a test passes a `report` to collect what the lint finds.
+/// reloads edited templates). `main` lints every response in debug
+/// builds, as every example does; a test passes a `report` to collect
+/// what the lint finds.
 pub fn app_with(debug: bool, admin: &Admin, report: Option<LintReport>) -> impl App {
     let templates = templates(debug);
     let pages = templates.clone();
@@ -473,7 +474,7 @@ pub fn app_with(debug: bool, admin: &Admin, report: Option<LintReport>) -> impl 
             .debug(debug)
             .render(move |error, format| pages.render_error(error, format))
     });
-    let linted = lint(app).enabled(cfg!(debug_assertions) || report.is_some());
+    let linted = lint(app).enabled(report.is_some());
     match report {
         Some(report) => linted.report_to(report),
         None => linted,

@@ -134,6 +134,8 @@ pub fn run(port: u16, app: impl lath::App) {
 /// Like [`run`], with an app made from the bound server (for its metrics
 /// and readiness apps). With `LISTEN_FDS` set (systemd socket
 /// activation), serves the inherited socket instead of binding `port`.
+/// Debug builds check every response with the `lint` layer; its warnings
+/// go to stderr with the other `tracing` events.
 pub fn run_with<A: lath::App>(port: u16, make: impl FnOnce(&lath::Server) -> A) {
     // lath reports caught panics and private error details as `tracing`
     // events; an app chooses where they go. Here: stderr.
@@ -171,7 +173,7 @@ pub fn run_with<A: lath::App>(port: u16, make: impl FnOnce(&lath::Server) -> A) 
         }
         let stop = server.shutdown_handle();
         ctrlc::set_handler(move || stop.shutdown()).expect("signal handler");
-        let app = make(&server);
+        let app = lath::layers::lint(make(&server)).enabled(cfg!(debug_assertions));
         println!(
             "listening on {scheme}://{}",
             server.local_addr().expect("bound")

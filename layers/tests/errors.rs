@@ -38,9 +38,22 @@ fn json_when_the_client_prefers_it_text_otherwise() {
         json.text(),
         r#"{"error":{"message":"Not Found","status":404}}"#
     );
-    let text = client
+    // A browser gets a small page, the message escaped.
+    let page = client
         .get("/missing")
         .header("Accept", "text/html,*/*;q=0.8")
+        .send_blocking()
+        .unwrap();
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(page.text().contains("<h1>404 Not Found</h1>"));
+    // RFC 9110 §12.5.5: the format followed Accept.
+    assert_eq!(page.header("vary"), Some("Accept"));
+    let text = client
+        .get("/missing")
+        .header("Accept", "text/plain, */*;q=0.8")
         .send_blocking()
         .unwrap();
     assert_eq!(

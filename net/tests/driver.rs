@@ -422,3 +422,23 @@ async fn a_connection_ended_before_or_inside_the_preface_closes() {
             .unwrap();
     }
 }
+
+/// A layer whose `respond.map` callback panics: the client still gets a
+/// 500 (the wrapped `Respond` answers as it unwinds), never a hang.
+#[test]
+fn a_panic_inside_a_respond_map_answers_500() {
+    let app = |_req: Request, respond: Respond| async move {
+        let respond = respond.map(|_res| panic!("a layer's callback failed"));
+        respond.send("never seen");
+    };
+    let (done, answer) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let res = Client::new(app).get("/").send_blocking();
+        let _ = done.send(res.map(|r| r.status));
+    });
+    let status = answer
+        .recv_timeout(Duration::from_secs(20))
+        .expect("an answer, not a hang")
+        .unwrap();
+    assert_eq!(status, Status::INTERNAL_SERVER_ERROR);
+}
