@@ -10,9 +10,7 @@ mod support;
 
 use std::time::Duration;
 
-use lath::layers::{
-    back, json, serve_dir, Cookie, RequestExt, ResponseExt, Router, SameSite,
-};
+use lath::layers::{back, json, serve_dir, Cookie, RequestExt, ResponseExt, Router, SameSite};
 use lath::{handler, App, Request, Response, Status};
 
 /// The example's app, for `main` and the tests.

@@ -33,9 +33,15 @@ fn inheritance_includes_macros_and_escaping() {
     let dir = folder(
         "inherit",
         &[
-            ("base.html", "<main>{% block main %}{% endblock %}</main>{% include 'parts/footer.html' %}"),
+            (
+                "base.html",
+                "<main>{% block main %}{% endblock %}</main>{% include 'parts/footer.html' %}",
+            ),
             ("parts/footer.html", "<footer>{{ site }}</footer>"),
-            ("macros.html", "{% macro tag(x) %}<b>{{ x }}</b>{% endmacro %}"),
+            (
+                "macros.html",
+                "{% macro tag(x) %}<b>{{ x }}</b>{% endmacro %}",
+            ),
             (
                 "page.html",
                 "{% extends 'base.html' %}{% import 'macros.html' as m %}\
@@ -75,7 +81,9 @@ fn a_template_error_is_a_500_naming_template_and_line_only_in_debug() {
         assert_eq!(text.contains("broken.html, line 2"), debug, "{text}");
         assert!(text.contains("500 Internal Server Error"), "{text}");
     }
-    let missing = Templates::from_dir(&dir).debug(true).render("nope.html", ());
+    let missing = Templates::from_dir(&dir)
+        .debug(true)
+        .render("nope.html", ());
     assert!(missing.error().unwrap().message().contains("nope.html"));
 }
 
@@ -95,18 +103,33 @@ fn reload_reads_an_edited_template_and_without_it_the_first_stays() {
 
 #[test]
 fn a_view_answers_each_client_as_it_asks() {
-    let dir = folder("view", &[("user.html", "<p>{{ name }} {{ data }}</p>"), ("list.html", "{{ data|length }} items")]);
+    let dir = folder(
+        "view",
+        &[
+            ("user.html", "<p>{{ name }} {{ data }}</p>"),
+            ("list.html", "{{ data|length }} items"),
+        ],
+    );
     let templates = Templates::from_dir(&dir);
     let app = lath::layers::Router::new()
         .get(
             "/user",
             handler(|_req: Request| async {
-                Response::from(View::new("user.html", serde_json::json!({"name": "ann"})).with_status(Status::CREATED))
-                    .with_header("Set-Cookie", "seen=1")
+                Response::from(
+                    View::new("user.html", serde_json::json!({"name": "ann"}))
+                        .with_status(Status::CREATED),
+                )
+                .with_header("Set-Cookie", "seen=1")
             }),
         )
-        .get("/list", handler(|_req: Request| async { View::new("list.html", [1, 2, 3]) }))
-        .get("/strict", handler(|_req: Request| async { View::new("user.html", ()).strict() }))
+        .get(
+            "/list",
+            handler(|_req: Request| async { View::new("list.html", [1, 2, 3]) }),
+        )
+        .get(
+            "/strict",
+            handler(|_req: Request| async { View::new("user.html", ()).strict() }),
+        )
         .layer(renderers(templates))
         .build()
         .unwrap();
@@ -114,11 +137,23 @@ fn a_view_answers_each_client_as_it_asks() {
     // (Accept, content type, body)
     let cases = [
         (Some(BROWSER), "text/html; charset=utf-8", "<p>ann </p>"),
-        (Some("application/json"), "application/json", r#"{"name":"ann"}"#),
+        (
+            Some("application/json"),
+            "application/json",
+            r#"{"name":"ann"}"#,
+        ),
         (Some("*/*"), "application/json", r#"{"name":"ann"}"#),
         (None, "application/json", r#"{"name":"ann"}"#),
-        (Some("text/html;q=0.5, application/json;q=0.9"), "application/json", r#"{"name":"ann"}"#),
-        (Some("application/json;q=0.5, text/html"), "text/html; charset=utf-8", "<p>ann </p>"),
+        (
+            Some("text/html;q=0.5, application/json;q=0.9"),
+            "application/json",
+            r#"{"name":"ann"}"#,
+        ),
+        (
+            Some("application/json;q=0.5, text/html"),
+            "text/html; charset=utf-8",
+            "<p>ann </p>",
+        ),
         // RFC 9110 §12.5.1: without strictness, an unacceptable client
         // still gets the default.
         (Some("image/png"), "application/json", r#"{"name":"ann"}"#),
@@ -135,31 +170,54 @@ fn a_view_answers_each_client_as_it_asks() {
         assert_eq!(res.header("vary"), Some("Accept"), "{accept:?}");
         assert_eq!(res.header("set-cookie"), Some("seen=1"), "{accept:?}");
     }
-    let list = c.get("/list").header("Accept", BROWSER).send_blocking().unwrap();
+    let list = c
+        .get("/list")
+        .header("Accept", BROWSER)
+        .send_blocking()
+        .unwrap();
     assert_eq!(list.text(), "3 items");
     assert_eq!(c.get("/list").send_blocking().unwrap().text(), "[1,2,3]");
-    let refused = c.get("/strict").header("Accept", "image/png").send_blocking().unwrap();
+    let refused = c
+        .get("/strict")
+        .header("Accept", "image/png")
+        .send_blocking()
+        .unwrap();
     assert_eq!(refused.status, Status::NOT_ACCEPTABLE);
 }
 
 #[test]
 fn errors_reach_a_browser_as_the_sites_error_page() {
-    let with_own = folder("own-error", &[("error.html", "<h1>{{ status }}: {{ message }}</h1>")]);
+    let with_own = folder(
+        "own-error",
+        &[("error.html", "<h1>{{ status }}: {{ message }}</h1>")],
+    );
     let without = folder("no-error", &[]);
     for (dir, expected) in [
         (&with_own, "<h1>400: bad &lt;input&gt;</h1>"),
         (&without, "<p>bad &lt;input&gt;</p>"),
     ] {
         let templates = Templates::from_dir(dir);
-        let app = handler(|_req: Request| async { Err::<(), _>(HttpError::bad_request("bad <input>")) })
-            .wrap(|app| errors(app).render(move |e, f| templates.render_error(e, f)));
+        let app =
+            handler(|_req: Request| async { Err::<(), _>(HttpError::bad_request("bad <input>")) })
+                .wrap(|app| errors(app).render(move |e, f| templates.render_error(e, f)));
         let c = Client::new(app);
-        let html = c.get("/").header("Accept", BROWSER).send_blocking().unwrap();
+        let html = c
+            .get("/")
+            .header("Accept", BROWSER)
+            .send_blocking()
+            .unwrap();
         assert_eq!(html.status, Status::BAD_REQUEST);
         assert!(html.text().contains(expected), "{}", html.text());
         assert_eq!(html.header("vary"), Some("Accept"));
-        let json = c.get("/").header("Accept", "application/json").send_blocking().unwrap();
-        assert_eq!(json.text(), r#"{"error":{"message":"bad <input>","status":400}}"#);
+        let json = c
+            .get("/")
+            .header("Accept", "application/json")
+            .send_blocking()
+            .unwrap();
+        assert_eq!(
+            json.text(),
+            r#"{"error":{"message":"bad <input>","status":400}}"#
+        );
         let curl = c.get("/").header("Accept", "*/*").send_blocking().unwrap();
         assert_eq!(curl.text(), "bad <input>");
     }
