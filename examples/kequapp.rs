@@ -62,8 +62,7 @@ pub fn app() -> impl App {
         .layer(renderers(templates))
         .build()
         .expect("valid routes");
-    let app = errors(routes).render(move |error, format| pages.render_error(error, format));
-    app
+    errors(routes).render(move |error, format| pages.render_error(error, format))
 }
 
 #[allow(dead_code)]
