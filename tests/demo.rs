@@ -679,3 +679,24 @@ fn the_lint_finds_nothing_on_any_route() {
     }
     report.assert_clean();
 }
+
+/// `/echo` hands the request's trailers back (RFC 9112 §7.1.2): to a
+/// client that said `TE: trailers`, and to no other.
+#[test]
+fn echo_sends_the_trailers_back_to_a_client_that_accepts_them() {
+    let c = client();
+    let request = |te: &str| {
+        format!(
+            "POST /echo HTTP/1.1\r\nHost: a\r\n{te}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
+             5\r\nhello\r\n0\r\nX-Checksum: abc\r\n\r\n"
+        )
+    };
+    let with = String::from_utf8(c.raw_blocking(request("TE: trailers\r\n")).unwrap()).unwrap();
+    assert!(
+        with.to_ascii_lowercase()
+            .ends_with("5\r\nhello\r\n0\r\nx-checksum: abc\r\n\r\n"),
+        "{with}"
+    );
+    let without = String::from_utf8(c.raw_blocking(request("")).unwrap()).unwrap();
+    assert!(without.ends_with("5\r\nhello\r\n0\r\n\r\n"), "{without}");
+}

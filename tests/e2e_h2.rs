@@ -293,3 +293,28 @@ fn http2_streams_are_counted_in_the_metrics() {
         .unwrap();
     assert!(received > 100 * 10, "{received} bytes read");
 }
+
+/// Trailers both ways (RFC 9113 §8.1): a client's trailer fields reach
+/// the app after the body, and `/echo` sends them back as its own.
+#[test]
+fn trailers_cross_an_http2_stream_both_ways() {
+    support::python_module("h2", "h2");
+    let addr = start(None);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/h2/trailers.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(addr.port().to_string())
+        .arg("/echo")
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["status"], "200");
+    assert_eq!(answer["body"], "hello trailers");
+    assert_eq!(answer["trailers"]["x-checksum"], "abc");
+    assert_eq!(answer["trailers"]["x-parts"], "2");
+}

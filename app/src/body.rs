@@ -2,13 +2,13 @@
 
 use std::fmt;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use futures::channel::mpsc;
 use futures::stream::{BoxStream, Stream, StreamExt};
-use lath_codec::BodySize;
+use lath_codec::{BodySize, Headers};
 
 /// Why a body stream failed: the peer went away, broke framing, stalled, or
 /// the producer of a response body gave up.
@@ -131,6 +131,58 @@ pub struct Body {
     kind: Kind,
     size: BodySize,
     watch: Option<Arc<dyn BodyWatch>>,
+    /// Fields that follow the last byte, once its producer sets them.
+    trailers: Option<Arc<Trailers>>,
+}
+
+/// The trailer fields of a body (RFC 9110 §6.5): set by the body's
+/// producer — the server for a request body, the app for a response
+/// body — before the body's end, read after it. Shared between the two
+/// sides.
+///
+/// Trailers go out on HTTP/2 always, and on HTTP/1.1 with a chunked body
+/// (a body of unknown length) to a client that sent `TE: trailers`; a
+/// request's arrive from a chunked body or an HTTP/2 stream. Fields that
+/// frame or route a message (`Content-Length`, `Transfer-Encoding`,
+/// `Host`, …) are never taken from a trailer section.
+///
+/// ```
+/// use std::sync::Arc;
+/// use lath::app::{Body, Trailers};
+/// let trailers = Arc::new(Trailers::default());
+/// let body = Body::stream(futures::stream::empty()).with_trailer_slot(trailers.clone());
+/// let mut fields = lath::codec::Headers::new();
+/// fields.append("X-Checksum", "abc");
+/// trailers.set(fields);
+/// assert_eq!(body.trailers().unwrap().get_str("x-checksum"), Some("abc"));
+/// ```
+#[derive(Debug, Default)]
+pub struct Trailers(Mutex<Option<Headers>>);
+
+impl Trailers {
+    /// Sets the fields (before the body ends).
+    ///
+    /// ```
+    /// use lath::app::Trailers;
+    /// let trailers = Trailers::default();
+    /// let mut fields = lath::codec::Headers::new();
+    /// fields.append("X-Rows", "7");
+    /// trailers.set(fields);
+    /// assert_eq!(trailers.get().unwrap().len(), 1);
+    /// ```
+    pub fn set(&self, fields: Headers) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(fields);
+    }
+
+    /// The fields, if set.
+    ///
+    /// ```
+    /// use lath::app::Trailers;
+    /// assert!(Trailers::default().get().is_none());
+    /// ```
+    pub fn get(&self) -> Option<Headers> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
 }
 
 /// Told how a body goes by, piece by piece, then its end: what an access
@@ -219,6 +271,7 @@ impl Body {
             kind: Kind::Empty,
             size: BodySize::EMPTY,
             watch: None,
+            trailers: None,
         }
     }
 
@@ -236,6 +289,7 @@ impl Body {
             size: BodySize::Known(bytes.len() as u64),
             kind: Kind::Full(bytes),
             watch: None,
+            trailers: None,
         }
     }
 
@@ -259,6 +313,7 @@ impl Body {
             kind: Kind::Stream(stream.boxed()),
             size: BodySize::Unknown,
             watch: None,
+            trailers: None,
         }
     }
 
@@ -282,6 +337,7 @@ impl Body {
             kind: Kind::Stream(stream.boxed()),
             size: BodySize::Known(len),
             watch: None,
+            trailers: None,
         }
     }
 
@@ -308,7 +364,15 @@ impl Body {
     /// ```
     pub fn channel() -> (BodySender, Body) {
         let (tx, rx) = mpsc::channel(4);
-        (BodySender { tx: Some(tx) }, Body::stream(rx))
+        let trailers = Arc::new(Trailers::default());
+        let body = Body::stream(rx).with_trailer_slot(trailers.clone());
+        (
+            BodySender {
+                tx: Some(tx),
+                trailers,
+            },
+            body,
+        )
     }
 
     /// The size, when known in advance.
@@ -358,11 +422,13 @@ impl Body {
     pub fn watched(mut self, watch: Arc<dyn BodyWatch>) -> Body {
         if self.watch.is_some() {
             let size = self.size;
+            let trailers = self.trailers.clone();
             let mut body = match size {
                 BodySize::Known(n) => Body::sized_stream(n, self),
                 BodySize::Unknown => Body::stream(self),
             };
             body.watch = Some(watch);
+            body.trailers = trailers;
             return body;
         }
         self.watch = Some(watch);
@@ -379,6 +445,109 @@ impl Body {
     /// ```
     pub fn is_empty(&self) -> bool {
         self.size == BodySize::EMPTY
+    }
+
+    /// The trailer fields that followed the body, once it has been read
+    /// to its end (`None` before, or when there were none). See
+    /// [`Trailers`].
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use futures::StreamExt;
+    /// let app = handler(|mut req: Request| async move {
+    ///     let mut body = req.take_body();
+    ///     while let Some(piece) = body.next().await {
+    ///         piece?;
+    ///     }
+    ///     let checksum = body.trailers().and_then(|t| t.get_str("x-checksum").map(str::to_owned));
+    ///     Ok::<_, HttpError>(checksum.unwrap_or_default())
+    /// });
+    /// let res = Client::new(app).raw_blocking(
+    ///     "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
+    ///      2\r\nhi\r\n0\r\nX-Checksum: abc\r\n\r\n",
+    /// ).unwrap();
+    /// assert!(String::from_utf8(res).unwrap().ends_with("\r\n\r\nabc"));
+    /// ```
+    pub fn trailers(&self) -> Option<Headers> {
+        self.trailers.as_ref().and_then(|t| t.get())
+    }
+
+    /// The body with trailer fields known in advance. On HTTP/1.1 it goes
+    /// out chunked (its length is no longer announced), as trailers need.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async {
+    ///     let mut fields = lath::codec::Headers::new();
+    ///     fields.append("X-Checksum", "abc");
+    ///     Response::text("").with_body(Body::full("hello").with_trailers(fields))
+    /// });
+    /// let res = Client::new(app).get("/").header("TE", "trailers").send_blocking().unwrap();
+    /// assert_eq!(res.text(), "hello");
+    /// assert_eq!(res.trailers.get_str("x-checksum"), Some("abc"));
+    /// ```
+    pub fn with_trailers(self, fields: Headers) -> Body {
+        let slot = Arc::new(Trailers::default());
+        slot.set(fields);
+        let body = match self.size {
+            BodySize::Unknown => self,
+            BodySize::Known(_) => Body::stream(self),
+        };
+        body.with_trailer_slot(slot)
+    }
+
+    /// Where this body's trailers will be, to hand on: a response that
+    /// streams a request body back can carry its trailers too.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|mut req: Request| async move {
+    ///     let body = req.take_body();
+    ///     let trailers = body.trailer_slot();
+    ///     let echoed = Body::stream(body);
+    ///     Response::text("").with_body(match trailers {
+    ///         Some(slot) => echoed.with_trailer_slot(slot),
+    ///         None => echoed,
+    ///     })
+    /// });
+    /// let res = Client::new(app).raw_blocking(
+    ///     "POST / HTTP/1.1\r\nHost: a\r\nTE: trailers\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
+    ///      2\r\nhi\r\n0\r\nX-Sum: 7\r\n\r\n",
+    /// ).unwrap();
+    /// let wire = String::from_utf8(res).unwrap().to_ascii_lowercase();
+    /// assert!(wire.ends_with("2\r\nhi\r\n0\r\nx-sum: 7\r\n\r\n"), "{wire}");
+    /// ```
+    pub fn trailer_slot(&self) -> Option<Arc<Trailers>> {
+        self.trailers.clone()
+    }
+
+    /// The body with trailers its producer sets while it streams (before
+    /// its last piece): a checksum, a row count.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use lath::prelude::*;
+    /// use lath::app::Trailers;
+    /// let app = handler(|_req: Request| async {
+    ///     let slot = Arc::new(Trailers::default());
+    ///     let filler = slot.clone();
+    ///     let pieces = futures::stream::iter(["a", "b"]).map(move |piece| {
+    ///         if piece == "b" {
+    ///             let mut fields = lath::codec::Headers::new();
+    ///             fields.append("X-Pieces", "2");
+    ///             filler.set(fields);
+    ///         }
+    ///         Ok::<_, lath::app::BodyError>(bytes::Bytes::from(piece))
+    ///     });
+    ///     Response::text("").with_body(Body::stream(pieces).with_trailer_slot(slot))
+    /// });
+    /// # use futures::StreamExt;
+    /// let res = Client::new(app).get("/").header("TE", "trailers").send_blocking().unwrap();
+    /// assert_eq!((res.text().as_str(), res.trailers.get_str("x-pieces")), ("ab", Some("2")));
+    /// ```
+    pub fn with_trailer_slot(mut self, slot: Arc<Trailers>) -> Body {
+        self.trailers = Some(slot);
+        self
     }
 }
 
@@ -485,6 +654,7 @@ impl From<()> for Body {
 #[derive(Debug)]
 pub struct BodySender {
     tx: Option<mpsc::Sender<Result<Bytes, BodyError>>>,
+    trailers: Arc<Trailers>,
 }
 
 impl BodySender {
@@ -524,6 +694,27 @@ impl BodySender {
     /// ```
     pub fn finish(mut self) {
         self.tx = None;
+    }
+
+    /// Ends the body with trailer fields (see [`Trailers`]).
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// let app = handler(|_req: Request| async {
+    ///     let (mut sender, body) = Body::channel();
+    ///     // The channel holds a few pieces: no other task needed here.
+    ///     let _ = sender.send("rows").await;
+    ///     let mut fields = lath::codec::Headers::new();
+    ///     fields.append("X-Rows", "1");
+    ///     sender.finish_with_trailers(fields);
+    ///     Response::text("").with_body(body)
+    /// });
+    /// let res = Client::new(app).get("/").header("TE", "trailers").send_blocking().unwrap();
+    /// assert_eq!(res.trailers.get_str("x-rows"), Some("1"));
+    /// ```
+    pub fn finish_with_trailers(self, fields: Headers) {
+        self.trailers.set(fields);
+        self.finish();
     }
 
     /// Ends the body with an error: the peer sees it cut short.

@@ -166,8 +166,8 @@ async fn files(mut req: Request) -> Result<View, HttpError> {
     Ok(View::new("files.html", listed))
 }
 
-/// `POST /echo`: the body streams straight back, no buffering; a browser
-/// gets a page showing it.
+/// `POST /echo`: the body streams straight back, no buffering, and its
+/// trailers with it; a browser gets a page showing it.
 async fn echo(site: Site, mut req: Request, respond: Respond) {
     let content_type = req
         .header("content-type")
@@ -184,11 +184,18 @@ async fn echo(site: Site, mut req: Request, respond: Respond) {
         respond.send(page.with_header("Vary", "Accept"));
         return;
     }
+    // Trailers the body ends with come back as the response's.
+    let body = req.take_body();
+    let trailers = body.trailer_slot();
+    let echoed = Body::stream(body);
     respond.send(
         Response::new(Status::OK)
             .with_header("Content-Type", content_type)
             .with_header("Vary", "Accept")
-            .with_body(Body::stream(req.take_body())),
+            .with_body(match trailers {
+                Some(slot) => echoed.with_trailer_slot(slot),
+                None => echoed,
+            }),
     );
 }
 

@@ -180,7 +180,11 @@ where
                         // cut short.
                         Poll::Ready(Some(Err(_))) => self.out = Out::Ended(Ended::Close),
                         Poll::Ready(None) => {
-                            let ended = wire.codec.write_end(None, &mut wire.out).is_ok();
+                            let trailers = body.trailers();
+                            let ended = wire
+                                .codec
+                                .write_end(trailers.as_ref(), &mut wire.out)
+                                .is_ok();
                             self.out = Out::Ended(if ended && !wire.codec.is_closed() {
                                 Ended::Open
                             } else {
@@ -248,7 +252,8 @@ where
                     state.give(piece, cx.waker());
                     return Ok(true);
                 }
-                ServerEvent::End(_) => {
+                ServerEvent::End(trailers) => {
+                    feed.keep_trailers(trailers);
                     state.end(Ok(()), cx.waker());
                     return Ok(true);
                 }

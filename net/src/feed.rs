@@ -12,13 +12,15 @@ use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 use futures::Stream;
-use lath_app::{Body, BodyError};
+use lath_app::{Body, BodyError, Trailers};
 use lath_codec::{BodySize, ProtocolError};
 
 /// What the reader and the connection share.
 #[derive(Debug, Default)]
 pub(crate) struct Feed {
     state: Mutex<State>,
+    /// Where a chunked body's trailer fields go.
+    trailers: Option<Arc<Trailers>>,
 }
 
 #[derive(Debug, Default)]
@@ -49,17 +51,26 @@ impl Feed {
     pub(crate) fn body(size: BodySize) -> (Body, Option<Arc<Feed>>) {
         match size {
             BodySize::Known(0) => (Body::empty(), None),
-            size => {
+            BodySize::Known(n) => {
                 let feed = Arc::new(Feed::default());
                 let reader = Reader {
                     feed: feed.clone(),
                     done: false,
                 };
-                let body = match size {
-                    BodySize::Known(n) => Body::sized_stream(n, reader),
-                    BodySize::Unknown => Body::stream(reader),
+                (Body::sized_stream(n, reader), Some(feed))
+            }
+            // Only a chunked body has a trailer section.
+            BodySize::Unknown => {
+                let trailers = Arc::new(Trailers::default());
+                let feed = Arc::new(Feed {
+                    state: Mutex::default(),
+                    trailers: Some(trailers.clone()),
+                });
+                let reader = Reader {
+                    feed: feed.clone(),
+                    done: false,
                 };
-                (body, Some(feed))
+                (Body::stream(reader).with_trailer_slot(trailers), Some(feed))
             }
         }
     }
@@ -68,6 +79,14 @@ impl Feed {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Keeps the trailer fields of the body, for the app to read after
+    /// its end.
+    pub(crate) fn keep_trailers(&self, fields: lath_codec::Headers) {
+        if let (Some(slot), false) = (&self.trailers, fields.is_empty()) {
+            slot.set(fields);
+        }
     }
 
     /// Ends the exchange: pending and later reads fail.

@@ -20,7 +20,9 @@ use futures::future::{self, poll_fn, BoxFuture, Either, FutureExt};
 use futures::stream::{FuturesUnordered, StreamExt};
 use h2::server::SendResponse;
 use h2::{Reason, RecvStream};
-use lath_app::{App, Body, BodyError, BodySize, Io, Request, Respond, Response, Status};
+use lath_app::{
+    App, Body, BodyError, BodySize, Headers, Io, Request, Respond, Response, Status, Trailers,
+};
 
 use crate::conn::Setting;
 use crate::deadline::Deadline;
@@ -211,25 +213,85 @@ async fn stream<A: App>(
     }
 }
 
+/// Fields never taken from, or sent in, a trailer section (RFC 9110
+/// §6.5.1): framing, routing, and what HTTP/2 forbids.
+const NOT_TRAILERS: [&str; 9] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+    "host",
+    "te",
+    "trailer",
+];
+
 /// The request body as the app reads it: flow-control credit goes back
-/// to the client only as the app takes the pieces.
+/// to the client only as the app takes the pieces; trailers, when the
+/// stream ends with them, are on the body after its end.
 fn request_body(mut recv: RecvStream, length: Option<u64>) -> Body {
     if recv.is_end_stream() {
         return Body::empty();
     }
-    let pieces = futures::stream::poll_fn(move |cx| match recv.poll_data(cx) {
-        Poll::Ready(Some(Ok(piece))) => {
-            let _ = recv.flow_control().release_capacity(piece.len());
-            Poll::Ready(Some(Ok(piece)))
+    let trailers = Arc::new(Trailers::default());
+    let slot = trailers.clone();
+    let mut data_done = false;
+    let pieces = futures::stream::poll_fn(move |cx| {
+        if !data_done {
+            match recv.poll_data(cx) {
+                Poll::Ready(Some(Ok(piece))) => {
+                    let _ = recv.flow_control().release_capacity(piece.len());
+                    return Poll::Ready(Some(Ok(piece)));
+                }
+                Poll::Ready(Some(Err(error))) => {
+                    return Poll::Ready(Some(Err(BodyError::new(error.to_string()))))
+                }
+                Poll::Ready(None) => data_done = true,
+                Poll::Pending => return Poll::Pending,
+            }
         }
-        Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(BodyError::new(error.to_string())))),
-        Poll::Ready(None) => Poll::Ready(None),
-        Poll::Pending => Poll::Pending,
+        match recv.poll_trailers(cx) {
+            Poll::Ready(Ok(Some(map))) => {
+                let mut fields = Headers::new();
+                for (name, value) in &map {
+                    if !NOT_TRAILERS.contains(&name.as_str()) {
+                        fields.append(
+                            Bytes::copy_from_slice(name.as_str().as_bytes()),
+                            Bytes::copy_from_slice(value.as_bytes()),
+                        );
+                    }
+                }
+                slot.set(fields);
+                Poll::Ready(None)
+            }
+            Poll::Ready(Ok(None)) => Poll::Ready(None),
+            Poll::Ready(Err(error)) => Poll::Ready(Some(Err(BodyError::new(error.to_string())))),
+            Poll::Pending => Poll::Pending,
+        }
     });
-    match length {
+    let body = match length {
         Some(len) => Body::sized_stream(len, pieces),
         None => Body::stream(pieces),
+    };
+    body.with_trailer_slot(trailers)
+}
+
+/// The app's trailer fields as HTTP/2 sends them.
+fn trailer_map(fields: &Headers) -> http::HeaderMap {
+    let mut map = http::HeaderMap::new();
+    for (name, value) in fields.iter() {
+        let (Ok(name), Ok(value)) = (
+            http::header::HeaderName::from_bytes(name.as_bytes()),
+            http::header::HeaderValue::from_bytes(value),
+        ) else {
+            continue;
+        };
+        if !NOT_TRAILERS.contains(&name.as_str()) {
+            map.append(name, value);
+        }
     }
+    map
 }
 
 /// A response with no body and nothing but its status.
@@ -309,7 +371,10 @@ async fn answer(
             out.send_data(now, false)?;
         }
     }
-    out.send_data(Bytes::new(), true)
+    match body.trailers() {
+        Some(fields) => out.send_trailers(trailer_map(&fields)),
+        None => out.send_data(Bytes::new(), true),
+    }
 }
 
 /// The `Date` value, made once a second per thread.
