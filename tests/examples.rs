@@ -11,6 +11,9 @@ use lath::layers::{lint, LintReport, Message};
 use lath::{App, Client, Request, Respond, Status};
 
 #[allow(dead_code)]
+mod support;
+
+#[allow(dead_code)]
 #[path = "../examples/web.rs"]
 mod web;
 
@@ -190,4 +193,46 @@ fn expresso_serves_ranges_and_sets_cookies() {
         Some("http://example.com/created/1")
     );
     report.assert_clean();
+}
+
+/// wscat (npm), the client wsgiLite's README uses, against `/wss1` and
+/// `/wss2` over a real socket. wscat prints what it receives only to a
+/// terminal, so it runs under `script`, which gives it one.
+#[test]
+fn wscat_talks_to_the_wsgilite_routes() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/wscat");
+    let wscat = dir.join("node_modules/.bin/wscat");
+    if !wscat.exists() {
+        std::fs::create_dir_all(&dir).unwrap();
+        let installed = std::process::Command::new("npm")
+            .args(["install", "--silent", "--no-audit", "--no-fund", "wscat@6"])
+            .current_dir(&dir)
+            .status();
+        if !installed.is_ok_and(|s| s.success()) || !wscat.exists() {
+            eprintln!("SKIPPED: wscat cannot be installed with npm here");
+            return;
+        }
+    }
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: no `script` command to give wscat a terminal");
+        return;
+    }
+    let addr = support::serve_on_thread(|server| server, |_server| wsgilite::app());
+    for (path, expected) in [("/wss1", "hello"), ("/wss2", "HELLO")] {
+        let command = format!("{} -c ws://{addr}{path} -x hello -w 1", wscat.display());
+        let out = std::process::Command::new("script")
+            .args(["-qc", &command, "/dev/null"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.lines().any(|line| line.contains(expected)),
+            "{path}: {text:?} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
