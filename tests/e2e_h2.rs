@@ -318,3 +318,22 @@ fn trailers_cross_an_http2_stream_both_ways() {
     assert_eq!(answer["trailers"]["x-checksum"], "abc");
     assert_eq!(answer["trailers"]["x-parts"], "2");
 }
+
+/// At `max_connections`, an HTTP/2 connection with no stream open counts
+/// as idle like a keep-alive one: it gets GOAWAY (NO_ERROR) to admit a
+/// new client, which is served.
+#[test]
+fn an_idle_http2_connection_makes_room_at_max_connections() {
+    let mut config = Config::default();
+    config.max_connections = 1;
+    let (addr, _stop, _serving) = start_with(None, config);
+    let held = attack(addr, "idle");
+    // The idle client is connected and has settled.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let (body, status) = curl(&["--http2-prior-knowledge", &format!("http://{addr}/hello")]);
+    assert_eq!(
+        (body.as_slice(), status.as_str()),
+        (&b"Hello, World!"[..], "2 200")
+    );
+    assert_eq!(held.join().unwrap(), "0", "GOAWAY NO_ERROR");
+}

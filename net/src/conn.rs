@@ -347,7 +347,7 @@ pub(crate) async fn drive<IO: Io, A: App>(
                 let rest = wire.codec.hand_over();
                 if let Some(io) = wire.io.take() {
                     let io = crate::prefixed::Prefixed { rest, io };
-                    crate::http2::serve(io, &app, &for_http2, peer).await;
+                    crate::http2::serve(io, &app, &for_http2, peer, slot.as_deref()).await;
                 }
                 return Ok(());
             }

@@ -24,6 +24,7 @@ use lath_app::{
     App, Body, BodyError, BodySize, Headers, Io, Request, Respond, Response, Status, Trailers,
 };
 
+use crate::admit::Slot;
 use crate::conn::Setting;
 use crate::deadline::Deadline;
 
@@ -38,13 +39,15 @@ const CONNECTION_SPECIFIC: [&str; 5] = [
 ];
 
 /// Serves one HTTP/2 connection until the client closes it, it idles past
-/// `idle_timeout`, a shutdown ends it (`GOAWAY`, open streams finish), or
-/// the client misbehaves.
+/// `idle_timeout`, a shutdown ends it (`GOAWAY`, open streams finish), the
+/// accept loop closes it while idle to admit another client at
+/// `max_connections` (`GOAWAY`), or the client misbehaves.
 pub(crate) async fn serve<IO: Io, A: App>(
     io: IO,
     app: &A,
     setting: &Setting,
     peer: Option<SocketAddr>,
+    slot: Option<&Slot>,
 ) {
     let config = &setting.config;
     let limits = &config.http2;
@@ -78,6 +81,7 @@ pub(crate) async fn serve<IO: Io, A: App>(
     let mut idle_since = Instant::now();
     let mut answered = 0usize;
     let mut resets = 0usize;
+    let mut idle = false;
     poll_fn(|cx| loop {
         while let Poll::Ready(Some(outcome)) = streams.poll_next_unpin(cx) {
             match outcome {
@@ -97,6 +101,9 @@ pub(crate) async fn serve<IO: Io, A: App>(
         }
         match conn.poll_accept(cx) {
             Poll::Ready(Some(Ok((req, send)))) => {
+                if let (true, Some(slot)) = (std::mem::take(&mut idle), slot) {
+                    slot.set_busy();
+                }
                 streams.push(stream(app, req, send, setting, peer).boxed());
                 continue;
             }
@@ -108,6 +115,18 @@ pub(crate) async fn serve<IO: Io, A: App>(
             Poll::Pending => {}
         }
         if streams.is_empty() && !closing {
+            // No stream open: the connection may be closed to make room.
+            if let Some(slot) = slot {
+                if !idle {
+                    slot.set_idle();
+                    idle = true;
+                }
+                if slot.poll_evicted(cx).is_ready() {
+                    conn.graceful_shutdown();
+                    closing = true;
+                    continue;
+                }
+            }
             let deadline = idle_since + config.idle_timeout;
             if timer.poll_until(deadline, cx).is_ready() {
                 conn.graceful_shutdown();
@@ -118,6 +137,9 @@ pub(crate) async fn serve<IO: Io, A: App>(
         return Poll::Pending;
     })
     .await;
+    if let (true, Some(slot)) = (idle, slot) {
+        slot.set_busy();
+    }
 }
 
 /// How a stream ended, for the connection's count of resets.

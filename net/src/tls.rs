@@ -306,7 +306,7 @@ pub(crate) async fn serve<IO: Io, A: App>(
     setting.secure = Some(Arc::new(info));
     #[cfg(feature = "http2")]
     if setting.secure.as_ref().and_then(|s| s.alpn()) == Some("h2") {
-        return crate::http2::serve(stream, &*app, &setting, peer).await;
+        return crate::http2::serve(stream, &*app, &setting, peer, slot.as_deref()).await;
     }
     let _ = conn::drive(stream, app, setting, peer, slot).await;
 }
