@@ -7,9 +7,10 @@ use lath_app::{App, HttpError, Layer, Request, Respond, Response, Status};
 
 /// Lets through requests whose `Authorization: Basic` credentials `check`
 /// accepts; answers others `401` with `WWW-Authenticate: Basic
-/// realm="…", charset="UTF-8"` (RFC 7617; RFC 9110 §11.6.1), so a browser
-/// asks for a user and password. The accepted user is put on the request
-/// as a [`BasicUser`].
+/// realm="…"` (RFC 7617; RFC 9110 §11.6.1), so a browser asks for a user
+/// and password. The accepted user is put on the request as a
+/// [`BasicUser`]. Credentials are decoded as UTF-8;
+/// [`utf8`](BasicAuthLayer::utf8) says so in the challenge.
 ///
 /// `check` gets the user and password; compare secrets in constant time.
 /// Basic credentials are sent in the clear: serve them over HTTPS.
@@ -22,7 +23,7 @@ use lath_app::{App, HttpError, Layer, Request, Respond, Response, Status};
 /// let client = Client::new(app);
 /// let denied = client.get("/").send_blocking().unwrap();
 /// assert_eq!(denied.status.code(), 401);
-/// assert_eq!(denied.header("www-authenticate"), Some(r#"Basic realm="admin area", charset="UTF-8""#));
+/// assert_eq!(denied.header("www-authenticate"), Some(r#"Basic realm="admin area""#));
 /// // "ann:s3cret" in base64
 /// let allowed = client.get("/").header("Authorization", "Basic YW5uOnMzY3JldA==").send_blocking().unwrap();
 /// assert_eq!(allowed.text(), "hi ann");
@@ -33,7 +34,7 @@ pub fn basic_auth(
 ) -> BasicAuthLayer {
     let realm = realm.replace(['"', '\\'], "");
     BasicAuthLayer {
-        challenge: Arc::from(format!("Basic realm=\"{realm}\", charset=\"UTF-8\"")),
+        challenge: Arc::from(format!("Basic realm=\"{realm}\"")),
         check: Arc::new(check),
     }
 }
@@ -70,6 +71,23 @@ impl std::fmt::Debug for BasicAuthLayer {
         f.debug_struct("BasicAuthLayer")
             .field("challenge", &self.challenge)
             .finish_non_exhaustive()
+    }
+}
+
+impl BasicAuthLayer {
+    /// Adds `charset="UTF-8"` to the challenge (RFC 7617 §2.1), telling
+    /// browsers to send non-ASCII user names and passwords as UTF-8.
+    ///
+    /// ```
+    /// use lath::prelude::*;
+    /// use lath::layers::basic_auth;
+    /// let app = handler(|_req: Request| async { "in" }).wrap(basic_auth("x", |_u, _p| false).utf8());
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.header("www-authenticate"), Some(r#"Basic realm="x", charset="UTF-8""#));
+    /// ```
+    pub fn utf8(mut self) -> BasicAuthLayer {
+        self.challenge = Arc::from(format!("{}, charset=\"UTF-8\"", self.challenge));
+        self
     }
 }
 
