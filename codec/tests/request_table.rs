@@ -260,53 +260,92 @@ fn rows() -> Vec<(&'static str, Vec<u8>, Want)> {
     ])
 }
 
-#[test]
-fn request_table() {
+/// One generated test per row, named after it (`cargo test --test
+/// request_table -- '§6.3'` runs a section's rows): a failing row names
+/// itself and hides no other.
+fn main() {
+    let args = libtest_mimic::Arguments::from_args();
     let rows = rows();
-    assert!(rows.len() >= 150, "{} rows", rows.len());
-    for (rule, input, want) in rows {
-        let whole = run_with(Config::default(), &input, &[], false);
-        let bytewise = run_bytewise(Config::default(), &input, false);
-        assert_eq!(whole, bytewise, "{rule}: split changed the outcome");
-        let first = whole.events.first();
-        match want {
-            Req(method, target, body) => {
-                let (head, got_body, _) = whole
-                    .first()
-                    .unwrap_or_else(|e| panic!("{rule}: unexpected error {e}"));
-                assert_eq!(head.method, method, "{rule}");
-                if !target.is_empty() {
-                    assert_eq!(head.target_str(), target, "{rule}");
-                }
-                assert_eq!(got_body, body, "{rule}");
+    let count = rows.len();
+    let mut trials: Vec<libtest_mimic::Trial> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, (rule, input, want))| {
+            libtest_mimic::Trial::test(format!("row {i:03}: {rule}"), move || {
+                std::panic::catch_unwind(|| check(rule, &input, &want))
+                    .map_err(|panic| failure(&*panic).into())
+            })
+        })
+        .collect();
+    trials.push(libtest_mimic::Trial::test(
+        "the table has at least 150 rows",
+        move || match count >= 150 {
+            true => Ok(()),
+            false => std::result::Result::Err(format!("{count} rows").into()),
+        },
+    ));
+    trials.push(libtest_mimic::Trial::test(
+        "chunked body size is unknown and length is known",
+        || {
+            std::panic::catch_unwind(chunked_body_size_is_unknown_and_length_is_known)
+                .map_err(|panic| failure(&*panic).into())
+        },
+    ));
+    libtest_mimic::run(&args, trials).exit();
+}
+
+/// A panic's message, as the failure of its trial.
+fn failure(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "panicked".to_owned())
+}
+
+/// One row: fed whole and byte by byte, the same events; then what the
+/// row wants of the first request.
+fn check(rule: &str, input: &[u8], want: &Want) {
+    let whole = run_with(Config::default(), input, &[], false);
+    let bytewise = run_bytewise(Config::default(), input, false);
+    assert_eq!(whole, bytewise, "{rule}: split changed the outcome");
+    let first = whole.events.first();
+    match *want {
+        Req(method, target, body) => {
+            let (head, got_body, _) = whole
+                .first()
+                .unwrap_or_else(|e| panic!("{rule}: unexpected error {e}"));
+            assert_eq!(head.method, method, "{rule}");
+            if !target.is_empty() {
+                assert_eq!(head.target_str(), target, "{rule}");
             }
-            Err(status) => {
-                let error = whole
-                    .error()
-                    .unwrap_or_else(|| panic!("{rule}: no error in {:?}", whole.events));
-                assert_eq!(error.status().code(), status, "{rule}: {error}");
-                assert!(error.must_close(), "{rule}");
-                assert!(
-                    whole
-                        .output
-                        .starts_with(format!("HTTP/1.1 {status} ").as_bytes()),
-                    "{rule}: canned answer"
-                );
-                assert!(
-                    !whole.events.iter().any(|e| matches!(e, common::Ev::End(_))),
-                    "{rule}: no request was completed"
-                );
-            }
-            Incomplete => assert!(
-                first.is_none() || matches!(first, Some(common::Ev::Head(_))),
-                "{rule}: {:?}",
-                whole.events
-            ),
+            assert_eq!(got_body, body, "{rule}");
         }
+        Err(status) => {
+            let error = whole
+                .error()
+                .unwrap_or_else(|| panic!("{rule}: no error in {:?}", whole.events));
+            assert_eq!(error.status().code(), status, "{rule}: {error}");
+            assert!(error.must_close(), "{rule}");
+            assert!(
+                whole
+                    .output
+                    .starts_with(format!("HTTP/1.1 {status} ").as_bytes()),
+                "{rule}: canned answer"
+            );
+            assert!(
+                !whole.events.iter().any(|e| matches!(e, common::Ev::End(_))),
+                "{rule}: no request was completed"
+            );
+        }
+        Incomplete => assert!(
+            first.is_none() || matches!(first, Some(common::Ev::Head(_))),
+            "{rule}: {:?}",
+            whole.events
+        ),
     }
 }
 
-#[test]
 fn chunked_body_size_is_unknown_and_length_is_known() {
     let run = common::run(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello");
     assert_eq!(run.first().unwrap().0.body_size(), BodySize::Known(5));
