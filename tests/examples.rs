@@ -10,7 +10,6 @@ use std::sync::Arc;
 use lath::layers::{lint, LintReport, Message};
 use lath::{App, Client, Request, Respond, Status};
 
-#[allow(dead_code)]
 mod support;
 
 #[allow(dead_code)]

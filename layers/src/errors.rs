@@ -181,6 +181,23 @@ pub fn render_error(error: &HttpError, format: ErrorFormat) -> Response {
     res.with_status(error.status())
 }
 
+/// Copies `from`'s header fields to `to`, all but those that describe
+/// `from`'s body (`Content-Type`, `Content-Length`): a response rendered
+/// anew keeps what its handler set (`Allow`, cookies, caching).
+pub(crate) fn carry_fields(from: &Response, to: &mut Response) {
+    for (name, value) in from.headers() {
+        let framing = ["content-type", "content-length"]
+            .iter()
+            .any(|n| name.eq_ignore_ascii_case(n));
+        if !framing {
+            to.headers_mut().append(
+                bytes::Bytes::copy_from_slice(name.as_bytes()),
+                bytes::Bytes::copy_from_slice(value),
+            );
+        }
+    }
+}
+
 /// `text` with the characters that mean something in HTML escaped.
 pub(crate) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -266,17 +283,7 @@ impl Asked {
         if rendered.status().code() < 400 {
             rendered = rendered.with_status(error.status());
         }
-        for (name, value) in res.headers() {
-            let framing = ["content-type", "content-length"]
-                .iter()
-                .any(|n| name.eq_ignore_ascii_case(n));
-            if !framing {
-                rendered.headers_mut().append(
-                    bytes::Bytes::copy_from_slice(name.as_bytes()),
-                    bytes::Bytes::copy_from_slice(value),
-                );
-            }
-        }
+        carry_fields(&res, &mut rendered);
         if self.always.is_none() {
             // The format followed the request's `Accept`.
             rendered.headers_mut().append("Vary", "Accept");

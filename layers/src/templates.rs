@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use lath_app::{App, HttpError, Layer, Request, Respond, Response, Status};
 use serde::Serialize;
 
-use crate::errors::{render_error, ErrorFormat};
+use crate::errors::{carry_fields, render_error, ErrorFormat};
 use crate::request::negotiate;
 
 /// The error page used when the templates have no `error.html` of their
@@ -485,17 +485,7 @@ fn shown(mut res: Response, accept: &[String], templates: &Templates) -> Respons
             if page.status() == Status::OK {
                 // The handler's fields (cookies, caching) stay; the body's go.
                 page = page.with_status(res.status());
-                for (name, value) in res.headers() {
-                    let framing = ["content-type", "content-length"]
-                        .iter()
-                        .any(|n| name.eq_ignore_ascii_case(n));
-                    if !framing {
-                        page.headers_mut().append(
-                            bytes::Bytes::copy_from_slice(name.as_bytes()),
-                            bytes::Bytes::copy_from_slice(value),
-                        );
-                    }
-                }
+                carry_fields(&res, &mut page);
             }
             page
         }
