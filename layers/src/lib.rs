@@ -68,6 +68,8 @@ mod encoding;
 mod errors;
 #[cfg(feature = "files")]
 mod files;
+#[doc(hidden)]
+pub mod fuzzing;
 mod ip_filter;
 mod limit;
 mod lint;

@@ -199,7 +199,7 @@ impl WebSocketApp {
 
     /// What the `101` needs (the accept key, the subprotocol chosen), or
     /// why the handshake is refused.
-    fn answer(&self, req: &Request) -> Result<(String, Option<String>), Refused> {
+    pub(crate) fn answer(&self, req: &Request) -> Result<(String, Option<String>), Refused> {
         let has_token = |name: &str, token: &str| {
             req.headers()
                 .get_all(name)
@@ -247,7 +247,7 @@ impl WebSocketApp {
 }
 
 /// Why a handshake is refused.
-enum Refused {
+pub(crate) enum Refused {
     /// `400`, and why.
     Bad(&'static str),
     /// `426`: not version 13.

@@ -40,6 +40,8 @@ mod conn;
 mod deadline;
 mod exchange;
 mod feed;
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(feature = "http2")]
 mod http2;
 mod listen;

@@ -322,6 +322,12 @@ mod tests {
         let table: Vec<Row<'_>> = vec![
             ("no conditions", get.clone(), vec![], Proceed),
             (
+                "§13.1.2 If-None-Match: * beside other lines is invalid, ignored (found by fuzzing)",
+                get.clone(),
+                vec![("If-None-Match", "\""), ("If-None-Match", "*")],
+                Proceed,
+            ),
+            (
                 "§13.1.1 If-Match matching",
                 put.clone(),
                 vec![("If-Match", TAG)],

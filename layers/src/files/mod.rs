@@ -8,8 +8,8 @@
 //! one at a time, and a client that goes away stops the reading.
 
 mod body;
-mod conditional;
-mod range;
+pub(crate) mod conditional;
+pub(crate) mod range;
 
 use std::fs::Metadata;
 use std::io;
