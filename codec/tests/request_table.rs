@@ -271,9 +271,8 @@ fn main() {
         .into_iter()
         .enumerate()
         .map(|(i, (rule, input, want))| {
-            libtest_mimic::Trial::test(format!("row {i:03}: {rule}"), move || {
-                std::panic::catch_unwind(|| check(rule, &input, &want))
-                    .map_err(|panic| failure(&*panic).into())
+            common::trial(format!("row {i:03}: {rule}"), move || {
+                check(rule, &input, &want)
             })
         })
         .collect();
@@ -284,23 +283,11 @@ fn main() {
             false => std::result::Result::Err(format!("{count} rows").into()),
         },
     ));
-    trials.push(libtest_mimic::Trial::test(
+    trials.push(common::trial(
         "chunked body size is unknown and length is known",
-        || {
-            std::panic::catch_unwind(chunked_body_size_is_unknown_and_length_is_known)
-                .map_err(|panic| failure(&*panic).into())
-        },
+        chunked_body_size_is_unknown_and_length_is_known,
     ));
     libtest_mimic::run(&args, trials).exit();
-}
-
-/// A panic's message, as the failure of its trial.
-fn failure(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_else(|| "panicked".to_owned())
 }
 
 /// One row: fed whole and byte by byte, the same events; then what the

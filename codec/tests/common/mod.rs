@@ -163,3 +163,21 @@ pub fn answer(conn: &mut ServerConn, out: &mut Vec<u8>) {
     conn.write_data(b"ok", out).unwrap();
     conn.write_end(None, out).unwrap();
 }
+
+/// A generated test named `name` that runs `check`: a panic fails it with
+/// the panic's message, and hides no other test.
+pub fn trial(
+    name: impl Into<String>,
+    check: impl FnOnce() + std::panic::UnwindSafe + Send + 'static,
+) -> libtest_mimic::Trial {
+    libtest_mimic::Trial::test(name, move || {
+        std::panic::catch_unwind(check).map_err(|panic| {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "panicked".to_owned());
+            message.into()
+        })
+    })
+}
