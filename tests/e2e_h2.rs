@@ -301,18 +301,8 @@ fn trailers_cross_an_http2_stream_both_ways() {
     support::python_module("h2", "h2");
     let addr = start(None);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/h2/trailers.py");
-    let out = Command::new("python3")
-        .arg(&script)
-        .arg(addr.port().to_string())
-        .arg("/echo")
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let port = addr.port().to_string();
+    let answer = support::python_json(&[script.as_os_str(), port.as_ref(), "/echo".as_ref()]);
     assert_eq!(answer["status"], "200");
     assert_eq!(answer["body"], "hello trailers");
     assert_eq!(answer["trailers"]["x-checksum"], "abc");

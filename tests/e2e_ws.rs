@@ -84,16 +84,7 @@ asyncio.run(main())
 fn python_websockets_echo_and_limits() {
     support::python_module("websockets", "websockets");
     let addr = start();
-    let out = std::process::Command::new("python3")
-        .args(["-c", CLIENT, &format!("ws://{addr}/ws")])
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got = support::python_json(&["-c", CLIENT, &format!("ws://{addr}/ws")]);
     assert_eq!(got["text"], "hello");
     assert_eq!(got["binary"], serde_json::json!([0, 1, 2]));
     assert_eq!(got["fragmented"], "fragmented");

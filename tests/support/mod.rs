@@ -125,3 +125,18 @@ pub fn certificate(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, st
     );
     (cert, key)
 }
+
+/// Runs `python3` with `args` and reads what it printed as one JSON
+/// value; a failing script fails the test with its stderr.
+pub fn python_json<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> serde_json::Value {
+    let out = Command::new("python3")
+        .args(args)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "python: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("one JSON value")
+}
