@@ -147,8 +147,9 @@ impl IpFilter {
 mod tests {
     use super::*;
 
-    #[test]
-    fn deny_wins_and_an_empty_allow_list_allows_all() {
+    /// A row: whether an address passes a filter that allows 10.0.0.0/8
+    /// and 2001:db8::/32 but denies 10.0.0.0/24 and 2001:db8::bad.
+    fn check(rule: &str, ip: &str, allowed: bool) {
         let filter = IpFilter::new()
             .allow("10.0.0.0/8")
             .unwrap()
@@ -158,19 +159,27 @@ mod tests {
             .unwrap()
             .deny("2001:db8::bad")
             .unwrap();
-        let table: &[(&str, &str, bool)] = &[
-            ("in the allow range", "10.9.9.9", true),
-            ("deny wins over allow", "10.0.0.7", false),
-            ("outside every range", "172.16.0.1", false),
-            ("IPv6 in range", "2001:db8::1", true),
-            ("an IPv6 address denied", "2001:db8::bad", false),
-            ("IPv6 outside", "2001:db9::1", false),
-            ("IPv4 mapped into IPv6 is IPv4", "::ffff:10.9.9.9", true),
-            ("mapped and denied", "::ffff:10.0.0.7", false),
-        ];
-        for (rule, ip, allowed) in table {
-            assert_eq!(filter.allows(ip.parse().unwrap()), *allowed, "{rule}");
-        }
+        assert_eq!(filter.allows(ip.parse().unwrap()), allowed, "{rule}");
+    }
+
+    mod deny_wins_over_allow {
+        use super::*;
+
+        #[rustfmt::skip]
+        row_tests::row_tests!(check {
+            in_the_allow_range: "in the allow range" => ("10.9.9.9", true);
+            deny_wins_over_allow: "deny wins over allow" => ("10.0.0.7", false);
+            outside_every_range: "outside every range" => ("172.16.0.1", false);
+            ipv6_in_range: "IPv6 in range" => ("2001:db8::1", true);
+            ipv6_address_denied: "an IPv6 address denied" => ("2001:db8::bad", false);
+            ipv6_outside: "IPv6 outside" => ("2001:db9::1", false);
+            ipv4_mapped_is_ipv4: "IPv4 mapped into IPv6 is IPv4" => ("::ffff:10.9.9.9", true);
+            mapped_and_denied: "mapped and denied" => ("::ffff:10.0.0.7", false);
+        });
+    }
+
+    #[test]
+    fn an_empty_allow_list_allows_all() {
         let deny_only = IpFilter::new().deny("192.0.2.1").unwrap();
         assert!(deny_only.allows("192.0.2.2".parse().unwrap()));
         assert!(!deny_only.allows("192.0.2.1".parse().unwrap()));

@@ -224,61 +224,57 @@ mod tests {
         }
     }
 
-    type Row = (
-        &'static str,
-        Facts,
-        u16,
-        &'static [(&'static str, &'static str)],
-        BodySize,
-        Result<Decision, UsageError>,
-    );
+    /// A row: the app's `fields` on a `status` answer with a body of
+    /// `body`, given the exchange's `facts`, under the default switches.
+    fn check(
+        rule: &str,
+        facts: Facts,
+        status: u16,
+        fields: &[(&str, &str)],
+        body: BodySize,
+        expected: Result<Decision, UsageError>,
+    ) {
+        let mut headers = Headers::new();
+        for (name, value) in fields {
+            headers.append(name.to_string(), value.to_string());
+        }
+        let status = Status::new(status).unwrap();
+        let got = Given::of(&headers)
+            .and_then(|given| decide(&facts, status, &given, body, &Config::default()));
+        assert_eq!(got, expected, "{rule}");
+    }
 
-    #[test]
-    #[rustfmt::skip]
-    fn framing_table() {
+    mod framing_table {
+        use super::*;
         use BodySize::{Known, Unknown};
         use Decision::Final;
-        let rows: &[Row] = &[
-            ("RFC 9112 §6.2 known length: Content-Length added", GET11, 200, &[], Known(5), Ok(Final(auto_length(5)))),
-            ("RFC 9112 §6.1 unknown length on 1.1: chunked added", GET11, 200, &[], Unknown, Ok(Final(AUTO_CHUNKED))),
-            ("RFC 9112 §6.3 r8 unknown length on 1.0: delimited by close", GET10_KEEP, 200, &[], Unknown, Ok(Final(CLOSED))),
-            ("RFC 9112 §9.3 known length on 1.0 keep-alive stays open", GET10_KEEP, 200, &[], Known(2), Ok(Final(auto_length(2)))),
-            ("RFC 9112 §9.3 1.0 without keep-alive closes", GET10, 200, &[], Known(2), Ok(Final(Framing { keep_alive: false, ..auto_length(2) }))),
-            ("RFC 9110 §9.3.2 HEAD keeps GET's Content-Length, no body", HEAD11, 200, &[], Known(5), Ok(Final(Framing { encoder: Encoder::Discard, ..auto_length(5) }))),
-            ("RFC 9110 §9.3.2 HEAD keeps GET's chunked, no body", HEAD11, 200, &[], Unknown, Ok(Final(Framing { encoder: Encoder::Discard, ..AUTO_CHUNKED }))),
-            ("RFC 9110 §15.2 1xx to 1.1 is sent", GET11, 103, &[], Known(0), Ok(Decision::Interim { send: true })),
-            ("RFC 9110 §15.2 no 1xx to 1.0", GET10_KEEP, 100, &[], Known(0), Ok(Decision::Interim { send: false })),
-            ("RFC 9112 §6.2 204: no framing fields, app's dropped", GET11, 204, &[("Content-Length", "0")], Known(0), Ok(Final(Framing { strip_framing: true, ..framed(Encoder::Forbidden) }))),
-            ("RFC 9110 §15.4.5 304: no body, no length of its own", GET11, 304, &[], Known(0), Ok(Final(framed(Encoder::Forbidden)))),
-            ("RFC 9110 §15.4.5 304 keeps the app's Content-Length", GET11, 304, &[("Content-Length", "10")], Known(0), Ok(Final(framed(Encoder::Forbidden)))),
-            ("RFC 9112 §6.2 app Content-Length is used as given", GET11, 200, &[("Content-Length", "3")], Unknown, Ok(Final(framed(length(3))))),
-            ("RFC 9112 §6.3 app Content-Length contradicting the body", GET11, 200, &[("Content-Length", "3")], Known(4), Err(UsageError::ConflictingFraming)),
-            ("RFC 9112 §6.1 app chunked on 1.1 is used", GET11, 200, &[("Transfer-Encoding", "chunked")], Unknown, Ok(Final(framed(Encoder::Chunked)))),
-            ("RFC 9112 §6.1 app chunked to 1.0 is refused", GET10_KEEP, 200, &[("Transfer-Encoding", "chunked")], Unknown, Err(UsageError::ConflictingFraming)),
-            ("RFC 9112 §6.3 r7 app coding not ending in chunked: close", GET11, 200, &[("Transfer-Encoding", "gzip")], Unknown, Ok(Final(CLOSED))),
-            ("RFC 9112 §6.2 app Content-Length and chunked both", GET11, 200, &[("Content-Length", "3"), ("Transfer-Encoding", "chunked")], Unknown, Err(UsageError::ConflictingFraming)),
-            ("RFC 9112 §9.6 app Connection: close", GET11, 200, &[("Connection", "close")], Known(1), Ok(Final(Framing { keep_alive: false, ..auto_length(1) }))),
-            ("RFC 9112 §9.6 client Connection: close", CLOSING11, 200, &[], Known(1), Ok(Final(Framing { keep_alive: false, ..auto_length(1) }))),
-            ("RFC 9110 §7.8 101 to an upgrade request", UPGRADE11, 101, &[], Known(0), Ok(Decision::Switch)),
-            ("RFC 9110 §7.8 101 without an upgrade request", GET11, 101, &[], Known(0), Err(UsageError::UnexpectedUpgrade)),
-            ("RFC 9110 §9.3.6 2xx to CONNECT: a tunnel, no framing", CONNECT11, 200, &[], Known(0), Ok(Final(Framing { strip_framing: true, tunnel: true, ..framed(Encoder::Forbidden) }))),
-            ("RFC 9110 §9.3.6 4xx to CONNECT is framed as usual", CONNECT11, 405, &[], Known(3), Ok(Final(auto_length(3)))),
-        ];
-        for (rule, facts, status, fields, body, expected) in rows {
-            let mut headers = Headers::new();
-            for (name, value) in *fields {
-                headers.append(*name, *value);
-            }
-            let got = Given::of(&headers).and_then(|given| {
-                decide(
-                    facts,
-                    Status::new(*status).unwrap(),
-                    &given,
-                    *body,
-                    &Config::default(),
-                )
-            });
-            assert_eq!(&got, expected, "{rule}");
-        }
+
+        #[rustfmt::skip]
+        row_tests::row_tests!(check {
+            known_length_adds_content_length: "RFC 9112 §6.2 known length: Content-Length added" => (GET11, 200, &[], Known(5), Ok(Final(auto_length(5))));
+            unknown_length_on_11_adds_chunked: "RFC 9112 §6.1 unknown length on 1.1: chunked added" => (GET11, 200, &[], Unknown, Ok(Final(AUTO_CHUNKED)));
+            unknown_length_on_10_closes: "RFC 9112 §6.3 r8 unknown length on 1.0: delimited by close" => (GET10_KEEP, 200, &[], Unknown, Ok(Final(CLOSED)));
+            known_length_on_10_keep_alive_stays_open: "RFC 9112 §9.3 known length on 1.0 keep-alive stays open" => (GET10_KEEP, 200, &[], Known(2), Ok(Final(auto_length(2))));
+            http_10_without_keep_alive_closes: "RFC 9112 §9.3 1.0 without keep-alive closes" => (GET10, 200, &[], Known(2), Ok(Final(Framing { keep_alive: false, ..auto_length(2) })));
+            head_keeps_content_length: "RFC 9110 §9.3.2 HEAD keeps GET's Content-Length, no body" => (HEAD11, 200, &[], Known(5), Ok(Final(Framing { encoder: Encoder::Discard, ..auto_length(5) })));
+            head_keeps_chunked: "RFC 9110 §9.3.2 HEAD keeps GET's chunked, no body" => (HEAD11, 200, &[], Unknown, Ok(Final(Framing { encoder: Encoder::Discard, ..AUTO_CHUNKED })));
+            interim_to_11_is_sent: "RFC 9110 §15.2 1xx to 1.1 is sent" => (GET11, 103, &[], Known(0), Ok(Decision::Interim { send: true }));
+            no_interim_to_10: "RFC 9110 §15.2 no 1xx to 1.0" => (GET10_KEEP, 100, &[], Known(0), Ok(Decision::Interim { send: false }));
+            no_content_strips_framing: "RFC 9112 §6.2 204: no framing fields, app's dropped" => (GET11, 204, &[("Content-Length", "0")], Known(0), Ok(Final(Framing { strip_framing: true, ..framed(Encoder::Forbidden) })));
+            not_modified_has_no_length_of_its_own: "RFC 9110 §15.4.5 304: no body, no length of its own" => (GET11, 304, &[], Known(0), Ok(Final(framed(Encoder::Forbidden))));
+            not_modified_keeps_app_content_length: "RFC 9110 §15.4.5 304 keeps the app's Content-Length" => (GET11, 304, &[("Content-Length", "10")], Known(0), Ok(Final(framed(Encoder::Forbidden))));
+            app_content_length_used_as_given: "RFC 9112 §6.2 app Content-Length is used as given" => (GET11, 200, &[("Content-Length", "3")], Unknown, Ok(Final(framed(length(3)))));
+            app_content_length_contradicting_body: "RFC 9112 §6.3 app Content-Length contradicting the body" => (GET11, 200, &[("Content-Length", "3")], Known(4), Err(UsageError::ConflictingFraming));
+            app_chunked_on_11_used: "RFC 9112 §6.1 app chunked on 1.1 is used" => (GET11, 200, &[("Transfer-Encoding", "chunked")], Unknown, Ok(Final(framed(Encoder::Chunked))));
+            app_chunked_to_10_refused: "RFC 9112 §6.1 app chunked to 1.0 is refused" => (GET10_KEEP, 200, &[("Transfer-Encoding", "chunked")], Unknown, Err(UsageError::ConflictingFraming));
+            app_coding_not_ending_in_chunked_closes: "RFC 9112 §6.3 r7 app coding not ending in chunked: close" => (GET11, 200, &[("Transfer-Encoding", "gzip")], Unknown, Ok(Final(CLOSED)));
+            app_content_length_and_chunked_refused: "RFC 9112 §6.2 app Content-Length and chunked both" => (GET11, 200, &[("Content-Length", "3"), ("Transfer-Encoding", "chunked")], Unknown, Err(UsageError::ConflictingFraming));
+            app_connection_close: "RFC 9112 §9.6 app Connection: close" => (GET11, 200, &[("Connection", "close")], Known(1), Ok(Final(Framing { keep_alive: false, ..auto_length(1) })));
+            client_connection_close: "RFC 9112 §9.6 client Connection: close" => (CLOSING11, 200, &[], Known(1), Ok(Final(Framing { keep_alive: false, ..auto_length(1) })));
+            switching_protocols_to_upgrade: "RFC 9110 §7.8 101 to an upgrade request" => (UPGRADE11, 101, &[], Known(0), Ok(Decision::Switch));
+            switching_protocols_without_upgrade_refused: "RFC 9110 §7.8 101 without an upgrade request" => (GET11, 101, &[], Known(0), Err(UsageError::UnexpectedUpgrade));
+            success_to_connect_is_a_tunnel: "RFC 9110 §9.3.6 2xx to CONNECT: a tunnel, no framing" => (CONNECT11, 200, &[], Known(0), Ok(Final(Framing { strip_framing: true, tunnel: true, ..framed(Encoder::Forbidden) })));
+            error_to_connect_framed_as_usual: "RFC 9110 §9.3.6 4xx to CONNECT is framed as usual" => (CONNECT11, 405, &[], Known(3), Ok(Final(auto_length(3))));
+        });
     }
 }

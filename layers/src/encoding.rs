@@ -60,31 +60,28 @@ mod tests {
         preferred(&headers, &["br", "zstd", "gzip"])
     }
 
-    #[test]
-    fn q_values_decide_and_ties_go_to_the_first_offer() {
-        let table: &[(&str, Option<&str>, Option<&str>)] = &[
-            ("RFC 9110 §12.5.3: no field, no coding", None, None),
-            ("an empty field: identity only", Some(""), None),
-            ("one coding", Some("gzip"), Some("gzip")),
-            ("ties: the server's order", Some("gzip, br"), Some("br")),
-            (
-                "q-values win over order",
-                Some("br;q=0.5, gzip"),
-                Some("gzip"),
-            ),
-            ("q=0 refuses", Some("br;q=0, gzip;q=0"), None),
-            ("a wildcard covers the rest", Some("*"), Some("br")),
-            (
-                "a wildcard does not undo q=0",
-                Some("br;q=0, *;q=0.5"),
-                Some("zstd"),
-            ),
-            ("case and spaces", Some(" GZIP ; Q=0.8 "), Some("gzip")),
-            ("unknown codings only", Some("compress, deflate"), None),
-            ("a malformed q counts as 1", Some("gzip;q=x"), Some("gzip")),
-        ];
-        for (rule, accept, expected) in table {
-            assert_eq!(pick(*accept), *expected, "{rule}");
-        }
+    /// A row: the `Accept-Encoding` field (or none) and the coding chosen
+    /// among br, zstd and gzip (in that order of preference).
+    fn check(rule: &str, accept: Option<&str>, expected: Option<&str>) {
+        assert_eq!(pick(accept), expected, "{rule}");
+    }
+
+    mod q_values_decide_and_ties_go_to_the_first_offer {
+        use super::*;
+
+        #[rustfmt::skip]
+        row_tests::row_tests!(check {
+            no_field_no_coding: "RFC 9110 §12.5.3: no field, no coding" => (None, None);
+            empty_field_identity_only: "an empty field: identity only" => (Some(""), None);
+            one_coding: "one coding" => (Some("gzip"), Some("gzip"));
+            ties_go_to_the_server_order: "ties: the server's order" => (Some("gzip, br"), Some("br"));
+            q_values_win_over_order: "q-values win over order" => (Some("br;q=0.5, gzip"), Some("gzip"));
+            q_zero_refuses: "q=0 refuses" => (Some("br;q=0, gzip;q=0"), None);
+            wildcard_covers_the_rest: "a wildcard covers the rest" => (Some("*"), Some("br"));
+            wildcard_does_not_undo_q_zero: "a wildcard does not undo q=0" => (Some("br;q=0, *;q=0.5"), Some("zstd"));
+            case_and_spaces: "case and spaces" => (Some(" GZIP ; Q=0.8 "), Some("gzip"));
+            unknown_codings_only: "unknown codings only" => (Some("compress, deflate"), None);
+            malformed_q_counts_as_one: "a malformed q counts as 1" => (Some("gzip;q=x"), Some("gzip"));
+        });
     }
 }

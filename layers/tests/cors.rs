@@ -24,106 +24,88 @@ fn preflight(client: &Client, origin: &str, method: &str, headers: Option<&str>)
 
 const APP: &str = "https://app.example";
 
-/// A rule, the client, the preflight's origin, method and headers, the
-/// status expected.
-type Row<'a> = (&'a str, &'a Client, &'a str, &'a str, Option<&'a str>, u16);
+/// The policies the preflight rows run against.
+#[derive(Clone, Copy)]
+enum Policy {
+    /// `APP` allowed, with two request headers listed and a max age.
+    Listed,
+    /// `APP` allowed, request headers mirrored.
+    Mirrored,
+}
 
-#[test]
-fn preflights_allowed_and_refused() {
-    let listed = client(
+fn listed() -> Client {
+    client(
         cors()
             .allow_origins([APP])
             .allow_headers(["content-type", "x-token"])
             .max_age(Duration::from_secs(300)),
-    );
-    let mirrored = client(cors().allow_origins([APP]));
-    let table: Vec<Row<'_>> = vec![
-        (
-            "an allowed origin and method",
-            &listed,
-            APP,
-            "PUT",
-            None,
-            204,
-        ),
-        (
-            "origins compare without case",
-            &listed,
-            "HTTPS://APP.EXAMPLE",
-            "PUT",
-            None,
-            204,
-        ),
-        (
-            "allowed request headers",
-            &listed,
-            APP,
-            "POST",
-            Some("Content-Type, X-Token"),
-            204,
-        ),
-        (
-            "a header not allowed",
-            &listed,
-            APP,
-            "POST",
-            Some("x-other"),
-            403,
-        ),
-        (
-            "another origin",
-            &listed,
-            "https://evil.example",
-            "GET",
-            None,
-            403,
-        ),
-        (
-            "a look-alike origin",
-            &listed,
-            "https://app.example.evil",
-            "GET",
-            None,
-            403,
-        ),
-        ("the null origin", &listed, "null", "GET", None, 403),
-        ("a method not allowed", &listed, APP, "CONNECT", None, 403),
-        ("a method that is no token", &listed, APP, "P T", None, 403),
-        (
-            "any header when none are listed",
-            &mirrored,
-            APP,
-            "POST",
-            Some("x-anything"),
-            204,
-        ),
-    ];
-    for (rule, client, origin, method, headers, status) in table {
-        let res = preflight(client, origin, method, headers);
-        assert_eq!(res.status.code(), status, "{rule}");
-        if status == 204 {
-            assert_eq!(
-                res.header("access-control-allow-origin"),
-                Some(origin),
-                "{rule}"
-            );
-            assert_eq!(
-                res.header("access-control-allow-methods"),
-                Some("GET, HEAD, POST, PUT, PATCH, DELETE"),
-                "{rule}"
-            );
-            assert!(res.body.is_empty(), "{rule}");
-            assert!(res.header("vary").unwrap().contains("Origin"), "{rule}");
-        } else {
-            for field in [
-                "access-control-allow-origin",
-                "access-control-allow-methods",
-                "access-control-allow-headers",
-            ] {
-                assert_eq!(res.header(field), None, "{rule}: {field}");
-            }
+    )
+}
+
+/// A row: a preflight with this origin, method and request headers against
+/// the policy, and the status. An allowed one says so in its fields and
+/// has no body; a refused one carries none of the allow fields.
+fn check_preflight(
+    rule: &str,
+    policy: Policy,
+    origin: &str,
+    method: &str,
+    headers: Option<&str>,
+    status: u16,
+) {
+    let client = match policy {
+        Policy::Listed => listed(),
+        Policy::Mirrored => client(cors().allow_origins([APP])),
+    };
+    let res = preflight(&client, origin, method, headers);
+    assert_eq!(res.status.code(), status, "{rule}");
+    if status == 204 {
+        assert_eq!(
+            res.header("access-control-allow-origin"),
+            Some(origin),
+            "{rule}"
+        );
+        assert_eq!(
+            res.header("access-control-allow-methods"),
+            Some("GET, HEAD, POST, PUT, PATCH, DELETE"),
+            "{rule}"
+        );
+        assert!(res.body.is_empty(), "{rule}");
+        assert!(res.header("vary").unwrap().contains("Origin"), "{rule}");
+    } else {
+        for field in [
+            "access-control-allow-origin",
+            "access-control-allow-methods",
+            "access-control-allow-headers",
+        ] {
+            assert_eq!(res.header(field), None, "{rule}: {field}");
         }
     }
+}
+
+mod preflights_allowed_and_refused {
+    use super::Policy::*;
+    use super::*;
+
+    #[rustfmt::skip]
+    row_tests::row_tests!(check_preflight {
+        allowed_origin_and_method: "an allowed origin and method" => (Listed, APP, "PUT", None, 204);
+        origins_compare_without_case: "origins compare without case" => (Listed, "HTTPS://APP.EXAMPLE", "PUT", None, 204);
+        allowed_request_headers: "allowed request headers" => (Listed, APP, "POST", Some("Content-Type, X-Token"), 204);
+        header_not_allowed: "a header not allowed" => (Listed, APP, "POST", Some("x-other"), 403);
+        another_origin: "another origin" => (Listed, "https://evil.example", "GET", None, 403);
+        look_alike_origin: "a look-alike origin" => (Listed, "https://app.example.evil", "GET", None, 403);
+        null_origin: "the null origin" => (Listed, "null", "GET", None, 403);
+        method_not_allowed: "a method not allowed" => (Listed, APP, "CONNECT", None, 403);
+        method_that_is_no_token: "a method that is no token" => (Listed, APP, "P T", None, 403);
+        any_header_when_none_listed: "any header when none are listed" => (Mirrored, APP, "POST", Some("x-anything"), 204);
+    });
+}
+
+#[test]
+fn a_preflight_names_the_allowed_or_mirrored_headers_and_max_age() {
+    let listed = listed();
+    let mirrored = client(cors().allow_origins([APP]));
     let res = preflight(&listed, APP, "POST", Some("x-token"));
     assert_eq!(
         res.header("access-control-allow-headers"),

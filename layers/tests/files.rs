@@ -14,7 +14,10 @@ struct Site(PathBuf);
 
 impl Site {
     fn new(name: &str) -> Site {
-        let root = std::env::temp_dir().join(format!("lath-files-{name}-{}", std::process::id()));
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let root =
+            std::env::temp_dir().join(format!("lath-files-{name}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(root.join("public/docs")).unwrap();
         std::fs::create_dir_all(root.join("public/.git")).unwrap();
@@ -62,18 +65,6 @@ fn get(client: &Client, path: &str, headers: &[(&str, &str)]) -> TestResponse {
     request.send_blocking().unwrap()
 }
 
-/// A rule, the request's condition fields, the status expected.
-type ConditionRow<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16);
-
-/// A rule, the `Range`, the status, `Content-Range`, and the bytes sent.
-type RangeRow<'a> = (
-    &'a str,
-    &'a str,
-    u16,
-    Option<&'a str>,
-    Option<std::ops::RangeInclusive<usize>>,
-);
-
 fn whole_site(root: &Path) -> Client {
     Client::new(serve_dir(root))
 }
@@ -103,174 +94,118 @@ fn a_file_with_its_type_validators_and_length() {
     assert_eq!(res.header("content-type"), Some("application/octet-stream"));
 }
 
-#[test]
-fn conditional_requests() {
+/// A condition field's value in a row: the file's own validators are known
+/// only once it is written.
+#[derive(Clone, Copy)]
+enum Value {
+    /// The file's `ETag`.
+    Tag,
+    /// The file's `ETag`, made weak.
+    WeakTag,
+    /// The file's `Last-Modified`.
+    Modified,
+    /// A date long before the file's.
+    Earlier,
+    /// This text.
+    Text(&'static str),
+}
+
+/// A row: `GET /hello.txt` with the condition fields, and the status; a
+/// `304` carries the validators and no body (RFC 9110 §15.4.5).
+fn check_conditions(rule: &str, fields: &[(&str, Value)], status: u16) {
     let site = Site::new("conditional");
     let client = whole_site(&site.public());
     let first = get(&client, "/hello.txt", &[]);
     let etag = first.header("etag").unwrap().to_owned();
-    let modified = first.header("last-modified").unwrap().to_owned();
-    let weak = format!("W/{etag}");
-    let earlier = httpdate::fmt_http_date(std::time::UNIX_EPOCH);
-    let table: Vec<ConditionRow<'_>> = vec![
-        (
-            "§13.1.2 If-None-Match with the current tag → 304",
-            vec![("If-None-Match", &etag)],
-            304,
-        ),
-        (
-            "§13.1.2 If-None-Match compares weakly",
-            vec![("If-None-Match", &weak)],
-            304,
-        ),
-        (
-            "§13.1.2 If-None-Match * → 304",
-            vec![("If-None-Match", "*")],
-            304,
-        ),
-        (
-            "§13.1.2 If-None-Match with another tag → 200",
-            vec![("If-None-Match", "\"x\"")],
-            200,
-        ),
-        (
-            "§13.1.3 If-Modified-Since at Last-Modified → 304",
-            vec![("If-Modified-Since", &modified)],
-            304,
-        ),
-        (
-            "§13.1.3 If-Modified-Since earlier → 200",
-            vec![("If-Modified-Since", &earlier)],
-            200,
-        ),
-        (
-            "§13.1.3 a malformed date is ignored → 200",
-            vec![("If-Modified-Since", "yesterday")],
-            200,
-        ),
-        (
-            "§13.2.2 If-None-Match decides over If-Modified-Since",
-            vec![("If-None-Match", "\"x\""), ("If-Modified-Since", &modified)],
-            200,
-        ),
-        (
-            "§13.1.1 If-Match with the current tag → 200",
-            vec![("If-Match", &etag)],
-            200,
-        ),
-        (
-            "§13.1.1 If-Match with another tag → 412",
-            vec![("If-Match", "\"x\"")],
-            412,
-        ),
-        (
-            "§13.1.1 If-Match compares strongly → 412",
-            vec![("If-Match", &weak)],
-            412,
-        ),
-        (
-            "§13.1.4 If-Unmodified-Since earlier → 412",
-            vec![("If-Unmodified-Since", &earlier)],
-            412,
-        ),
-        (
-            "§13.1.4 If-Unmodified-Since at Last-Modified → 200",
-            vec![("If-Unmodified-Since", &modified)],
-            200,
-        ),
-    ];
-    for (rule, headers, status) in table {
-        let res = get(&client, "/hello.txt", &headers);
-        assert_eq!(res.status.code(), status, "{rule}");
-        if status == 304 {
-            // §15.4.5: the validators, no body.
-            assert_eq!(res.header("etag"), Some(etag.as_str()), "{rule}");
-            assert!(res.header("last-modified").is_some(), "{rule}");
-            assert!(res.body.is_empty(), "{rule}");
-        }
+    let value = |value: Value| match value {
+        Value::Tag => etag.clone(),
+        Value::WeakTag => format!("W/{etag}"),
+        Value::Modified => first.header("last-modified").unwrap().to_owned(),
+        Value::Earlier => httpdate::fmt_http_date(std::time::UNIX_EPOCH),
+        Value::Text(text) => text.to_owned(),
+    };
+    let fields: Vec<(&str, String)> = fields.iter().map(|&(n, v)| (n, value(v))).collect();
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let res = get(&client, "/hello.txt", &fields);
+    assert_eq!(res.status.code(), status, "{rule}");
+    if status == 304 {
+        assert_eq!(res.header("etag"), Some(etag.as_str()), "{rule}");
+        assert!(res.header("last-modified").is_some(), "{rule}");
+        assert!(res.body.is_empty(), "{rule}");
     }
 }
 
+mod conditional_requests {
+    use super::Value::*;
+    use super::*;
+
+    #[rustfmt::skip]
+    row_tests::row_tests!(check_conditions {
+        if_none_match_current_tag_304: "§13.1.2 If-None-Match with the current tag → 304" => (&[("If-None-Match", Tag)], 304);
+        if_none_match_compares_weakly: "§13.1.2 If-None-Match compares weakly" => (&[("If-None-Match", WeakTag)], 304);
+        if_none_match_star_304: "§13.1.2 If-None-Match * → 304" => (&[("If-None-Match", Text("*"))], 304);
+        if_none_match_another_tag_200: "§13.1.2 If-None-Match with another tag → 200" => (&[("If-None-Match", Text("\"x\""))], 200);
+        if_modified_since_at_last_modified_304: "§13.1.3 If-Modified-Since at Last-Modified → 304" => (&[("If-Modified-Since", Modified)], 304);
+        if_modified_since_earlier_200: "§13.1.3 If-Modified-Since earlier → 200" => (&[("If-Modified-Since", Earlier)], 200);
+        malformed_date_ignored: "§13.1.3 a malformed date is ignored → 200" => (&[("If-Modified-Since", Text("yesterday"))], 200);
+        if_none_match_decides_over_if_modified_since: "§13.2.2 If-None-Match decides over If-Modified-Since" => (&[("If-None-Match", Text("\"x\"")), ("If-Modified-Since", Modified)], 200);
+        if_match_current_tag_200: "§13.1.1 If-Match with the current tag → 200" => (&[("If-Match", Tag)], 200);
+        if_match_another_tag_412: "§13.1.1 If-Match with another tag → 412" => (&[("If-Match", Text("\"x\""))], 412);
+        if_match_compares_strongly_412: "§13.1.1 If-Match compares strongly → 412" => (&[("If-Match", WeakTag)], 412);
+        if_unmodified_since_earlier_412: "§13.1.4 If-Unmodified-Since earlier → 412" => (&[("If-Unmodified-Since", Earlier)], 412);
+        if_unmodified_since_at_last_modified_200: "§13.1.4 If-Unmodified-Since at Last-Modified → 200" => (&[("If-Unmodified-Since", Modified)], 200);
+    });
+}
+
+/// A row: `GET /big.bin` (300 000 bytes) with this `Range`, and the
+/// status, `Content-Range` and the bytes of the file sent.
+fn check_range(
+    rule: &str,
+    range: &str,
+    status: u16,
+    content_range: Option<&str>,
+    bytes: Option<std::ops::RangeInclusive<usize>>,
+) {
+    let site = Site::new("range");
+    let client = whole_site(&site.public());
+    let res = get(&client, "/big.bin", &[("Range", range)]);
+    assert_eq!(res.status.code(), status, "{rule}");
+    assert_eq!(res.header("content-range"), content_range, "{rule}");
+    if let Some(bytes) = bytes {
+        assert_eq!(&res.body[..], &big()[bytes.clone()], "{rule}");
+        let length = bytes.count().to_string();
+        assert_eq!(
+            res.header("content-length"),
+            Some(length.as_str()),
+            "{rule}"
+        );
+    }
+}
+
+mod range_requests {
+    use super::*;
+
+    #[rustfmt::skip]
+    row_tests::row_tests!(check_range {
+        first_last: "§14.1.2 first-last" => ("bytes=0-3", 206, Some("bytes 0-3/300000"), Some(0..=3));
+        first_to_the_end: "§14.1.2 first-" => ("bytes=299990-", 206, Some("bytes 299990-299999/300000"), Some(299_990..=299_999));
+        suffix: "§14.1.2 -suffix" => ("bytes=-10", 206, Some("bytes 299990-299999/300000"), Some(299_990..=299_999));
+        a_long_range_streams: "§14.1.2 a long range streams" => ("bytes=1000-250000", 206, Some("bytes 1000-250000/300000"), Some(1000..=250_000));
+        past_the_end_is_clamped: "§14.1.2 past the end is clamped" => ("bytes=299999-400000", 206, Some("bytes 299999-299999/300000"), Some(299_999..=299_999));
+        unsatisfiable_416: "§15.5.17 unsatisfiable → 416" => ("bytes=300000-", 416, Some("bytes */300000"), None);
+        invalid_syntax_ignored: "§14.2 invalid syntax is ignored → 200" => ("bytes=5-1", 200, None, Some(0..=299_999));
+        another_unit_ignored: "§14.2 another unit is ignored → 200" => ("pages=1-2", 200, None, Some(0..=299_999));
+    });
+}
+
 #[test]
-fn range_requests() {
+fn if_range_head_and_a_small_file() {
     let site = Site::new("ranges");
     let client = whole_site(&site.public());
-    let data = big();
     let etag = get(&client, "/big.bin", &[])
         .header("etag")
         .unwrap()
         .to_owned();
-    let table: Vec<RangeRow<'_>> = vec![
-        (
-            "§14.1.2 first-last",
-            "bytes=0-3",
-            206,
-            Some("bytes 0-3/300000"),
-            Some(0..=3),
-        ),
-        (
-            "§14.1.2 first-",
-            "bytes=299990-",
-            206,
-            Some("bytes 299990-299999/300000"),
-            Some(299_990..=299_999),
-        ),
-        (
-            "§14.1.2 -suffix",
-            "bytes=-10",
-            206,
-            Some("bytes 299990-299999/300000"),
-            Some(299_990..=299_999),
-        ),
-        (
-            "§14.1.2 a long range streams",
-            "bytes=1000-250000",
-            206,
-            Some("bytes 1000-250000/300000"),
-            Some(1000..=250_000),
-        ),
-        (
-            "§14.1.2 past the end is clamped",
-            "bytes=299999-400000",
-            206,
-            Some("bytes 299999-299999/300000"),
-            Some(299_999..=299_999),
-        ),
-        (
-            "§15.5.17 unsatisfiable → 416",
-            "bytes=300000-",
-            416,
-            Some("bytes */300000"),
-            None,
-        ),
-        (
-            "§14.2 invalid syntax is ignored → 200",
-            "bytes=5-1",
-            200,
-            None,
-            Some(0..=299_999),
-        ),
-        (
-            "§14.2 another unit is ignored → 200",
-            "pages=1-2",
-            200,
-            None,
-            Some(0..=299_999),
-        ),
-    ];
-    for (rule, range, status, content_range, bytes) in table {
-        let res = get(&client, "/big.bin", &[("Range", range)]);
-        assert_eq!(res.status.code(), status, "{rule}");
-        assert_eq!(res.header("content-range"), content_range, "{rule}");
-        if let Some(bytes) = bytes {
-            assert_eq!(&res.body[..], &data[bytes.clone()], "{rule}");
-            assert_eq!(
-                res.header("content-length"),
-                Some(bytes.count().to_string().as_str()),
-                "{rule}"
-            );
-        }
-    }
     // §13.1.5 If-Range: the current tag gets the range, a stale one the file.
     let resumed = get(
         &client,
@@ -452,59 +387,49 @@ fn no_path_leaves_the_root() {
     assert_eq!(get(&open, "/.git/config", &[]).status.code(), 404);
 }
 
-#[test]
-fn precompressed_siblings_follow_accept_encoding() {
+/// `app.js` with `.gz` and `.br` siblings (no `.zst`), precompressed
+/// siblings on.
+fn siblings_site() -> (Site, Client) {
     let site = Site::new("siblings");
     let public = site.public();
     std::fs::write(public.join("app.js"), "console.log('plain')").unwrap();
     std::fs::write(public.join("app.js.gz"), "gz").unwrap();
     std::fs::write(public.join("app.js.br"), "br").unwrap();
     let client = Client::new(serve_dir(&public).precompressed(true));
-    let table: &[(&str, Option<&str>, &str, Option<&str>)] = &[
-        (
-            "no Accept-Encoding: the original",
-            None,
-            "console.log('plain')",
-            None,
-        ),
-        ("brotli first on a tie", Some("gzip, br"), "br", Some("br")),
-        (
-            "q-values honoured",
-            Some("br;q=0.5, gzip"),
-            "gz",
-            Some("gzip"),
-        ),
-        (
-            "a refused coding is skipped",
-            Some("br;q=0, gzip"),
-            "gz",
-            Some("gzip"),
-        ),
-        (
-            "zstd accepted but absent: the next",
-            Some("zstd, gzip;q=0.5"),
-            "gz",
-            Some("gzip"),
-        ),
-        (
-            "nothing acceptable: the original",
-            Some("deflate"),
-            "console.log('plain')",
-            None,
-        ),
-    ];
-    for (rule, accept, body, encoding) in table {
-        let headers: Vec<(&str, &str)> = accept.iter().map(|a| ("Accept-Encoding", *a)).collect();
-        let res = get(&client, "/app.js", &headers);
-        assert_eq!(res.text(), *body, "{rule}");
-        assert_eq!(res.header("content-encoding"), *encoding, "{rule}");
-        assert_eq!(
-            res.header("content-type"),
-            Some("text/javascript; charset=utf-8"),
-            "{rule}"
-        );
-        assert_eq!(res.header("vary"), Some("Accept-Encoding"), "{rule}");
-    }
+    (site, client)
+}
+
+/// A row: `GET /app.js` with this `Accept-Encoding` (or none) gets this
+/// body and `Content-Encoding`, always with the original's type and
+/// `Vary: Accept-Encoding`.
+fn check_sibling(rule: &str, accept: Option<&str>, body: &str, encoding: Option<&str>) {
+    let (_site, client) = siblings_site();
+    let headers: Vec<(&str, &str)> = accept.iter().map(|a| ("Accept-Encoding", *a)).collect();
+    let res = get(&client, "/app.js", &headers);
+    assert_eq!(res.text(), body, "{rule}");
+    assert_eq!(res.header("content-encoding"), encoding, "{rule}");
+    let media_type = res.header("content-type");
+    assert_eq!(media_type, Some("text/javascript; charset=utf-8"), "{rule}");
+    assert_eq!(res.header("vary"), Some("Accept-Encoding"), "{rule}");
+}
+
+mod precompressed_siblings_follow_accept_encoding {
+    use super::*;
+
+    #[rustfmt::skip]
+    row_tests::row_tests!(check_sibling {
+        no_accept_encoding_the_original: "no Accept-Encoding: the original" => (None, "console.log('plain')", None);
+        brotli_first_on_a_tie: "brotli first on a tie" => (Some("gzip, br"), "br", Some("br"));
+        q_values_honoured: "q-values honoured" => (Some("br;q=0.5, gzip"), "gz", Some("gzip"));
+        refused_coding_skipped: "a refused coding is skipped" => (Some("br;q=0, gzip"), "gz", Some("gzip"));
+        accepted_but_absent_the_next: "zstd accepted but absent: the next" => (Some("zstd, gzip;q=0.5"), "gz", Some("gzip"));
+        nothing_acceptable_the_original: "nothing acceptable: the original" => (Some("deflate"), "console.log('plain')", None);
+    });
+}
+
+#[test]
+fn a_sibling_has_its_own_validator() {
+    let (_site, client) = siblings_site();
     // The sibling's validator is its own.
     let plain = get(&client, "/app.js", &[]);
     let gz = get(&client, "/app.js", &[("Accept-Encoding", "gzip")]);

@@ -178,150 +178,70 @@ mod tests {
         Said::Proxied(addr.parse().unwrap())
     }
 
-    #[test]
-    fn headers_of_both_versions() {
-        let mut with_tlv = tcp4();
-        with_tlv[15] += 3;
-        with_tlv.extend_from_slice(&[0x04, 0, 0]); // a NOOP TLV
-        let table: Vec<(&str, Vec<u8>, Parsed)> = vec![
-            (
-                "v1 TCP4",
-                b"PROXY TCP4 203.0.113.7 10.0.0.1 5555 80\r\n".to_vec(),
-                Ok(Some((proxied("203.0.113.7:5555"), 41))),
-            ),
-            (
-                "v1 TCP6",
-                b"PROXY TCP6 2001:db8::7 2001:db8::1 5555 443\r\n".to_vec(),
-                Ok(Some((proxied("[2001:db8::7]:5555"), 45))),
-            ),
-            (
-                "v1 UNKNOWN",
-                b"PROXY UNKNOWN\r\n".to_vec(),
-                Ok(Some((Said::Local, 15))),
-            ),
-            (
-                "v1 UNKNOWN with addresses",
-                b"PROXY UNKNOWN ffff:f::1 ffff:f::2 1 2\r\n".to_vec(),
-                Ok(Some((Said::Local, 39))),
-            ),
-            ("v1 cut short", b"PROXY TCP4 203.0.113.7".to_vec(), Ok(None)),
-            ("v1 the first bytes", b"PRO".to_vec(), Ok(None)),
-            (
-                "v1 a family mismatch",
-                b"PROXY TCP4 2001:db8::7 10.0.0.1 5555 80\r\n".to_vec(),
-                Err(Malformed("PROXY v1 address of the wrong family")),
-            ),
-            (
-                "v1 a bad port",
-                b"PROXY TCP4 203.0.113.7 10.0.0.1 99999 80\r\n".to_vec(),
-                Err(Malformed("PROXY v1 bad port")),
-            ),
-            (
-                "v1 a leading zero",
-                b"PROXY TCP4 203.0.113.7 10.0.0.1 0555 80\r\n".to_vec(),
-                Err(Malformed("PROXY v1 bad port")),
-            ),
-            (
-                "v1 a bad address",
-                b"PROXY TCP4 203.0.113 10.0.0.1 5555 80\r\n".to_vec(),
-                Err(Malformed("PROXY v1 bad source address")),
-            ),
-            (
-                "v1 too few fields",
-                b"PROXY TCP4 203.0.113.7\r\n".to_vec(),
-                Err(Malformed("PROXY v1 malformed")),
-            ),
-            (
-                "v1 too long",
-                [b"PROXY TCP4 ".as_slice(), &[b'1'; 120]].concat(),
-                Err(Malformed("PROXY v1 line too long")),
-            ),
-            (
-                "v2 TCP4",
-                tcp4(),
-                Ok(Some((proxied("203.0.113.7:5555"), 28))),
-            ),
-            (
-                "v2 TCP6",
-                tcp6(),
-                Ok(Some((proxied("[2001:db8::7]:5555"), 52))),
-            ),
-            (
-                "v2 TLVs are skipped",
-                with_tlv.clone(),
-                Ok(Some((proxied("203.0.113.7:5555"), 31))),
-            ),
-            ("v2 LOCAL", v2(0, 0x00, &[]), Ok(Some((Said::Local, 16)))),
-            ("v2 UNSPEC", v2(1, 0x00, &[]), Ok(Some((Said::Local, 16)))),
-            ("v2 cut short", tcp4()[..20].to_vec(), Ok(None)),
-            ("v2 the signature only", SIGNATURE[..5].to_vec(), Ok(None)),
-            (
-                "v2 addresses shorter than the family's",
-                v2(1, 0x11, &[1, 2, 3]),
-                Err(Malformed("PROXY v2 addresses cut short")),
-            ),
-            (
-                "v2 too long",
-                {
-                    let mut h = v2(1, 0x11, &[]);
-                    h[14] = 0xff;
-                    h[15] = 0xff;
-                    h
-                },
-                Err(Malformed("PROXY v2 header too long")),
-            ),
-            (
-                "v2 version 1 in the v2 layout",
-                {
-                    let mut h = tcp4();
-                    h[12] = 0x11;
-                    h
-                },
-                Err(Malformed("PROXY v2 unknown version")),
-            ),
-            (
-                "v2 an unknown command",
-                {
-                    let mut h = tcp4();
-                    h[12] = 0x22;
-                    h
-                },
-                Err(Malformed("PROXY v2 unknown command")),
-            ),
-            (
-                "v2 an unknown family",
-                {
-                    let mut h = tcp4();
-                    h[13] = 0x41;
-                    h
-                },
-                Err(Malformed("PROXY v2 unknown address family")),
-            ),
-            (
-                "an HTTP request instead",
-                b"GET / HTTP/1.1\r\n\r\n".to_vec(),
-                Err(Malformed("no PROXY header")),
-            ),
-            (
-                "a near miss of v1",
-                b"PROXX TCP4".to_vec(),
-                Err(Malformed("no PROXY header")),
-            ),
-        ];
-        for (rule, bytes, expected) in table {
-            assert_eq!(parse(&bytes), expected, "{rule}");
-            // The same verdict however the bytes arrive: a prefix never
-            // contradicts the whole.
-            for cut in 0..bytes.len() {
-                match parse(&bytes[..cut]) {
-                    Ok(None) => {}
-                    other if expected.is_err() => {
-                        assert!(other.is_err(), "{rule} at {cut}: {other:?}")
-                    }
-                    other => panic!("{rule}: a prefix of {cut} bytes said {other:?}"),
+    /// `header` with the bytes at the given offsets replaced.
+    fn edited(mut header: Vec<u8>, edits: &[(usize, u8)]) -> Vec<u8> {
+        for &(at, byte) in edits {
+            header[at] = byte;
+        }
+        header
+    }
+
+    /// A v2 TCP4 header with a NOOP TLV after the addresses.
+    fn with_tlv() -> Vec<u8> {
+        let mut header = tcp4();
+        header[15] += 3;
+        header.extend_from_slice(&[0x04, 0, 0]);
+        header
+    }
+
+    /// A row: the bytes, parsed whole, give `expected`; every prefix of
+    /// them asks for more or (for a refusal) is refused too, so the
+    /// verdict does not depend on how the bytes arrive.
+    fn check(rule: &str, bytes: Vec<u8>, expected: Parsed) {
+        assert_eq!(parse(&bytes), expected, "{rule}");
+        for cut in 0..bytes.len() {
+            match parse(&bytes[..cut]) {
+                Ok(None) => {}
+                other if expected.is_err() => {
+                    assert!(other.is_err(), "{rule} at {cut}: {other:?}")
                 }
+                other => panic!("{rule}: a prefix of {cut} bytes said {other:?}"),
             }
         }
+    }
+
+    mod headers_of_both_versions {
+        use super::*;
+
+        #[rustfmt::skip]
+        row_tests::row_tests!(check {
+            v1_tcp4: "v1 TCP4" => (b"PROXY TCP4 203.0.113.7 10.0.0.1 5555 80\r\n".to_vec(), Ok(Some((proxied("203.0.113.7:5555"), 41))));
+            v1_tcp6: "v1 TCP6" => (b"PROXY TCP6 2001:db8::7 2001:db8::1 5555 443\r\n".to_vec(), Ok(Some((proxied("[2001:db8::7]:5555"), 45))));
+            v1_unknown: "v1 UNKNOWN" => (b"PROXY UNKNOWN\r\n".to_vec(), Ok(Some((Said::Local, 15))));
+            v1_unknown_with_addresses: "v1 UNKNOWN with addresses" => (b"PROXY UNKNOWN ffff:f::1 ffff:f::2 1 2\r\n".to_vec(), Ok(Some((Said::Local, 39))));
+            v1_cut_short: "v1 cut short" => (b"PROXY TCP4 203.0.113.7".to_vec(), Ok(None));
+            v1_the_first_bytes: "v1 the first bytes" => (b"PRO".to_vec(), Ok(None));
+            v1_family_mismatch: "v1 a family mismatch" => (b"PROXY TCP4 2001:db8::7 10.0.0.1 5555 80\r\n".to_vec(), Err(Malformed("PROXY v1 address of the wrong family")));
+            v1_bad_port: "v1 a bad port" => (b"PROXY TCP4 203.0.113.7 10.0.0.1 99999 80\r\n".to_vec(), Err(Malformed("PROXY v1 bad port")));
+            v1_leading_zero: "v1 a leading zero" => (b"PROXY TCP4 203.0.113.7 10.0.0.1 0555 80\r\n".to_vec(), Err(Malformed("PROXY v1 bad port")));
+            v1_bad_address: "v1 a bad address" => (b"PROXY TCP4 203.0.113 10.0.0.1 5555 80\r\n".to_vec(), Err(Malformed("PROXY v1 bad source address")));
+            v1_too_few_fields: "v1 too few fields" => (b"PROXY TCP4 203.0.113.7\r\n".to_vec(), Err(Malformed("PROXY v1 malformed")));
+            v1_too_long: "v1 too long" => ([b"PROXY TCP4 ".as_slice(), &[b'1'; 120]].concat(), Err(Malformed("PROXY v1 line too long")));
+            v2_tcp4: "v2 TCP4" => (tcp4(), Ok(Some((proxied("203.0.113.7:5555"), 28))));
+            v2_tcp6: "v2 TCP6" => (tcp6(), Ok(Some((proxied("[2001:db8::7]:5555"), 52))));
+            v2_tlvs_are_skipped: "v2 TLVs are skipped" => (with_tlv(), Ok(Some((proxied("203.0.113.7:5555"), 31))));
+            v2_local: "v2 LOCAL" => (v2(0, 0x00, &[]), Ok(Some((Said::Local, 16))));
+            v2_unspec: "v2 UNSPEC" => (v2(1, 0x00, &[]), Ok(Some((Said::Local, 16))));
+            v2_cut_short: "v2 cut short" => (tcp4()[..20].to_vec(), Ok(None));
+            v2_the_signature_only: "v2 the signature only" => (SIGNATURE[..5].to_vec(), Ok(None));
+            v2_addresses_shorter_than_the_family: "v2 addresses shorter than the family's" => (v2(1, 0x11, &[1, 2, 3]), Err(Malformed("PROXY v2 addresses cut short")));
+            v2_too_long: "v2 too long" => (edited(v2(1, 0x11, &[]), &[(14, 0xff), (15, 0xff)]), Err(Malformed("PROXY v2 header too long")));
+            v2_version_1_in_the_v2_layout: "v2 version 1 in the v2 layout" => (edited(tcp4(), &[(12, 0x11)]), Err(Malformed("PROXY v2 unknown version")));
+            v2_unknown_command: "v2 an unknown command" => (edited(tcp4(), &[(12, 0x22)]), Err(Malformed("PROXY v2 unknown command")));
+            v2_unknown_family: "v2 an unknown family" => (edited(tcp4(), &[(13, 0x41)]), Err(Malformed("PROXY v2 unknown address family")));
+            an_http_request_instead: "an HTTP request instead" => (b"GET / HTTP/1.1\r\n\r\n".to_vec(), Err(Malformed("no PROXY header")));
+            a_near_miss_of_v1: "a near miss of v1" => (b"PROXX TCP4".to_vec(), Err(Malformed("no PROXY header")));
+        });
     }
 
     #[test]

@@ -300,231 +300,87 @@ mod tests {
         httpdate::fmt_http_date(at(secs))
     }
 
-    /// A rule, the request's method and condition fields, the verdict.
-    type Row<'a> = (&'a str, Method, Vec<(&'a str, &'a str)>, Verdict);
+    /// The representation's last change, in seconds after the epoch, and
+    /// one second either side of it.
+    const BEFORE: u64 = 999_999;
+    const SAME: u64 = 1_000_000;
+    const AFTER: u64 = 1_000_001;
 
-    /// The representation: ETag `"5f-10"`, modified at 1 000 000 s.
-    fn verdict(method: Method, fields: &[(&str, &str)]) -> Verdict {
+    /// A row: the request's method and condition fields against the
+    /// representation (ETag `"5f-10"`, modified at `SAME`), and the verdict.
+    fn check(rule: &str, method: Method, fields: &[(&str, &str)], expected: Verdict) {
         let mut headers = Headers::new();
         for (name, value) in fields {
             headers.append(name.to_string(), value.to_string());
         }
         let etag = ETag::parse(TAG).unwrap();
-        evaluate(&headers, &method, Some(&etag), Some(at(1_000_000)))
+        let got = evaluate(&headers, &method, Some(&etag), Some(at(SAME)));
+        assert_eq!(got, expected, "{rule}");
     }
 
-    #[test]
-    fn preconditions_in_the_order_of_rfc_9110_13_2_2() {
+    mod preconditions_in_the_order_of_rfc_9110_13_2_2 {
+        use super::*;
         use Verdict::*;
-        let (before, same, after) = (http(999_999), http(1_000_000), http(1_000_001));
-        let get = Method::GET;
-        let put = Method::PUT;
-        let table: Vec<Row<'_>> = vec![
-            ("no conditions", get.clone(), vec![], Proceed),
-            (
-                "§13.1.2 If-None-Match: * beside other lines is invalid, ignored (found by fuzzing)",
-                get.clone(),
-                vec![("If-None-Match", "\""), ("If-None-Match", "*")],
-                Proceed,
-            ),
-            (
-                "§13.1.1 If-Match matching",
-                put.clone(),
-                vec![("If-Match", TAG)],
-                Proceed,
-            ),
-            (
-                "§13.1.1 If-Match * with a current representation",
-                put.clone(),
-                vec![("If-Match", "*")],
-                Proceed,
-            ),
-            (
-                "§13.1.1 If-Match not matching → 412",
-                put.clone(),
-                vec![("If-Match", "\"other\"")],
-                Failed,
-            ),
-            (
-                "§13.1.1 If-Match compares strongly: a weak tag fails",
-                put.clone(),
-                vec![("If-Match", "W/\"5f-10\"")],
-                Failed,
-            ),
-            (
-                "§13.1.1 If-Match in a list",
-                put.clone(),
-                vec![("If-Match", "\"a\", \"5f-10\"")],
-                Proceed,
-            ),
-            (
-                "§13.1.1 If-Match over several lines",
-                put.clone(),
-                vec![("If-Match", "\"a\""), ("If-Match", TAG)],
-                Proceed,
-            ),
-            (
-                "§13.1.4 If-Unmodified-Since later than the change",
-                put.clone(),
-                vec![("If-Unmodified-Since", &after)],
-                Proceed,
-            ),
-            (
-                "§13.1.4 If-Unmodified-Since equal to the change",
-                put.clone(),
-                vec![("If-Unmodified-Since", &same)],
-                Proceed,
-            ),
-            (
-                "§13.1.4 If-Unmodified-Since before the change → 412",
-                put.clone(),
-                vec![("If-Unmodified-Since", &before)],
-                Failed,
-            ),
-            (
-                "§13.2.2 If-Unmodified-Since is ignored beside If-Match",
-                put.clone(),
-                vec![("If-Match", TAG), ("If-Unmodified-Since", &before)],
-                Proceed,
-            ),
-            (
-                "§13.1.4 an invalid If-Unmodified-Since is ignored",
-                put.clone(),
-                vec![("If-Unmodified-Since", "yesterday")],
-                Proceed,
-            ),
-            (
-                "§13.1.2 If-None-Match matching on GET → 304",
-                get.clone(),
-                vec![("If-None-Match", TAG)],
-                NotModified,
-            ),
-            (
-                "§13.1.2 If-None-Match matching on HEAD → 304",
-                Method::HEAD,
-                vec![("If-None-Match", TAG)],
-                NotModified,
-            ),
-            (
-                "§13.1.2 If-None-Match compares weakly",
-                get.clone(),
-                vec![("If-None-Match", "W/\"5f-10\"")],
-                NotModified,
-            ),
-            (
-                "§13.1.2 If-None-Match * on GET → 304",
-                get.clone(),
-                vec![("If-None-Match", "*")],
-                NotModified,
-            ),
-            (
-                "§13.1.2 If-None-Match matching on PUT → 412",
-                put.clone(),
-                vec![("If-None-Match", TAG)],
-                Failed,
-            ),
-            (
-                "§13.1.2 If-None-Match not matching",
-                get.clone(),
-                vec![("If-None-Match", "\"old\"")],
-                Proceed,
-            ),
-            (
-                "§13.1.2 a malformed If-None-Match is ignored",
-                get.clone(),
-                vec![("If-None-Match", "5f-10")],
-                Proceed,
-            ),
-            (
-                "§13.1.3 If-Modified-Since at the change → 304",
-                get.clone(),
-                vec![("If-Modified-Since", &same)],
-                NotModified,
-            ),
-            (
-                "§13.1.3 If-Modified-Since after the change → 304",
-                get.clone(),
-                vec![("If-Modified-Since", &after)],
-                NotModified,
-            ),
-            (
-                "§13.1.3 If-Modified-Since before the change → 200",
-                get.clone(),
-                vec![("If-Modified-Since", &before)],
-                Proceed,
-            ),
-            (
-                "§13.1.3 If-Modified-Since only for GET and HEAD",
-                put.clone(),
-                vec![("If-Modified-Since", &after)],
-                Proceed,
-            ),
-            (
-                "§13.1.3 an invalid If-Modified-Since is ignored",
-                get.clone(),
-                vec![("If-Modified-Since", "not a date")],
-                Proceed,
-            ),
-            (
-                "§13.1.3 a repeated If-Modified-Since is ignored",
-                get.clone(),
-                vec![("If-Modified-Since", &after), ("If-Modified-Since", &after)],
-                Proceed,
-            ),
-            (
-                "§13.2.2 If-Modified-Since is ignored beside If-None-Match",
-                get.clone(),
-                vec![("If-None-Match", "\"old\""), ("If-Modified-Since", &after)],
-                Proceed,
-            ),
-            (
-                "§13.2.2 a failed If-Match wins over a matching If-None-Match",
-                get.clone(),
-                vec![("If-Match", "\"x\""), ("If-None-Match", TAG)],
-                Failed,
-            ),
-        ];
-        for (rule, method, fields, expected) in table {
-            assert_eq!(verdict(method, &fields), expected, "{rule}");
-        }
+        const GET: Method = Method::GET;
+        const PUT: Method = Method::PUT;
+
+        #[rustfmt::skip]
+        row_tests::row_tests!(check {
+            no_conditions: "no conditions" => (GET, &[], Proceed);
+            if_none_match_star_beside_invalid_line: "§13.1.2 If-None-Match: * beside other lines is invalid, ignored (found by fuzzing)" => (GET, &[("If-None-Match", "\""), ("If-None-Match", "*")], Proceed);
+            if_match_matching: "§13.1.1 If-Match matching" => (PUT, &[("If-Match", TAG)], Proceed);
+            if_match_star: "§13.1.1 If-Match * with a current representation" => (PUT, &[("If-Match", "*")], Proceed);
+            if_match_not_matching_412: "§13.1.1 If-Match not matching → 412" => (PUT, &[("If-Match", "\"other\"")], Failed);
+            if_match_weak_tag_fails: "§13.1.1 If-Match compares strongly: a weak tag fails" => (PUT, &[("If-Match", "W/\"5f-10\"")], Failed);
+            if_match_in_a_list: "§13.1.1 If-Match in a list" => (PUT, &[("If-Match", "\"a\", \"5f-10\"")], Proceed);
+            if_match_over_several_lines: "§13.1.1 If-Match over several lines" => (PUT, &[("If-Match", "\"a\""), ("If-Match", TAG)], Proceed);
+            if_unmodified_since_later: "§13.1.4 If-Unmodified-Since later than the change" => (PUT, &[("If-Unmodified-Since", &http(AFTER))], Proceed);
+            if_unmodified_since_equal: "§13.1.4 If-Unmodified-Since equal to the change" => (PUT, &[("If-Unmodified-Since", &http(SAME))], Proceed);
+            if_unmodified_since_before_412: "§13.1.4 If-Unmodified-Since before the change → 412" => (PUT, &[("If-Unmodified-Since", &http(BEFORE))], Failed);
+            if_unmodified_since_ignored_beside_if_match: "§13.2.2 If-Unmodified-Since is ignored beside If-Match" => (PUT, &[("If-Match", TAG), ("If-Unmodified-Since", &http(BEFORE))], Proceed);
+            if_unmodified_since_invalid_ignored: "§13.1.4 an invalid If-Unmodified-Since is ignored" => (PUT, &[("If-Unmodified-Since", "yesterday")], Proceed);
+            if_none_match_on_get_304: "§13.1.2 If-None-Match matching on GET → 304" => (GET, &[("If-None-Match", TAG)], NotModified);
+            if_none_match_on_head_304: "§13.1.2 If-None-Match matching on HEAD → 304" => (Method::HEAD, &[("If-None-Match", TAG)], NotModified);
+            if_none_match_compares_weakly: "§13.1.2 If-None-Match compares weakly" => (GET, &[("If-None-Match", "W/\"5f-10\"")], NotModified);
+            if_none_match_star_on_get_304: "§13.1.2 If-None-Match * on GET → 304" => (GET, &[("If-None-Match", "*")], NotModified);
+            if_none_match_on_put_412: "§13.1.2 If-None-Match matching on PUT → 412" => (PUT, &[("If-None-Match", TAG)], Failed);
+            if_none_match_not_matching: "§13.1.2 If-None-Match not matching" => (GET, &[("If-None-Match", "\"old\"")], Proceed);
+            if_none_match_malformed_ignored: "§13.1.2 a malformed If-None-Match is ignored" => (GET, &[("If-None-Match", "5f-10")], Proceed);
+            if_modified_since_at_the_change_304: "§13.1.3 If-Modified-Since at the change → 304" => (GET, &[("If-Modified-Since", &http(SAME))], NotModified);
+            if_modified_since_after_the_change_304: "§13.1.3 If-Modified-Since after the change → 304" => (GET, &[("If-Modified-Since", &http(AFTER))], NotModified);
+            if_modified_since_before_the_change_200: "§13.1.3 If-Modified-Since before the change → 200" => (GET, &[("If-Modified-Since", &http(BEFORE))], Proceed);
+            if_modified_since_only_get_and_head: "§13.1.3 If-Modified-Since only for GET and HEAD" => (PUT, &[("If-Modified-Since", &http(AFTER))], Proceed);
+            if_modified_since_invalid_ignored: "§13.1.3 an invalid If-Modified-Since is ignored" => (GET, &[("If-Modified-Since", "not a date")], Proceed);
+            if_modified_since_repeated_ignored: "§13.1.3 a repeated If-Modified-Since is ignored" => (GET, &[("If-Modified-Since", &http(AFTER)), ("If-Modified-Since", &http(AFTER))], Proceed);
+            if_modified_since_ignored_beside_if_none_match: "§13.2.2 If-Modified-Since is ignored beside If-None-Match" => (GET, &[("If-None-Match", "\"old\""), ("If-Modified-Since", &http(AFTER))], Proceed);
+            failed_if_match_wins_over_if_none_match: "§13.2.2 a failed If-Match wins over a matching If-None-Match" => (GET, &[("If-Match", "\"x\""), ("If-None-Match", TAG)], Failed);
+        });
     }
 
-    #[test]
-    fn if_range_needs_a_strong_match_or_the_exact_date() {
-        let etag = ETag::parse(TAG).unwrap();
-        let modified = Some(at(1_000_000));
-        let table: &[(&str, Option<String>, bool)] = &[
-            ("§13.1.5 no If-Range: the range applies", None, true),
-            ("§13.1.5 the current tag", Some(TAG.into()), true),
-            (
-                "§13.1.5 a stale tag: the whole file",
-                Some("\"old\"".into()),
-                false,
-            ),
-            (
-                "§13.1.5 a weak tag never matches",
-                Some("W/\"5f-10\"".into()),
-                false,
-            ),
-            ("§13.1.5 the exact date", Some(http(1_000_000)), true),
-            ("§13.1.5 another date", Some(http(1_000_001)), false),
-            (
-                "§13.1.5 garbage: the whole file",
-                Some("soon".into()),
-                false,
-            ),
-        ];
-        for (rule, value, expected) in table {
-            let mut headers = Headers::new();
-            if let Some(value) = value {
-                headers.append("If-Range", value.clone());
-            }
-            assert_eq!(
-                range_applies(&headers, Some(&etag), modified),
-                *expected,
-                "{rule}"
-            );
+    /// A row: the `If-Range` value (or none) and whether the range applies.
+    fn check_if_range(rule: &str, value: Option<&str>, expected: bool) {
+        let mut headers = Headers::new();
+        if let Some(value) = value {
+            headers.append("If-Range", value.to_string());
         }
+        let etag = ETag::parse(TAG).unwrap();
+        let got = range_applies(&headers, Some(&etag), Some(at(SAME)));
+        assert_eq!(got, expected, "{rule}");
+    }
+
+    mod if_range_needs_a_strong_match_or_the_exact_date {
+        use super::*;
+
+        #[rustfmt::skip]
+        row_tests::row_tests!(check_if_range {
+            no_if_range: "§13.1.5 no If-Range: the range applies" => (None, true);
+            the_current_tag: "§13.1.5 the current tag" => (Some(TAG), true);
+            a_stale_tag: "§13.1.5 a stale tag: the whole file" => (Some("\"old\""), false);
+            a_weak_tag_never_matches: "§13.1.5 a weak tag never matches" => (Some("W/\"5f-10\""), false);
+            the_exact_date: "§13.1.5 the exact date" => (Some(&http(SAME)), true);
+            another_date: "§13.1.5 another date" => (Some(&http(AFTER)), false);
+            garbage: "§13.1.5 garbage: the whole file" => (Some("soon"), false);
+        });
     }
 
     #[test]

@@ -130,130 +130,55 @@ mod tests {
         )
     }
 
-    #[test]
-    fn byte_ranges_of_a_10_000_byte_file() {
-        let same_many_times = format!("bytes={}", vec!["0-9999"; 200].join(","));
-        let distinct = (0..20)
+    /// A row: the `Range` value against a 10 000-byte file.
+    fn check(rule: &str, value: &str, expected: Ranges) {
+        assert_eq!(parse(value, 10_000), expected, "{rule}: {value}");
+    }
+
+    fn too_many_distinct_parts() -> String {
+        let parts: Vec<String> = (0..20)
             .map(|i| format!("{}-{}", i * 400, i * 400 + 9))
-            .collect::<Vec<_>>()
-            .join(",");
-        let too_many = format!("bytes={distinct}");
-        let table: Vec<(&str, &str, Ranges)> = vec![
-            ("§14.1.2 first-last", "bytes=0-499", parts(&[(0, 499)])),
-            (
-                "§14.1.2 the second 500 bytes",
-                "bytes=500-999",
-                parts(&[(500, 999)]),
-            ),
-            (
-                "§14.1.2 first- to the end",
-                "bytes=9500-",
-                parts(&[(9500, 9999)]),
-            ),
-            (
-                "§14.1.2 -suffix: the last 500",
-                "bytes=-500",
-                parts(&[(9500, 9999)]),
-            ),
-            (
-                "§14.1.2 a suffix longer than the file: all of it",
-                "bytes=-20000",
-                parts(&[(0, 9999)]),
-            ),
-            (
-                "§14.1.2 last past the end is clamped",
-                "bytes=9000-20000",
-                parts(&[(9000, 9999)]),
-            ),
-            ("§14.1.2 one byte", "bytes=0-0", parts(&[(0, 0)])),
-            ("§14.1.2 the last byte", "bytes=-1", parts(&[(9999, 9999)])),
-            (
-                "§14.1.2 several ranges",
-                "bytes=0-99,5000-5099",
-                parts(&[(0, 99), (5000, 5099)]),
-            ),
-            (
-                "§14.1.2 OWS and empty elements",
-                "bytes= 0-99 , ,\t5000-5099",
-                parts(&[(0, 99), (5000, 5099)]),
-            ),
-            (
-                "§14.1.1 the unit is case-insensitive",
-                "Bytes=0-1",
-                parts(&[(0, 1)]),
-            ),
-            (
-                "§14.2 overlapping ranges are coalesced",
-                "bytes=0-500,100-200,400-999",
-                parts(&[(0, 999)]),
-            ),
-            (
-                "§14.2 adjacent ranges are coalesced",
-                "bytes=0-99,100-199",
-                parts(&[(0, 199)]),
-            ),
-            (
-                "§14.2 nearby ranges are coalesced",
-                "bytes=0-99,150-199",
-                parts(&[(0, 199)]),
-            ),
-            (
-                "§14.2 ranges are sorted",
-                "bytes=5000-5099,0-99",
-                parts(&[(0, 99), (5000, 5099)]),
-            ),
-            (
-                "§14.2 the same range many times costs once",
-                &same_many_times,
-                parts(&[(0, 9999)]),
-            ),
-            (
-                "§14.2 too many distinct parts: the whole file",
-                &too_many,
-                Ranges::Whole,
-            ),
-            (
-                "§14.1.2 an unsatisfiable range beside a good one is dropped",
-                "bytes=0-9,20000-",
-                parts(&[(0, 9)]),
-            ),
-            (
-                "§15.5.17 first past the end → 416",
-                "bytes=10000-",
-                Ranges::Unsatisfiable,
-            ),
-            ("§15.5.17 -0 → 416", "bytes=-0", Ranges::Unsatisfiable),
-            ("§14.2 another unit is ignored", "items=0-1", Ranges::Whole),
-            ("§14.2 no unit is ignored", "0-1", Ranges::Whole),
-            (
-                "§14.1.1 last before first is invalid: ignored",
-                "bytes=500-100",
-                Ranges::Whole,
-            ),
-            ("§14.1.2 no dash: ignored", "bytes=100", Ranges::Whole),
-            ("§14.1.2 not digits: ignored", "bytes=a-b", Ranges::Whole),
-            ("§14.1.2 signs are not digits", "bytes=+1-2", Ranges::Whole),
-            ("§14.1.2 a bare dash: ignored", "bytes=-", Ranges::Whole),
-            ("§14.1.2 no ranges at all: ignored", "bytes=", Ranges::Whole),
-            (
-                "§14.1.2 one invalid among valid: ignored",
-                "bytes=0-1,x",
-                Ranges::Whole,
-            ),
-            (
-                "huge numbers saturate, never overflow",
-                "bytes=0-99999999999999999999999",
-                parts(&[(0, 9999)]),
-            ),
-            (
-                "a huge first is past the end",
-                "bytes=99999999999999999999999-",
-                Ranges::Unsatisfiable,
-            ),
-        ];
-        for (rule, value, expected) in table {
-            assert_eq!(parse(value, 10_000), expected, "{rule}: {value}");
-        }
+            .collect();
+        format!("bytes={}", parts.join(","))
+    }
+
+    mod byte_ranges_of_a_10_000_byte_file {
+        use super::*;
+
+        #[rustfmt::skip]
+        row_tests::row_tests!(check {
+            first_last: "§14.1.2 first-last" => ("bytes=0-499", parts(&[(0, 499)]));
+            the_second_500_bytes: "§14.1.2 the second 500 bytes" => ("bytes=500-999", parts(&[(500, 999)]));
+            first_to_the_end: "§14.1.2 first- to the end" => ("bytes=9500-", parts(&[(9500, 9999)]));
+            suffix: "§14.1.2 -suffix: the last 500" => ("bytes=-500", parts(&[(9500, 9999)]));
+            suffix_longer_than_the_file: "§14.1.2 a suffix longer than the file: all of it" => ("bytes=-20000", parts(&[(0, 9999)]));
+            last_past_the_end_is_clamped: "§14.1.2 last past the end is clamped" => ("bytes=9000-20000", parts(&[(9000, 9999)]));
+            one_byte: "§14.1.2 one byte" => ("bytes=0-0", parts(&[(0, 0)]));
+            the_last_byte: "§14.1.2 the last byte" => ("bytes=-1", parts(&[(9999, 9999)]));
+            several_ranges: "§14.1.2 several ranges" => ("bytes=0-99,5000-5099", parts(&[(0, 99), (5000, 5099)]));
+            ows_and_empty_elements: "§14.1.2 OWS and empty elements" => ("bytes= 0-99 , ,\t5000-5099", parts(&[(0, 99), (5000, 5099)]));
+            unit_is_case_insensitive: "§14.1.1 the unit is case-insensitive" => ("Bytes=0-1", parts(&[(0, 1)]));
+            overlapping_are_coalesced: "§14.2 overlapping ranges are coalesced" => ("bytes=0-500,100-200,400-999", parts(&[(0, 999)]));
+            adjacent_are_coalesced: "§14.2 adjacent ranges are coalesced" => ("bytes=0-99,100-199", parts(&[(0, 199)]));
+            nearby_are_coalesced: "§14.2 nearby ranges are coalesced" => ("bytes=0-99,150-199", parts(&[(0, 199)]));
+            ranges_are_sorted: "§14.2 ranges are sorted" => ("bytes=5000-5099,0-99", parts(&[(0, 99), (5000, 5099)]));
+            same_range_many_times_costs_once: "§14.2 the same range many times costs once" => (&format!("bytes={}", ["0-9999"; 200].join(",")), parts(&[(0, 9999)]));
+            too_many_parts_whole_file: "§14.2 too many distinct parts: the whole file" => (&too_many_distinct_parts(), Ranges::Whole);
+            unsatisfiable_beside_good_is_dropped: "§14.1.2 an unsatisfiable range beside a good one is dropped" => ("bytes=0-9,20000-", parts(&[(0, 9)]));
+            first_past_the_end_416: "§15.5.17 first past the end → 416" => ("bytes=10000-", Ranges::Unsatisfiable);
+            zero_suffix_416: "§15.5.17 -0 → 416" => ("bytes=-0", Ranges::Unsatisfiable);
+            another_unit_ignored: "§14.2 another unit is ignored" => ("items=0-1", Ranges::Whole);
+            no_unit_ignored: "§14.2 no unit is ignored" => ("0-1", Ranges::Whole);
+            last_before_first_ignored: "§14.1.1 last before first is invalid: ignored" => ("bytes=500-100", Ranges::Whole);
+            no_dash_ignored: "§14.1.2 no dash: ignored" => ("bytes=100", Ranges::Whole);
+            not_digits_ignored: "§14.1.2 not digits: ignored" => ("bytes=a-b", Ranges::Whole);
+            signs_are_not_digits: "§14.1.2 signs are not digits" => ("bytes=+1-2", Ranges::Whole);
+            bare_dash_ignored: "§14.1.2 a bare dash: ignored" => ("bytes=-", Ranges::Whole);
+            no_ranges_ignored: "§14.1.2 no ranges at all: ignored" => ("bytes=", Ranges::Whole);
+            one_invalid_among_valid_ignored: "§14.1.2 one invalid among valid: ignored" => ("bytes=0-1,x", Ranges::Whole);
+            huge_last_saturates: "huge numbers saturate, never overflow" => ("bytes=0-99999999999999999999999", parts(&[(0, 9999)]));
+            huge_first_is_past_the_end: "a huge first is past the end" => ("bytes=99999999999999999999999-", Ranges::Unsatisfiable);
+        });
     }
 
     #[test]
