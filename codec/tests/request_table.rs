@@ -263,9 +263,15 @@ fn rows() -> Vec<(&'static str, Vec<u8>, Want)> {
 /// One generated test per row, named after it (`cargo test --test
 /// request_table -- '§6.3'` runs a section's rows): a failing row names
 /// itself and hides no other.
+///
+/// With `LATH_FUZZ_SEEDS=DIR`, the rows are also written to `DIR` as seeds
+/// of the `server` fuzz target (see `fuzz/README.md`).
 fn main() {
     let args = libtest_mimic::Arguments::from_args();
     let rows = rows();
+    if let Some(dir) = std::env::var_os("LATH_FUZZ_SEEDS") {
+        write_seeds(std::path::Path::new(&dir), &rows);
+    }
     let count = rows.len();
     let mut trials: Vec<libtest_mimic::Trial> = rows
         .into_iter()
@@ -288,6 +294,22 @@ fn main() {
         chunked_body_size_is_unknown_and_length_is_known,
     ));
     libtest_mimic::run(&args, trials).exit();
+}
+
+/// The `server` fuzz target reads its limits and switches from an input's
+/// first nine bytes: these are the golden corpus seeds' (a 1 KiB head, 65
+/// fields, a 2 KiB target; `Date`, `Content-Length`, chunked and
+/// `Connection` on, `Server` off; the split run cut in the middle; a
+/// known-length answer).
+const SERVER_SEED_MODE: [u8; 9] = [0x10, 0x40, 0x40, 0x01, 0x10, 0x10, 0x1f, 0x80, 0x00];
+
+/// Writes each row as `row-NNN`, its mode bytes then its input.
+fn write_seeds(dir: &std::path::Path, rows: &[(&'static str, Vec<u8>, Want)]) {
+    std::fs::create_dir_all(dir).expect("the seed folder");
+    for (i, (_, input, _)) in rows.iter().enumerate() {
+        let seed = [&SERVER_SEED_MODE[..], input].concat();
+        std::fs::write(dir.join(format!("row-{i:03}")), seed).expect("a seed");
+    }
 }
 
 /// One row: fed whole and byte by byte, the same events; then what the
