@@ -157,15 +157,34 @@ impl HttpConvert for Headers {
 
     /// Every field line; names come lowercase, as `http` keeps them.
     fn from_http(map: &http::HeaderMap) -> Result<Headers, Unconvertible> {
-        let mut headers = Headers::with_capacity(map.len());
-        for (name, value) in map {
-            headers.append(
-                Bytes::copy_from_slice(name.as_str().as_bytes()),
-                Bytes::copy_from_slice(value.as_bytes()),
-            );
-        }
-        Ok(headers)
+        Ok(headers_from_http(map, &[]).0)
     }
+}
+
+/// The fields of `map`, and a copy of `extra` (a request's target), all in
+/// one buffer: one allocation for a whole head, as the codec's own heads
+/// share the bytes they were read into.
+fn headers_from_http(map: &http::HeaderMap, extra: &[u8]) -> (Headers, Bytes) {
+    let size = extra.len()
+        + map
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len())
+            .sum::<usize>();
+    let mut buffer = bytes::BytesMut::with_capacity(size);
+    buffer.extend_from_slice(extra);
+    for (name, value) in map {
+        buffer.extend_from_slice(name.as_str().as_bytes());
+        buffer.extend_from_slice(value.as_bytes());
+    }
+    let mut all = buffer.freeze();
+    let extra = all.split_to(extra.len());
+    let mut headers = Headers::with_capacity(map.len());
+    for (name, value) in map {
+        let name = all.split_to(name.as_str().len());
+        let value = all.split_to(value.len());
+        headers.append(name, value);
+    }
+    (headers, extra)
 }
 
 impl<B: Into<Body>> TryFrom<http::Request<B>> for Request {
@@ -176,13 +195,11 @@ impl<B: Into<Body>> TryFrom<http::Request<B>> for Request {
     fn try_from(req: http::Request<B>) -> Result<Request, Unconvertible> {
         let (parts, body) = req.into_parts();
         let method = Method::from_http(&parts.method)?;
-        let target = parts.uri.path_and_query().map_or_else(
-            || Bytes::from_static(b"/"),
-            |pq| Bytes::copy_from_slice(pq.as_str().as_bytes()),
-        );
+        let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+        let (headers, target) = headers_from_http(&parts.headers, target.as_bytes());
         let mut head = RequestHead::new(method, target);
         head.version = Version::from_http(&parts.version).unwrap_or(Version::Http11);
-        head.headers = Headers::from_http(&parts.headers)?;
+        head.headers = headers;
         if !head.headers.contains("host") {
             if let Some(authority) = parts.uri.authority() {
                 head.headers.append(

@@ -99,20 +99,29 @@ pub(crate) async fn serve<IO: Io, A: App>(
             conn.graceful_shutdown();
             closing = true;
         }
-        match conn.poll_accept(cx) {
-            Poll::Ready(Some(Ok((req, send)))) => {
-                if let (true, Some(slot)) = (std::mem::take(&mut idle), slot) {
-                    slot.set_busy();
+        // Every stream the read bytes opened is taken before any runs, so
+        // their answers leave together on the next call: one write for a
+        // batch of requests, not one each.
+        let mut accepted = false;
+        loop {
+            match conn.poll_accept(cx) {
+                Poll::Ready(Some(Ok((req, send)))) => {
+                    if let (true, Some(slot)) = (std::mem::take(&mut idle), slot) {
+                        slot.set_busy();
+                    }
+                    streams.push(stream(app, req, send, setting, peer).boxed());
+                    accepted = true;
                 }
-                streams.push(stream(app, req, send, setting, peer).boxed());
-                continue;
+                Poll::Ready(Some(Err(error))) => {
+                    tracing::debug!(?peer, %error, "HTTP/2 connection error");
+                    return Poll::Ready(());
+                }
+                Poll::Ready(None) => return Poll::Ready(()),
+                Poll::Pending => break,
             }
-            Poll::Ready(Some(Err(error))) => {
-                tracing::debug!(?peer, %error, "HTTP/2 connection error");
-                return Poll::Ready(());
-            }
-            Poll::Ready(None) => return Poll::Ready(()),
-            Poll::Pending => {}
+        }
+        if accepted {
+            continue;
         }
         if streams.is_empty() && !closing {
             // No stream open: the connection may be closed to make room.
@@ -342,7 +351,11 @@ async fn answer(
         return Ok(());
     }
     let mut head = bare(res.status());
+    // Room for the app's fields and the three added here, so the map is
+    // allocated once.
     let fields = head.headers_mut();
+    fields.reserve(res.headers().len() + 3);
+    let (mut date, mut server, mut length) = (codec.date, codec.server.is_some(), true);
     for (name, value) in res.headers().iter() {
         let (Ok(name), Ok(value)) = (
             http::header::HeaderName::from_bytes(name.as_bytes()),
@@ -350,30 +363,37 @@ async fn answer(
         ) else {
             continue;
         };
-        if !CONNECTION_SPECIFIC.contains(&name.as_str()) {
-            fields.append(name, value);
+        if CONNECTION_SPECIFIC.contains(&name.as_str()) {
+            continue;
+        }
+        // The app's own `Date`, `Server` or `Content-Length` stands.
+        date &= name != http::header::DATE;
+        server &= name != http::header::SERVER;
+        length &= name != http::header::CONTENT_LENGTH;
+        fields.append(name, value);
+    }
+    if date {
+        fields.append(http::header::DATE, date_now());
+    }
+    if let (true, Some(value)) = (server, &codec.server) {
+        if let Ok(value) = http::header::HeaderValue::from_maybe_shared(value.clone()) {
+            fields.append(http::header::SERVER, value);
         }
     }
-    if codec.date && !fields.contains_key(http::header::DATE) {
-        fields.insert(http::header::DATE, date_now());
-    }
-    if let Some(server) = &codec.server {
-        if !fields.contains_key(http::header::SERVER) {
-            if let Ok(server) = http::header::HeaderValue::from_bytes(&server[..]) {
-                fields.insert(http::header::SERVER, server);
-            }
-        }
-    }
-    if let BodySize::Known(len) = size {
-        if !fields.contains_key(http::header::CONTENT_LENGTH) {
-            fields.insert(http::header::CONTENT_LENGTH, len.into());
-        }
+    if let (true, BodySize::Known(len)) = (length, size) {
+        fields.append(http::header::CONTENT_LENGTH, len.into());
     }
     let bodiless = head_only || matches!(size, BodySize::Known(0)) || no_body(res.status());
     let mut out = send.send_response(head, bodiless)?;
     if bodiless {
         return Ok(());
     }
+    // A body of known length without trailers ends with its last piece,
+    // in the same DATA frame (not an empty one after it).
+    let mut left = match size {
+        BodySize::Known(len) if body.trailer_slot().is_none() => Some(len),
+        _ => None,
+    };
     while let Some(piece) = body.next().await {
         let mut piece = match piece {
             Ok(piece) => piece,
@@ -390,7 +410,12 @@ async fn answer(
                 None => return Err(h2::Error::from(Reason::CANCEL)),
             };
             let now = piece.split_to(granted.min(piece.len()));
-            out.send_data(now, false)?;
+            left = left.map(|left| left.saturating_sub(now.len() as u64));
+            let last = left == Some(0);
+            out.send_data(now, last)?;
+            if last {
+                return Ok(());
+            }
         }
     }
     match body.trailers() {

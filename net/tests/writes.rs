@@ -87,3 +87,73 @@ async fn pipelined_responses_are_batched() {
     assert_eq!(out.matches("HTTP/1.1 200 OK").count(), 16);
     assert_eq!(writes, 1, "16 responses, one write");
 }
+
+/// The client's side of an HTTP/2 connection (RFC 9113 §3.4): the
+/// preface, empty SETTINGS, then `n` GET requests on streams 1, 3, 5…, each
+/// one HEADERS frame that ends its stream.
+fn h2_requests(n: u32) -> Vec<u8> {
+    let mut out = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    out.extend_from_slice(&[0, 0, 0, 0x4, 0, 0, 0, 0, 0]);
+    // HPACK (RFC 7541 Appendix A): `:method GET`, `:scheme http`,
+    // `:path /` from the static table, `:authority a` as a literal.
+    let block = [0x82, 0x86, 0x84, 0x41, 0x01, b'a'];
+    for i in 0..n {
+        let id = 2 * i + 1;
+        out.extend_from_slice(&[0, 0, block.len() as u8, 0x1, 0x5]);
+        out.extend_from_slice(&id.to_be_bytes());
+        out.extend_from_slice(&block);
+    }
+    out
+}
+
+/// The frames in `bytes` as (type, flags, stream), and whether they end
+/// exactly at its end.
+fn frames(bytes: &[u8]) -> (Vec<(u8, u8, u32)>, bool) {
+    let mut found = Vec::new();
+    let mut rest = bytes;
+    while rest.len() >= 9 {
+        let len = u32::from_be_bytes([0, rest[0], rest[1], rest[2]]) as usize;
+        if rest.len() < 9 + len {
+            break;
+        }
+        let stream = u32::from_be_bytes([rest[5], rest[6], rest[7], rest[8]]) & 0x7fff_ffff;
+        found.push((rest[3], rest[4], stream));
+        rest = &rest[9 + len..];
+    }
+    (found, rest.is_empty())
+}
+
+#[async_std::test]
+async fn http2_answers_to_the_streams_of_one_read_leave_together() {
+    let (server, mut client) = mem::duplex(1 << 20);
+    let writes = Arc::new(AtomicUsize::new(0));
+    let counted = Counted {
+        inner: server,
+        writes: writes.clone(),
+    };
+    let serving = async_std::task::spawn(serve_connection(counted, hello, Config::default()));
+    client.write_all(&h2_requests(32)).await.unwrap();
+    let (mut out, mut buf) = (Vec::new(), [0u8; 16 * 1024]);
+    let ended = |out: &[u8]| {
+        let (frames, _) = frames(out);
+        frames.iter().filter(|f| f.0 <= 1 && f.1 & 0x1 != 0).count()
+    };
+    while ended(&out) < 32 {
+        let n = client.read(&mut buf).await.unwrap();
+        assert!(n > 0, "the connection closed early");
+        out.extend_from_slice(&buf[..n]);
+    }
+    let (frames, whole) = frames(&out);
+    assert!(whole, "frames cut short");
+    // RFC 9113 §6.1: each body is one DATA frame that ends its stream, not
+    // a DATA frame and an empty one after it.
+    let data: Vec<_> = frames.iter().filter(|f| f.0 == 0x0).collect();
+    assert_eq!(data.len(), 32, "{frames:?}");
+    assert!(data.iter().all(|f| f.1 & 0x1 != 0), "{frames:?}");
+    // The server's SETTINGS, its ACK of the client's, and the 32 answers:
+    // a few writes, not one (or more) per answer.
+    let writes = writes.load(Ordering::SeqCst);
+    assert!(writes <= 4, "{writes} writes for 32 answers");
+    drop(client);
+    serving.await.unwrap();
+}

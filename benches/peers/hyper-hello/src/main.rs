@@ -4,7 +4,9 @@
 //!
 //! Cleartext HTTP/1.1 by default. With `TLS_CERT` and `TLS_KEY` (PEM), it
 //! serves HTTPS with tokio-rustls (ring), ALPN `h2` and `http/1.1`, through
-//! hyper-util's auto connection (HTTP/1.1 or HTTP/2).
+//! hyper-util's auto connection (HTTP/1.1 or HTTP/2). With `H2C=1`, cleartext
+//! connections go through the auto connection too (HTTP/2 by prior
+//! knowledge), for `benches/instructions.sh h2`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -52,6 +54,7 @@ async fn main() {
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8081);
     let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
     let tls = tls();
+    let h2c = std::env::var_os("H2C").is_some();
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!("listening on {scheme}://127.0.0.1:{port}");
     loop {
@@ -62,6 +65,12 @@ async fn main() {
             match tls {
                 Some(tls) => {
                     let Ok(stream) = tls.accept(stream).await else { return };
+                    let _ = auto::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(stream), service_fn(hello))
+                        .await;
+                }
+                // `H2C=1`: cleartext HTTP/2 by prior knowledge as well.
+                None if h2c => {
                     let _ = auto::Builder::new(TokioExecutor::new())
                         .serve_connection(TokioIo::new(stream), service_fn(hello))
                         .await;
