@@ -21,7 +21,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use h2::server::SendResponse;
 use h2::{Reason, RecvStream};
 use lath_app::{
-    App, Body, BodyError, BodySize, Headers, Io, Request, Respond, Response, Status, Trailers,
+    App, Body, BodyError, BodySize, Headers, Io, Request, Response, ResponseSlot, Status, Trailers,
 };
 
 use crate::admit::Slot;
@@ -71,7 +71,11 @@ pub(crate) async fn serve<IO: Io, A: App>(
         }
         Either::Right(_) => return,
     };
-    let mut streams: FuturesUnordered<BoxFuture<'_, Outcome>> = FuturesUnordered::new();
+    let mut streams: FuturesUnordered<BoxFuture<'_, (Outcome, Arc<ResponseSlot>)>> =
+        FuturesUnordered::new();
+    // The response slots of finished streams, for the next ones: a stream
+    // costs no channel of its own.
+    let mut spare: Vec<Arc<ResponseSlot>> = Vec::new();
     let mut stopping = {
         let shutdown = setting.shutdown.clone();
         async move { shutdown.stopping().await }.boxed()
@@ -83,7 +87,15 @@ pub(crate) async fn serve<IO: Io, A: App>(
     let mut resets = 0usize;
     let mut idle = false;
     poll_fn(|cx| loop {
-        while let Poll::Ready(Some(outcome)) = streams.poll_next_unpin(cx) {
+        while let Poll::Ready(Some((outcome, slot))) = streams.poll_next_unpin(cx) {
+            // Reused only when no `Respond` of the app's still points at
+            // it, emptied of whatever a dropped one put there.
+            if Arc::strong_count(&slot) == 1 && spare.len() < limits.max_concurrent_streams as usize
+            {
+                let waker = futures::task::noop_waker();
+                let _ = slot.poll_take(&mut std::task::Context::from_waker(&waker));
+                spare.push(slot);
+            }
             match outcome {
                 Outcome::Answered => answered += 1,
                 Outcome::ResetByClient => resets += 1,
@@ -109,7 +121,8 @@ pub(crate) async fn serve<IO: Io, A: App>(
                     if let (true, Some(slot)) = (std::mem::take(&mut idle), slot) {
                         slot.set_busy();
                     }
-                    streams.push(stream(app, req, send, setting, peer).boxed());
+                    let slot = spare.pop().unwrap_or_default();
+                    streams.push(stream(app, req, send, setting, peer, slot).boxed());
                     accepted = true;
                 }
                 Poll::Ready(Some(Err(error))) => {
@@ -157,13 +170,28 @@ enum Outcome {
     ResetByClient,
 }
 
-/// One stream: the request to the app, its response back.
+/// One stream: the request to the app, its response back through `slot`
+/// (handed back with the outcome, for another stream).
 async fn stream<A: App>(
+    app: &A,
+    req: http::Request<RecvStream>,
+    send: SendResponse<Bytes>,
+    setting: &Setting,
+    peer: Option<SocketAddr>,
+    slot: Arc<ResponseSlot>,
+) -> (Outcome, Arc<ResponseSlot>) {
+    let outcome = exchange(app, req, send, setting, peer, &slot).await;
+    (outcome, slot)
+}
+
+/// The exchange itself; see [`stream`].
+async fn exchange<A: App>(
     app: &A,
     req: http::Request<RecvStream>,
     mut send: SendResponse<Bytes>,
     setting: &Setting,
     peer: Option<SocketAddr>,
+    slot: &Arc<ResponseSlot>,
 ) -> Outcome {
     let (parts, recv) = req.into_parts();
     let head_only = parts.method == http::Method::HEAD;
@@ -190,8 +218,7 @@ async fn stream<A: App>(
         req.watch_route(watch.clone());
         watch
     });
-    let (respond, mut responded) = Respond::channel();
-    let run = AssertUnwindSafe(app.call(req, respond)).catch_unwind();
+    let run = AssertUnwindSafe(app.call(req, slot.respond())).catch_unwind();
     let mut run = std::pin::pin!(run);
     let mut ran = None;
     // Until the app answers, a reset from the client drops its work at
@@ -203,7 +230,7 @@ async fn stream<A: App>(
                 ran = Some(result);
             }
         }
-        if let Poll::Ready(res) = responded.poll_unpin(cx) {
+        if let Poll::Ready(res) = slot.poll_take(cx) {
             return Poll::Ready(Some(res));
         }
         match send.poll_reset(cx) {

@@ -1,5 +1,7 @@
 //! How responses leave: a head and a small body in one write, pipelined
-//! responses batched into as few writes as possible.
+//! responses batched into as few writes as possible; over HTTP/2, the
+//! answers to the streams of one read leave together, each stream with the
+//! answer that is its own.
 
 use std::io;
 use std::pin::Pin;
@@ -89,26 +91,31 @@ async fn pipelined_responses_are_batched() {
 }
 
 /// The client's side of an HTTP/2 connection (RFC 9113 §3.4): the
-/// preface, empty SETTINGS, then `n` GET requests on streams 1, 3, 5…, each
-/// one HEADERS frame that ends its stream.
+/// preface, empty SETTINGS, then `n` GET requests for `/` on streams 1, 3,
+/// 5…, each one HEADERS frame that ends its stream.
 fn h2_requests(n: u32) -> Vec<u8> {
     let mut out = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
     out.extend_from_slice(&[0, 0, 0, 0x4, 0, 0, 0, 0, 0]);
-    // HPACK (RFC 7541 Appendix A): `:method GET`, `:scheme http`,
-    // `:path /` from the static table, `:authority a` as a literal.
-    let block = [0x82, 0x86, 0x84, 0x41, 0x01, b'a'];
-    for i in 0..n {
-        let id = 2 * i + 1;
-        out.extend_from_slice(&[0, 0, block.len() as u8, 0x1, 0x5]);
-        out.extend_from_slice(&id.to_be_bytes());
-        out.extend_from_slice(&block);
-    }
+    out.extend((0..n).flat_map(|i| h2_get(2 * i + 1, "/")));
     out
 }
 
-/// The frames in `bytes` as (type, flags, stream), and whether they end
-/// exactly at its end.
-fn frames(bytes: &[u8]) -> (Vec<(u8, u8, u32)>, bool) {
+/// A GET for `path` on stream `id`: one HEADERS frame that ends the
+/// stream. HPACK (RFC 7541 Appendix A): `:method GET` and `:scheme http`
+/// from the static table, `:path` and `:authority a` as literals.
+fn h2_get(id: u32, path: &str) -> Vec<u8> {
+    let mut block = vec![0x82, 0x86, 0x04, path.len() as u8];
+    block.extend_from_slice(path.as_bytes());
+    block.extend_from_slice(&[0x01, 0x01, b'a']);
+    let mut out = vec![0, 0, block.len() as u8, 0x1, 0x5];
+    out.extend_from_slice(&id.to_be_bytes());
+    out.extend_from_slice(&block);
+    out
+}
+
+/// The frames in `bytes` as (type, flags, stream, first payload byte), and
+/// whether they end exactly at its end.
+fn frames(bytes: &[u8]) -> (Vec<(u8, u8, u32, Option<u8>)>, bool) {
     let mut found = Vec::new();
     let mut rest = bytes;
     while rest.len() >= 9 {
@@ -117,10 +124,26 @@ fn frames(bytes: &[u8]) -> (Vec<(u8, u8, u32)>, bool) {
             break;
         }
         let stream = u32::from_be_bytes([rest[5], rest[6], rest[7], rest[8]]) & 0x7fff_ffff;
-        found.push((rest[3], rest[4], stream));
+        found.push((rest[3], rest[4], stream, rest.get(9).copied()));
         rest = &rest[9 + len..];
     }
     (found, rest.is_empty())
+}
+
+/// Reads from `client` until `streams` streams have ended (a DATA or
+/// HEADERS frame with END_STREAM).
+async fn read_until_ended(client: &mut mem::MemStream, streams: usize) -> Vec<u8> {
+    let (mut out, mut buf) = (Vec::new(), [0u8; 16 * 1024]);
+    let ended = |out: &[u8]| {
+        let (frames, _) = frames(out);
+        frames.iter().filter(|f| f.0 <= 1 && f.1 & 0x1 != 0).count()
+    };
+    while ended(&out) < streams {
+        let n = client.read(&mut buf).await.unwrap();
+        assert!(n > 0, "the connection closed early");
+        out.extend_from_slice(&buf[..n]);
+    }
+    out
 }
 
 #[async_std::test]
@@ -133,16 +156,7 @@ async fn http2_answers_to_the_streams_of_one_read_leave_together() {
     };
     let serving = async_std::task::spawn(serve_connection(counted, hello, Config::default()));
     client.write_all(&h2_requests(32)).await.unwrap();
-    let (mut out, mut buf) = (Vec::new(), [0u8; 16 * 1024]);
-    let ended = |out: &[u8]| {
-        let (frames, _) = frames(out);
-        frames.iter().filter(|f| f.0 <= 1 && f.1 & 0x1 != 0).count()
-    };
-    while ended(&out) < 32 {
-        let n = client.read(&mut buf).await.unwrap();
-        assert!(n > 0, "the connection closed early");
-        out.extend_from_slice(&buf[..n]);
-    }
+    let out = read_until_ended(&mut client, 32).await;
     let (frames, whole) = frames(&out);
     assert!(whole, "frames cut short");
     // RFC 9113 §6.1: each body is one DATA frame that ends its stream, not
@@ -154,6 +168,53 @@ async fn http2_answers_to_the_streams_of_one_read_leave_together() {
     // a few writes, not one (or more) per answer.
     let writes = writes.load(Ordering::SeqCst);
     assert!(writes <= 4, "{writes} writes for 32 answers");
+    drop(client);
+    serving.await.unwrap();
+}
+
+/// Answers `/`; drops its `Respond` unsent for any other path (a 500).
+async fn answers_or_drops(req: Request, respond: Respond) {
+    if req.path() == "/" {
+        respond.send("Hello, World!");
+    }
+}
+
+#[async_std::test]
+async fn http2_streams_after_an_unanswered_one_get_their_own_answers() {
+    let (server, mut client) = mem::duplex(1 << 20);
+    let serving = async_std::task::spawn(serve_connection(
+        server,
+        answers_or_drops,
+        Config::default(),
+    ));
+    client.write_all(&h2_requests(0)).await.unwrap();
+    // Three rounds, each on the places the last one's streams left.
+    let mut id = 1;
+    for round in 0..3 {
+        let paths = ["/", "/drop", "/", "/drop", "/"];
+        let batch: Vec<u8> = paths
+            .iter()
+            .enumerate()
+            .flat_map(|(i, path)| h2_get(id + 2 * i as u32, path))
+            .collect();
+        client.write_all(&batch).await.unwrap();
+        let out = read_until_ended(&mut client, paths.len()).await;
+        // RFC 7541 Appendix A: `:status 200` is static entry 8 (0x88),
+        // `:status 500` entry 14 (0x8e).
+        let (frames, _) = frames(&out);
+        for (i, path) in paths.iter().enumerate() {
+            let stream = id + 2 * i as u32;
+            let head = frames.iter().find(|f| f.0 == 0x1 && f.2 == stream);
+            let status = head.and_then(|f| f.3);
+            let want = if *path == "/" { 0x88 } else { 0x8e };
+            assert_eq!(
+                status,
+                Some(want),
+                "round {round}, stream {stream} ({path})"
+            );
+        }
+        id += 2 * paths.len() as u32;
+    }
     drop(client);
     serving.await.unwrap();
 }
