@@ -113,9 +113,11 @@ fn h2_get(id: u32, path: &str) -> Vec<u8> {
     out
 }
 
-/// The frames in `bytes` as (type, flags, stream, first payload byte), and
-/// whether they end exactly at its end.
-fn frames(bytes: &[u8]) -> (Vec<(u8, u8, u32, Option<u8>)>, bool) {
+/// A frame's type, flags, stream and first payload byte.
+type Frame = (u8, u8, u32, Option<u8>);
+
+/// The frames in `bytes`, and whether they end exactly at its end.
+fn frames(bytes: &[u8]) -> (Vec<Frame>, bool) {
     let mut found = Vec::new();
     let mut rest = bytes;
     while rest.len() >= 9 {
