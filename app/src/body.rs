@@ -552,6 +552,14 @@ impl Body {
 }
 
 impl Body {
+    /// Ends the data (it is not polled again) and takes the trailers, for
+    /// `http_body`, which hands them on as a last frame.
+    #[cfg(feature = "tower")]
+    pub(crate) fn end_data_take_trailers(&mut self) -> Option<Headers> {
+        self.kind = Kind::Empty;
+        self.trailers.take().and_then(|trailers| trailers.get())
+    }
+
     fn end_watch(&mut self, complete: bool) {
         if let Some(watch) = self.watch.take() {
             watch.end(complete);

@@ -38,9 +38,10 @@ use bytes::Bytes;
 use futures::future::{self, BoxFuture, Either};
 use futures::{FutureExt, Stream};
 use http_body::Frame;
-use lath_codec::BodySize;
+use lath_codec::{BodySize, Headers};
 
-use crate::{App, Body, BodyError, HttpError, Request, Respond, Response};
+use crate::interop::HttpConvert;
+use crate::{App, Body, BodyError, HttpError, Request, Respond, Response, Trailers};
 
 /// A lath app as a `tower_service::Service<http::Request<B>>` for any
 /// request body `B` that is an `http_body::Body` of bytes. Its responses'
@@ -257,14 +258,24 @@ where
 }
 
 impl Body {
-    /// A body read from any `http_body::Body` of bytes (trailers are
-    /// dropped; an error ends the body with that error).
+    /// A body read from any `http_body::Body` of bytes. Its trailers, if
+    /// it ends with some, are the body's [`trailers`](Body::trailers):
+    /// they go out where the framing allows (chunked HTTP/1.1, HTTP/2).
+    /// An error ends the body with that error.
     ///
     /// ```
+    /// use futures::StreamExt;
     /// use lath::app::{Body, BodySize};
+    /// # futures::executor::block_on(async {
     /// // Any `http_body::Body`; lath's own `Body` is one.
-    /// let body = Body::from_http(Body::full("abc"));
-    /// assert_eq!(body.size(), BodySize::Known(3));
+    /// let mut fields = lath::codec::Headers::new();
+    /// fields.append("X-Checksum", "abc");
+    /// let mut body = Body::from_http(Body::full("abc").with_trailers(fields));
+    /// assert_eq!(&body.next().await.unwrap().unwrap()[..], b"abc");
+    /// assert!(body.next().await.is_none());
+    /// assert_eq!(body.trailers().unwrap().get_str("x-checksum"), Some("abc"));
+    /// assert_eq!(Body::from_http(Body::full("abc")).size(), BodySize::Known(3));
+    /// # });
     /// ```
     pub fn from_http<B>(body: B) -> Body
     where
@@ -273,17 +284,22 @@ impl Body {
         B::Error: fmt::Display,
     {
         let exact = body.size_hint().exact();
-        let stream = HttpBody(Box::pin(body));
-        match exact {
-            Some(0) => Body::empty(),
+        if exact == Some(0) && body.is_end_stream() {
+            return Body::empty();
+        }
+        let trailers = Arc::new(Trailers::default());
+        let stream = HttpBody(Box::pin(body), trailers.clone());
+        let body = match exact {
             Some(n) => Body::sized_stream(n, stream),
             None => Body::stream(stream),
-        }
+        };
+        body.with_trailer_slot(trailers)
     }
 }
 
-/// An `http_body::Body` read as a stream of pieces.
-struct HttpBody<B>(Pin<Box<B>>);
+/// An `http_body::Body` read as a stream of pieces, its trailers put in
+/// the slot beside it.
+struct HttpBody<B>(Pin<Box<B>>, Arc<Trailers>);
 
 impl<B> Stream for HttpBody<B>
 where
@@ -298,8 +314,12 @@ where
             return match self.0.as_mut().poll_frame(cx) {
                 Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
                     Ok(data) => Poll::Ready(Some(Ok(data.into()))),
-                    // Trailers: nothing to hand on as bytes.
-                    Err(_) => continue,
+                    Err(frame) => {
+                        if let Ok(map) = frame.into_trailers() {
+                            self.1.set(Headers::from_http(&map).unwrap_or_default());
+                        }
+                        continue;
+                    }
                 },
                 Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(BodyError::new(e.to_string())))),
                 Poll::Ready(None) => Poll::Ready(None),
@@ -313,11 +333,20 @@ impl http_body::Body for Body {
     type Data = Bytes;
     type Error = BodyError;
 
+    /// The pieces as data frames, then the trailers (when the body has
+    /// some) as the last frame.
     fn poll_frame(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
-        Stream::poll_next(self, cx).map(|piece| piece.map(|piece| piece.map(Frame::data)))
+        match Stream::poll_next(self.as_mut(), cx) {
+            Poll::Ready(None) => {
+                let trailers = self.end_data_take_trailers();
+                let map = trailers.and_then(|fields| fields.to_http().ok());
+                Poll::Ready(map.map(|map| Ok(Frame::trailers(map))))
+            }
+            polled => polled.map(|piece| piece.map(|piece| piece.map(Frame::data))),
+        }
     }
 
     fn size_hint(&self) -> http_body::SizeHint {
@@ -380,6 +409,42 @@ mod tests {
                 res.error().and_then(HttpError::detail),
                 Some("database on fire")
             );
+        });
+    }
+
+    #[test]
+    fn trailers_cross_the_service_both_ways() {
+        use http_body::Body as _;
+        block_on(async {
+            // The app reads the request's trailers and answers with its own.
+            let app = |mut req: Request, respond: Respond| async move {
+                let mut body = req.take_body();
+                while body.next().await.is_some() {}
+                let sum = body
+                    .trailers()
+                    .and_then(|t| t.get_str("x-sum").map(str::to_owned));
+                let mut fields = Headers::new();
+                fields.append("X-Echo", sum.unwrap_or_default());
+                respond.send(Response::text("").with_body(Body::full("ok").with_trailers(fields)));
+            };
+            let mut sent = Headers::new();
+            sent.append("X-Sum", "7");
+            let req = http::Request::post("/")
+                .body(Body::full("hi").with_trailers(sent))
+                .unwrap();
+            let res = IntoService::new(app).call(req).await.unwrap();
+            let mut body = std::pin::pin!(res.into_body());
+            let mut data = Vec::new();
+            let mut trailers = None;
+            while let Some(frame) = future::poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
+                match frame.unwrap().into_data() {
+                    Ok(piece) => data.extend_from_slice(&piece),
+                    Err(frame) => trailers = frame.into_trailers().ok(),
+                }
+            }
+            assert_eq!(data, b"ok");
+            let trailers = trailers.expect("a trailers frame");
+            assert_eq!(trailers.get("x-echo").unwrap(), "7");
         });
     }
 }
