@@ -21,7 +21,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use h2::server::SendResponse;
 use h2::{Reason, RecvStream};
 use lath_app::{
-    App, Body, BodyError, BodySize, Headers, Io, Request, Response, ResponseSlot, Status, Trailers,
+    App, Body, BodyError, BodySize, Headers, Io, Request, Response, ResponseSlot, RouteWatch, Status, Trailers,
 };
 
 use crate::admit::Slot;
@@ -71,11 +71,10 @@ pub(crate) async fn serve<IO: Io, A: App>(
         }
         Either::Right(_) => return,
     };
-    let mut streams: FuturesUnordered<BoxFuture<'_, (Outcome, Arc<ResponseSlot>)>> =
-        FuturesUnordered::new();
-    // The response slots of finished streams, for the next ones: a stream
-    // costs no channel of its own.
-    let mut spare: Vec<Arc<ResponseSlot>> = Vec::new();
+    let mut streams: FuturesUnordered<BoxFuture<'_, (Outcome, Places)>> = FuturesUnordered::new();
+    // The places of finished streams, for the next ones: a stream costs no
+    // channel or route watch of its own.
+    let mut spare: Vec<Places> = Vec::new();
     let mut stopping = {
         let shutdown = setting.shutdown.clone();
         async move { shutdown.stopping().await }.boxed()
@@ -87,14 +86,9 @@ pub(crate) async fn serve<IO: Io, A: App>(
     let mut resets = 0usize;
     let mut idle = false;
     poll_fn(|cx| loop {
-        while let Poll::Ready(Some((outcome, slot))) = streams.poll_next_unpin(cx) {
-            // Reused only when no `Respond` of the app's still points at
-            // it, emptied of whatever a dropped one put there.
-            if Arc::strong_count(&slot) == 1 && spare.len() < limits.max_concurrent_streams as usize
-            {
-                let waker = futures::task::noop_waker();
-                let _ = slot.poll_take(&mut std::task::Context::from_waker(&waker));
-                spare.push(slot);
+        while let Poll::Ready(Some((outcome, places))) = streams.poll_next_unpin(cx) {
+            if spare.len() < limits.max_concurrent_streams as usize && places.reusable() {
+                spare.push(places);
             }
             match outcome {
                 Outcome::Answered => answered += 1,
@@ -121,8 +115,10 @@ pub(crate) async fn serve<IO: Io, A: App>(
                     if let (true, Some(slot)) = (std::mem::take(&mut idle), slot) {
                         slot.set_busy();
                     }
-                    let slot = spare.pop().unwrap_or_default();
-                    streams.push(stream(app, req, send, setting, peer, slot).boxed());
+                    let places = spare
+                        .pop()
+                        .unwrap_or_else(|| Places::new(setting.metrics.is_some()));
+                    streams.push(stream(app, req, send, setting, peer, places).boxed());
                     accepted = true;
                 }
                 Poll::Ready(Some(Err(error))) => {
@@ -170,18 +166,50 @@ enum Outcome {
     ResetByClient,
 }
 
-/// One stream: the request to the app, its response back through `slot`
-/// (handed back with the outcome, for another stream).
+/// Where a stream's response arrives and, when the server counts, where
+/// its route is noted: made for one stream, reused by later ones.
+struct Places {
+    slot: Arc<ResponseSlot>,
+    watch: Option<Arc<RouteWatch>>,
+}
+
+impl Places {
+    fn new(metrics: bool) -> Places {
+        Places {
+            slot: Arc::default(),
+            watch: metrics.then(Arc::default),
+        }
+    }
+
+    /// Whether another stream may use these: nothing of the app's (a
+    /// `Respond`, a request) still points at them. The slot is emptied of
+    /// whatever a dropped `Respond` put there.
+    fn reusable(&self) -> bool {
+        let unshared = Arc::strong_count(&self.slot) == 1
+            && self.watch.as_ref().is_none_or(|w| Arc::strong_count(w) == 1);
+        if unshared {
+            let waker = futures::task::noop_waker();
+            let _ = self.slot.poll_take(&mut std::task::Context::from_waker(&waker));
+            if let Some(watch) = &self.watch {
+                watch.take();
+            }
+        }
+        unshared
+    }
+}
+
+/// One stream: the request to the app, its response back through
+/// `places` (handed back with the outcome, for another stream).
 async fn stream<A: App>(
     app: &A,
     req: http::Request<RecvStream>,
     send: SendResponse<Bytes>,
     setting: &Setting,
     peer: Option<SocketAddr>,
-    slot: Arc<ResponseSlot>,
-) -> (Outcome, Arc<ResponseSlot>) {
-    let outcome = exchange(app, req, send, setting, peer, &slot).await;
-    (outcome, slot)
+    places: Places,
+) -> (Outcome, Places) {
+    let outcome = exchange(app, req, send, setting, peer, &places).await;
+    (outcome, places)
 }
 
 /// The exchange itself; see [`stream`].
@@ -191,7 +219,7 @@ async fn exchange<A: App>(
     mut send: SendResponse<Bytes>,
     setting: &Setting,
     peer: Option<SocketAddr>,
-    slot: &Arc<ResponseSlot>,
+    places: &Places,
 ) -> Outcome {
     let (parts, recv) = req.into_parts();
     let head_only = parts.method == http::Method::HEAD;
@@ -213,11 +241,10 @@ async fn exchange<A: App>(
     }
     // Counted as HTTP/1.1 requests are: by route, status and duration.
     let began = Instant::now();
-    let watch = setting.metrics.as_ref().map(|_| {
-        let watch = Arc::new(lath_app::RouteWatch::default());
+    if let Some(watch) = &places.watch {
         req.watch_route(watch.clone());
-        watch
-    });
+    }
+    let slot = &places.slot;
     let run = AssertUnwindSafe(app.call(req, slot.respond())).catch_unwind();
     let mut run = std::pin::pin!(run);
     let mut ran = None;
@@ -242,7 +269,7 @@ async fn exchange<A: App>(
     let Some(res) = waited else {
         return Outcome::ResetByClient;
     };
-    if let (Some(metrics), Some(watch)) = (&setting.metrics, &watch) {
+    if let (Some(metrics), Some(watch)) = (&setting.metrics, &places.watch) {
         // When the head goes out: a stream's body may last long.
         metrics.answered(watch.take(), res.status(), began.elapsed());
     }
