@@ -133,6 +133,87 @@ pub struct Body {
     watch: Option<Arc<dyn BodyWatch>>,
     /// Fields that follow the last byte, once its producer sets them.
     trailers: Option<Arc<Trailers>>,
+    /// The file the bytes are, for a server that sends them from it.
+    span: Option<FileSpan>,
+}
+
+/// A span of an open file that a body's bytes are: a server that can send
+/// bytes from a file to a socket itself (`sendfile`) sends them from there
+/// instead of reading the body, so they are never copied through memory.
+/// The body's own stream must yield the same bytes, for every other way
+/// out (TLS, HTTP/2, a layer that changes them, the test client).
+///
+/// ```
+/// use std::sync::Arc;
+/// use lath::app::FileSpan;
+/// let file = Arc::new(std::fs::File::open("Cargo.toml").unwrap());
+/// let span = FileSpan::new(file, 10, 20);
+/// assert_eq!((span.offset(), span.len()), (10, 20));
+/// ```
+#[derive(Debug, Clone)]
+pub struct FileSpan {
+    file: Arc<std::fs::File>,
+    offset: u64,
+    len: u64,
+}
+
+impl FileSpan {
+    /// `len` bytes of `file` from `offset`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let file = Arc::new(std::fs::File::open("Cargo.toml").unwrap());
+    /// let span = lath::app::FileSpan::new(file, 0, 5);
+    /// assert!(!span.is_empty());
+    /// ```
+    pub fn new(file: Arc<std::fs::File>, offset: u64, len: u64) -> FileSpan {
+        FileSpan { file, offset, len }
+    }
+
+    /// The open file.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let file = Arc::new(std::fs::File::open("Cargo.toml").unwrap());
+    /// let span = lath::app::FileSpan::new(file.clone(), 0, 5);
+    /// assert!(Arc::ptr_eq(span.file(), &file));
+    /// ```
+    pub fn file(&self) -> &Arc<std::fs::File> {
+        &self.file
+    }
+
+    /// Where the bytes start in the file.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let file = Arc::new(std::fs::File::open("Cargo.toml").unwrap());
+    /// assert_eq!(lath::app::FileSpan::new(file, 7, 5).offset(), 7);
+    /// ```
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// How many bytes.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let file = Arc::new(std::fs::File::open("Cargo.toml").unwrap());
+    /// assert_eq!(lath::app::FileSpan::new(file, 7, 5).len(), 5);
+    /// ```
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Is the span zero bytes long?
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let file = Arc::new(std::fs::File::open("Cargo.toml").unwrap());
+    /// assert!(lath::app::FileSpan::new(file, 7, 0).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
 }
 
 /// The trailer fields of a body (RFC 9110 §6.5): set by the body's
@@ -272,6 +353,7 @@ impl Body {
             size: BodySize::EMPTY,
             watch: None,
             trailers: None,
+            span: None,
         }
     }
 
@@ -290,6 +372,7 @@ impl Body {
             kind: Kind::Full(bytes),
             watch: None,
             trailers: None,
+            span: None,
         }
     }
 
@@ -314,6 +397,7 @@ impl Body {
             size: BodySize::Unknown,
             watch: None,
             trailers: None,
+            span: None,
         }
     }
 
@@ -338,6 +422,7 @@ impl Body {
             size: BodySize::Known(len),
             watch: None,
             trailers: None,
+            span: None,
         }
     }
 
@@ -549,6 +634,64 @@ impl Body {
         self.trailers = Some(slot);
         self
     }
+
+    /// The body, known to be the bytes of `span` (its stream must yield
+    /// exactly those): the server may send them from the file itself. A
+    /// span whose length is not the body's known size is ignored.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use lath::app::{Body, FileSpan};
+    /// let file = Arc::new(std::fs::File::open("Cargo.toml").unwrap());
+    /// let bytes = std::fs::read("Cargo.toml").unwrap();
+    /// let len = bytes.len() as u64;
+    /// let body = Body::full(bytes).with_file_span(FileSpan::new(file, 0, len));
+    /// assert_eq!(body.file_span().map(|s| s.len()), Some(len));
+    /// ```
+    pub fn with_file_span(mut self, span: FileSpan) -> Body {
+        if self.size == BodySize::Known(span.len) {
+            self.span = Some(span);
+        }
+        self
+    }
+
+    /// The file span the body's bytes are, when it has one and has not
+    /// been read from.
+    ///
+    /// ```
+    /// use lath::app::Body;
+    /// assert!(Body::full("x").file_span().is_none());
+    /// ```
+    pub fn file_span(&self) -> Option<&FileSpan> {
+        self.span.as_ref()
+    }
+
+    /// Says the body's bytes went out from its file span: they count as
+    /// read (a watching layer sees them, and a complete end), and the body
+    /// is over.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use lath::app::{Body, FileSpan};
+    /// let file = Arc::new(std::fs::File::open("Cargo.toml").unwrap());
+    /// let mut body = Body::full("abc").with_file_span(FileSpan::new(file, 0, 3));
+    /// body.sent_from_file();
+    /// assert!(body.file_span().is_none());
+    /// let rest = futures::executor::block_on(futures::StreamExt::next(&mut body));
+    /// assert!(rest.is_none());
+    /// ```
+    pub fn sent_from_file(&mut self) {
+        let Some(span) = self.span.take() else {
+            return;
+        };
+        self.kind = Kind::Empty;
+        if let Some(watch) = &self.watch {
+            if span.len > 0 {
+                watch.piece(span.len as usize);
+            }
+        }
+        self.end_watch(true);
+    }
 }
 
 impl Body {
@@ -583,6 +726,8 @@ impl Stream for Body {
     type Item = Result<Bytes, BodyError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        // Once read from, the body's bytes are its stream's.
+        self.span = None;
         let polled = match &mut self.kind {
             Kind::Empty => Poll::Ready(None),
             Kind::Full(_) => match std::mem::replace(&mut self.kind, Kind::Empty) {

@@ -50,7 +50,7 @@ mod tower;
 mod upgrade;
 
 pub use app::{from_fn, handler, App, AppExt, DynApp, FromFn, Handler, Layer, Next, SharedApp};
-pub use body::{Body, BodyError, BodySender, BodyWatch, Trailers};
+pub use body::{Body, BodyError, BodySender, BodyWatch, FileSpan, Trailers};
 pub use error::HttpError;
 pub use extensions::{Extensions, Params};
 #[cfg(feature = "http")]

@@ -368,7 +368,7 @@ impl Client {
             let (app, config) = (self.app.clone(), self.config.clone());
             async move {
                 let setting = conn::Setting::alone(config, runtime);
-                let _ = conn::drive(server, app, setting, None, None).await;
+                let _ = conn::drive(server, app, setting, None, None, None).await;
             }
         });
         client

@@ -29,6 +29,7 @@ use crate::deadline::Deadline;
 use crate::exchange::{Ended, Exchange};
 use crate::feed::Feed;
 use crate::metrics::WorkerMetrics;
+use crate::rt::SocketOf;
 use crate::shutdown::Shutdown;
 use crate::{Config, Runtime};
 
@@ -76,7 +77,7 @@ where
     A: App,
 {
     let setting = Setting::alone(Arc::new(config), Runtime::default());
-    drive(io, app, setting, None, None).await
+    drive(io, app, setting, None, None, None).await
 }
 
 /// The socket, the codec and the bytes waiting to go out: the connection's
@@ -100,9 +101,16 @@ pub(crate) struct Wire<IO> {
     pub(crate) metrics: Option<Arc<WorkerMetrics>>,
     /// The last wait for a request head had to wait for bytes.
     waited: bool,
+    /// Finds the socket under `io`, for bodies sent by `sendfile`.
+    pub(crate) socket: Option<SocketOf<IO>>,
 }
 
 impl<IO: Io> Wire<IO> {
+    /// The stream, until it is handed off.
+    pub(crate) fn io(&self) -> Option<&IO> {
+        self.io.as_ref()
+    }
+
     /// Reads what the socket has into the codec; EOF is fed as EOF. The
     /// read goes through one scratch buffer per thread, so an idle
     /// connection holds no read buffer beyond the bytes it has buffered.
@@ -274,28 +282,32 @@ impl Setting {
 }
 
 /// Serves a connection just admitted: through a TLS handshake first when
-/// the server has certificates.
+/// the server has certificates. `socket` finds the socket under the
+/// stream, when bodies may go out by `sendfile` (never through TLS).
 pub(crate) async fn serve<IO: Io, A: App>(
     stream: IO,
     app: Arc<A>,
     setting: Setting,
     peer: Option<SocketAddr>,
     slot: Option<Arc<Slot>>,
+    socket: Option<SocketOf<IO>>,
 ) {
     #[cfg(feature = "tls")]
     if let Some(tls) = setting.tls.clone() {
         return crate::tls::serve(stream, app, setting, tls, peer, slot).await;
     }
-    let _ = drive(stream, app, setting, peer, slot).await;
+    let _ = drive(stream, app, setting, peer, slot, socket).await;
 }
 
-/// Serves requests on `io` until it closes.
+/// Serves requests on `io` until it closes; `socket` finds the socket
+/// under `io` when `io` writes to it as it is.
 pub(crate) async fn drive<IO: Io, A: App>(
     io: IO,
     app: A,
     setting: Setting,
     peer: Option<SocketAddr>,
     slot: Option<Arc<Slot>>,
+    socket: Option<SocketOf<IO>>,
 ) -> io::Result<()> {
     #[cfg(feature = "http2")]
     let for_http2 = setting.clone();
@@ -318,6 +330,7 @@ pub(crate) async fn drive<IO: Io, A: App>(
         too_slow: false,
         metrics,
         waited: false,
+        socket,
     };
     let mut stop = Stop::Waiting({
         let shutdown = shutdown.clone();

@@ -50,9 +50,30 @@ enum Out {
         /// The result of the body's first poll, taken before the head.
         first: Option<Poll<Option<Result<Bytes, BodyError>>>>,
     },
+    /// A body that is a span of a file, going out by `sendfile` after
+    /// what is waiting; then `after` (a chunk's CRLF).
+    #[cfg(target_os = "linux")]
+    File {
+        body: Body,
+        after: &'static [u8],
+        sending: Option<crate::sendfile::Sending>,
+    },
     Ended(Ended),
     /// Taken by the finished future.
     Gone,
+}
+
+/// Whether `body` goes out by `sendfile`: a large enough file span, on a
+/// connection whose socket takes it as it is (Linux, no TLS).
+fn by_file<IO>(wire: &Wire<IO>, body: &Body) -> bool {
+    #[cfg(target_os = "linux")]
+    if wire.socket.is_some() {
+        return body
+            .file_span()
+            .is_some_and(|span| span.len() >= crate::sendfile::AT_LEAST);
+    }
+    let _ = (wire, body);
+    false
 }
 
 /// The app's future, caught for panics.
@@ -117,8 +138,12 @@ where
                     let mut head = ResponseHead::new(res.status());
                     head.headers = std::mem::take(res.headers_mut());
                     // The first poll may ask for the request body: then
-                    // `100 Continue` goes out ahead of this head.
-                    let first = body.poll_next_unpin(cx);
+                    // `100 Continue` goes out ahead of this head. A body
+                    // that goes out by `sendfile` is not read at all.
+                    let first = match by_file(self.wire, &body) {
+                        true => Poll::Pending,
+                        false => body.poll_next_unpin(cx),
+                    };
                     self.continue_if_wanted(cx);
                     let wire = &mut *self.wire;
                     let written = wire.codec.write_response_head(
@@ -137,12 +162,83 @@ where
                                 Some(then) => Ended::Upgraded(buffered, then),
                                 None => Ended::Close,
                             }),
+                            None if by_file(self.wire, &body) => {
+                                Out::Streaming { body, first: None }
+                            }
                             None => Out::Streaming {
                                 body,
                                 first: Some(first),
                             },
                         },
                     };
+                }
+                #[cfg(target_os = "linux")]
+                Out::Streaming { body, first: None } if by_file(self.wire, body) => {
+                    let len = body.file_span().map_or(0, |span| span.len()) as usize;
+                    let wire = &mut *self.wire;
+                    let body = std::mem::take(body);
+                    self.out = match wire.codec.frame_data(len, &mut wire.out) {
+                        Ok(Some(after)) => Out::File {
+                            body,
+                            after,
+                            sending: None,
+                        },
+                        // Not to be sent (the answer to HEAD).
+                        Ok(None) => {
+                            let mut body = body;
+                            body.sent_from_file();
+                            Out::Streaming { body, first: None }
+                        }
+                        Err(_) => Out::Ended(Ended::Close),
+                    };
+                    moved = true;
+                }
+                #[cfg(target_os = "linux")]
+                Out::File {
+                    body,
+                    after,
+                    sending,
+                } => {
+                    if sending.is_none() {
+                        // The head (and a chunk's size line) first.
+                        match self.wire.poll_flush(cx) {
+                            Poll::Ready(Ok(())) => {}
+                            Poll::Ready(Err(e)) => return Err(e),
+                            Poll::Pending => return Ok(moved),
+                        }
+                        let wire = &*self.wire;
+                        let socket = wire.socket.zip(wire.io()).and_then(|(find, io)| find(io));
+                        let (Some(socket), Some(span)) = (socket, body.file_span()) else {
+                            self.out = Out::Ended(Ended::Close);
+                            continue;
+                        };
+                        let stall = wire.config.write_timeout;
+                        *sending =
+                            Some(crate::sendfile::Sending::start(socket, span.clone(), stall));
+                    }
+                    let Some(job) = sending else { continue };
+                    match job.poll(cx) {
+                        Poll::Pending => return Ok(moved),
+                        Poll::Ready(Ok(sent)) => {
+                            moved = true;
+                            if let Some(metrics) = &self.wire.metrics {
+                                metrics.sent(sent as usize);
+                            }
+                            let mut body = std::mem::take(body);
+                            body.sent_from_file();
+                            self.wire.out.extend_from_slice(after);
+                            self.out = Out::Streaming { body, first: None };
+                        }
+                        // Cut short: the connection closes, so the client
+                        // sees the body was not whole.
+                        Poll::Ready(Err(error)) => {
+                            moved = true;
+                            if error.kind() == io::ErrorKind::TimedOut {
+                                self.wire.too_slow = true;
+                            }
+                            self.out = Out::Ended(Ended::Close);
+                        }
+                    }
                 }
                 Out::Streaming { body, first } => {
                     if self.wire.out.len() >= FLUSH_AT || self.wire.piece.is_some() {

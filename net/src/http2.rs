@@ -21,7 +21,8 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use h2::server::SendResponse;
 use h2::{Reason, RecvStream};
 use lath_app::{
-    App, Body, BodyError, BodySize, Headers, Io, Request, Response, ResponseSlot, RouteWatch, Status, Trailers,
+    App, Body, BodyError, BodySize, Headers, Io, Request, Response, ResponseSlot, RouteWatch,
+    Status, Trailers,
 };
 
 use crate::admit::Slot;
@@ -186,10 +187,15 @@ impl Places {
     /// whatever a dropped `Respond` put there.
     fn reusable(&self) -> bool {
         let unshared = Arc::strong_count(&self.slot) == 1
-            && self.watch.as_ref().is_none_or(|w| Arc::strong_count(w) == 1);
+            && self
+                .watch
+                .as_ref()
+                .is_none_or(|w| Arc::strong_count(w) == 1);
         if unshared {
             let waker = futures::task::noop_waker();
-            let _ = self.slot.poll_take(&mut std::task::Context::from_waker(&waker));
+            let _ = self
+                .slot
+                .poll_take(&mut std::task::Context::from_waker(&waker));
             if let Some(watch) = &self.watch {
                 watch.take();
             }

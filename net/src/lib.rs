@@ -50,6 +50,8 @@ mod metrics;
 mod prefixed;
 mod proxy;
 mod rt;
+#[cfg(target_os = "linux")]
+mod sendfile;
 mod server;
 mod shutdown;
 #[cfg(feature = "tls")]

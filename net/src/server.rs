@@ -14,7 +14,8 @@ use lath_app::App;
 use crate::admit::{Slot, Slots};
 use crate::conn::Setting;
 use crate::metrics::{Metrics, Refused};
-use crate::rt::{Listen, Serve};
+use crate::prefixed::Prefixed;
+use crate::rt::{Fd, Listen, Serve, SocketOf};
 use crate::shutdown::{self, Shutdown, ShutdownHandle};
 use crate::{conn, listen, proxy, Config, Runtime};
 
@@ -618,7 +619,7 @@ async fn accept_loop<L: Listen, A: App>(listener: L, serving: Accepting<A>) -> i
         .await;
         match step {
             None | Some(None) => break,
-            Some(Some(Ok((stream, peer)))) => open.take(stream, peer),
+            Some(Some(Ok((stream, peer)))) => open.take::<L>(stream, peer),
             Some(Some(Err(e))) => {
                 if is_resource_exhausted(&e) {
                     // Out of file descriptors or memory: pause accepting
@@ -633,7 +634,7 @@ async fn accept_loop<L: Listen, A: App>(listener: L, serving: Accepting<A>) -> i
     while let Poll::Ready(Some(Ok((stream, peer)))) =
         poll_fn(|cx| Poll::Ready(incoming.poll_next_unpin(cx))).await
     {
-        open.take(stream, peer);
+        open.take::<L>(stream, peer);
     }
     drop(incoming);
     drop(listener);
@@ -659,7 +660,7 @@ struct Open<A> {
 
 impl<A: App> Open<A> {
     /// Serves a connection just accepted, or closes it if it is refused.
-    fn take<IO: lath_app::Io>(&mut self, stream: IO, peer: Option<SocketAddr>) {
+    fn take<L: Listen>(&mut self, stream: L::Stream, peer: Option<SocketAddr>) {
         let Accepting {
             app,
             setting,
@@ -700,7 +701,7 @@ impl<A: App> Open<A> {
         }
         let slot = self.slots.add(self.connections.len());
         let serving = match trusted {
-            true => proxied(
+            true => proxied::<L, A>(
                 stream,
                 peer,
                 app.clone(),
@@ -709,7 +710,18 @@ impl<A: App> Open<A> {
                 slot,
             )
             .boxed(),
-            false => conn::serve(stream, app.clone(), setting.clone(), peer, Some(slot)).boxed(),
+            false => {
+                let socket: SocketOf<L::Stream> = L::socket;
+                conn::serve(
+                    stream,
+                    app.clone(),
+                    setting.clone(),
+                    peer,
+                    Some(slot),
+                    Some(socket),
+                )
+                .boxed()
+            }
         };
         let forced = self.forced.clone();
         if let Some(metrics) = &metrics {
@@ -749,8 +761,8 @@ fn admit(
 /// head timeout), then the client it names is filtered and served as if
 /// it had connected itself. A malformed header is answered `400` and the
 /// connection closed; one that does not come in time is dropped.
-async fn proxied<IO: lath_app::Io, A: App>(
-    mut stream: IO,
+async fn proxied<L: Listen, A: App>(
+    mut stream: L::Stream,
     peer: Option<SocketAddr>,
     app: Arc<A>,
     setting: Setting,
@@ -811,9 +823,17 @@ async fn proxied<IO: lath_app::Io, A: App>(
         Err(why) => return refused(why),
     };
     let rest = bytes::Bytes::from(buf).slice(len..);
-    let stream = crate::prefixed::Prefixed { rest, io: stream };
-    conn::serve(stream, app, setting, client, Some(slot)).await;
+    // The PROXY header's bytes are read; writes go to the socket as they
+    // are, so a body may still go out by `sendfile`.
+    let socket: SocketOf<Prefixed<L::Stream>> = prefixed_socket::<L>;
+    let stream = Prefixed { rest, io: stream };
+    conn::serve(stream, app, setting, client, Some(slot), Some(socket)).await;
     drop(held);
+}
+
+/// The socket under a stream whose first bytes were a PROXY header.
+fn prefixed_socket<L: Listen>(stream: &Prefixed<L::Stream>) -> Option<Fd<'_>> {
+    L::socket(&stream.io)
 }
 
 fn is_resource_exhausted(e: &io::Error) -> bool {

@@ -308,5 +308,5 @@ pub(crate) async fn serve<IO: Io, A: App>(
     if setting.secure.as_ref().and_then(|s| s.alpn()) == Some("h2") {
         return crate::http2::serve(stream, &*app, &setting, peer, slot.as_deref()).await;
     }
-    let _ = conn::drive(stream, app, setting, peer, slot).await;
+    let _ = conn::drive(stream, app, setting, peer, slot, None).await;
 }

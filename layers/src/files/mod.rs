@@ -5,7 +5,10 @@
 //!
 //! File system work runs on the `blocking` thread pool, so it never stalls
 //! an executor whatever the runtime; a file streams in pieces of 64 KiB,
-//! one at a time, and a client that goes away stops the reading.
+//! one at a time, and a client that goes away stops the reading. A body
+//! that is one span of a file (the whole file or one range) also carries
+//! it as its [`FileSpan`](lath_app::FileSpan): on Linux, over plain TCP,
+//! the server sends spans of 256 KiB or more with `sendfile` instead.
 
 mod body;
 pub(crate) mod conditional;

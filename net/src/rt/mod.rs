@@ -232,7 +232,24 @@ pub(crate) trait Listen: Send + Sync + 'static {
 
     /// The connections accepted, each with `TCP_NODELAY` set.
     fn connections(&self) -> impl Stream<Item = Accepted<Self::Stream>> + Unpin + Send + '_;
+
+    /// The socket under an accepted stream, where a response body may go
+    /// out by `sendfile` (Linux).
+    fn socket(_stream: &Self::Stream) -> Option<Fd<'_>> {
+        None
+    }
 }
+
+/// A socket's descriptor, borrowed (Unix).
+#[cfg(unix)]
+pub(crate) type Fd<'a> = std::os::fd::BorrowedFd<'a>;
+
+/// No descriptors elsewhere.
+#[cfg(not(unix))]
+pub(crate) type Fd<'a> = std::marker::PhantomData<&'a ()>;
+
+/// Finds the socket under a connection's stream, for `sendfile`.
+pub(crate) type SocketOf<IO> = fn(&IO) -> Option<Fd<'_>>;
 
 /// What to do with a runtime's listener, whatever its type.
 pub(crate) trait Serve {
@@ -318,6 +335,11 @@ macro_rules! futures_io_tcp {
                         ($crate::rt::HalfClose(stream), peer)
                     })
                 })
+            }
+
+            #[cfg(target_os = "linux")]
+            fn socket(stream: &Self::Stream) -> Option<$crate::rt::Fd<'_>> {
+                Some(std::os::fd::AsFd::as_fd(&stream.0))
             }
         }
     };

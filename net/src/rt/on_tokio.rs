@@ -66,6 +66,11 @@ impl super::Listen for TcpListener {
             })
         })
     }
+
+    #[cfg(target_os = "linux")]
+    fn socket(stream: &TcpStream) -> Option<super::Fd<'_>> {
+        Some(std::os::fd::AsFd::as_fd(&stream.0))
+    }
 }
 
 /// An accepted TCP connection, on the futures-io traits. Closing it shuts
