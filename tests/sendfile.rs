@@ -71,15 +71,21 @@ fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i % 251) as u8).collect()
 }
 
-/// Sends one request (its head lines after the request line) and reads
-/// the answer to the end: the head, and the body bytes.
-fn exchange(addr: SocketAddr, request: &str) -> (String, Vec<u8>) {
+/// Sends `request` (one or more) and reads until the server closes.
+fn send_all(addr: SocketAddr, request: &str) -> Vec<u8> {
     let mut conn = TcpStream::connect(addr).unwrap();
     conn.set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
     conn.write_all(request.as_bytes()).unwrap();
     let mut all = Vec::new();
     conn.read_to_end(&mut all).unwrap();
+    all
+}
+
+/// Sends one request and reads the answer to the end: the head, and the
+/// body bytes.
+fn exchange(addr: SocketAddr, request: &str) -> (String, Vec<u8>) {
+    let all = send_all(addr, request);
     let split = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
     (
         String::from_utf8_lossy(&all[..split]).into_owned(),
@@ -156,12 +162,7 @@ fn keep_alive_carries_on_after_a_body_from_the_file() {
     let addr = support::serve_on_thread(|s| s, move |_| serve_dir(root));
     let request = "GET /big.bin HTTP/1.1\r\nHost: a\r\n\r\n".repeat(2)
         + "GET /small.bin HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
-    let mut conn = TcpStream::connect(addr).unwrap();
-    conn.set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    conn.write_all(request.as_bytes()).unwrap();
-    let mut all = Vec::new();
-    conn.read_to_end(&mut all).unwrap();
+    let all = send_all(addr, &request);
     // Three answers, each a head and exactly its Content-Length of bytes.
     let mut rest = &all[..];
     let mut bodies = Vec::new();
