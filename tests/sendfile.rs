@@ -1,5 +1,6 @@
-//! Large file bodies over plain TCP go out by `sendfile` (Linux): the
-//! bytes are the file's, whole and in ranges; `HEAD` sends none; a file
+//! Large file bodies over plain TCP go out by `sendfile` (Linux), after a
+//! PROXY header too: the bytes are the file's, whole and in ranges;
+//! `HEAD` sends none; a file
 //! cut short under the server ends the connection rather than the body
 //! silently; a client that stops reading is cut off after the write
 //! timeout while others are served. Which way a body went is seen by a
@@ -252,4 +253,31 @@ fn a_client_that_stops_reading_is_cut_off_while_others_are_served() {
         }
     }
     assert!(got < 256 << 20, "{got} bytes");
+}
+
+#[test]
+fn behind_a_proxy_header_the_file_still_goes_out_from_the_file() {
+    let files = Files::new("proxied");
+    let pieces = Arc::new(Pieces::default());
+    let (root, seen) = (files.0.clone(), pieces.clone());
+    let addr = support::serve_on_thread(
+        |s| s.proxy_protocol(lath::app::IpFilter::new().allow("127.0.0.1").unwrap()),
+        move |_| watched(&root, seen),
+    );
+    let (head, body) = exchange(
+        addr,
+        "PROXY TCP4 203.0.113.7 10.0.0.1 5555 80\r\n\
+         GET /big.bin HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert!(
+        body == pattern(1 << 20),
+        "the file's bytes, {} of them",
+        body.len()
+    );
+    assert_eq!(
+        *pieces.0.lock().unwrap(),
+        [1 << 20],
+        "one piece, from the file"
+    );
 }
