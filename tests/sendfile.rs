@@ -1,11 +1,10 @@
 //! Large file bodies over plain TCP go out by `sendfile` (Linux), after a
-//! PROXY header too: the bytes are the file's, whole and in ranges;
-//! `HEAD` sends none; a file
-//! cut short under the server ends the connection rather than the body
-//! silently; a client that stops reading is cut off after the write
-//! timeout while others are served. Which way a body went is seen by a
-//! watching layer: one piece of the whole span from the file, 64 KiB
-//! pieces when read.
+//! PROXY header too: the bytes are the file's, whole and in ranges; `HEAD`
+//! sends none; a file cut short under the server ends the connection
+//! rather than the body silently; a client that stops reading is cut off
+//! after the write timeout while others are served. Which way a body went
+//! is seen by a watching layer: one piece of the whole span from the file,
+//! 64 KiB pieces when read.
 #![cfg(target_os = "linux")]
 
 mod support;
