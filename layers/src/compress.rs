@@ -253,12 +253,11 @@ fn compressible(res: &Response, content_type: Option<&str>, size: Option<u64>) -
 /// Media types whose bytes are compressed already, or must stream as
 /// they come.
 fn compressed_already(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    let essence = match essence.bytes().any(|b| b.is_ascii_uppercase()) {
+        true => std::borrow::Cow::Owned(essence.to_ascii_lowercase()),
+        false => std::borrow::Cow::Borrowed(essence),
+    };
     let (kind, subtype) = essence.split_once('/').unwrap_or((&essence, ""));
     match kind {
         "image" => subtype != "svg+xml" && subtype != "bmp",

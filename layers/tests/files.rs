@@ -316,6 +316,84 @@ fn directories_indexes_and_redirects() {
     assert_eq!(get(&client, "/missing.txt", &[]).status.code(), 404);
 }
 
+/// What a client sees of an answer, all but its `Date`.
+#[cfg(target_os = "linux")]
+fn seen(res: TestResponse) -> (u16, Vec<(String, String)>, bytes::Bytes) {
+    let fields = res
+        .headers
+        .iter()
+        .filter(|(name, _)| !name.eq_ignore_ascii_case("date"))
+        .map(|(name, value)| {
+            (
+                name.to_ascii_lowercase(),
+                String::from_utf8_lossy(value).into_owned(),
+            )
+        })
+        .collect();
+    (res.status.code(), fields, res.body)
+}
+
+/// On Linux a file whose name, metadata and bytes the kernel has in
+/// memory is answered without the trip to the thread pool; one whose
+/// bytes are on disk only is read there. Both answer alike.
+#[cfg(target_os = "linux")]
+#[test]
+fn files_in_memory_and_on_disk_answer_alike() {
+    let site = Site::new("cold");
+    let client = whole_site(&site.public());
+    let evict = || {
+        for name in ["hello.txt", "mid.bin", "big.bin", "index.html"] {
+            let file = std::fs::File::open(site.public().join(name)).unwrap();
+            file.sync_all().unwrap();
+            rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::DontNeed).unwrap();
+        }
+    };
+    let asks: [(&str, &[(&str, &str)]); 6] = [
+        ("/hello.txt", &[]),
+        ("/mid.bin", &[]),
+        ("/mid.bin", &[("range", "bytes=10-19")]),
+        ("/big.bin", &[]),
+        ("/", &[]),
+        ("/hello.txt", &[("if-none-match", "*")]),
+    ];
+    for (path, fields) in asks {
+        evict();
+        let cold = seen(get(&client, path, fields));
+        let warm = seen(get(&client, path, fields));
+        assert_eq!(cold, warm, "{path} {fields:?}");
+    }
+    let head = client.head("/mid.bin").send_blocking().unwrap();
+    assert_eq!(head.header("content-length"), Some("10000"));
+}
+
+/// A FIFO under the root is no file: `404` at once, never a wait for a
+/// writer.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_fifo_is_not_a_file() {
+    let site = Site::new("fifo");
+    let fifo = site.public().join("pipe.txt");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+        0,
+    )
+    .unwrap();
+    let client = whole_site(&site.public());
+    assert_eq!(get(&client, "/pipe.txt", &[]).status.code(), 404);
+    assert_eq!(
+        client
+            .head("/pipe.txt")
+            .send_blocking()
+            .unwrap()
+            .status
+            .code(),
+        404
+    );
+}
+
 #[test]
 fn no_path_leaves_the_root() {
     let site = Site::new("traversal");

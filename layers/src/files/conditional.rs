@@ -62,7 +62,12 @@ impl ETag {
     /// assert_eq!(ETag::for_file(modified, 4096).to_string(), "\"5f5e1000-1000\"");
     /// ```
     pub fn for_file(modified: SystemTime, len: u64) -> ETag {
-        ETag::strong(format!("{:x}-{len:x}", unix_seconds(modified)))
+        let mut tag = String::with_capacity(2 * 16 + 1);
+        push_hex(&mut tag, unix_seconds(modified));
+        tag.push('-');
+        push_hex(&mut tag, len);
+        // Hex digits and `-` are all `etagc`: nothing to filter.
+        ETag { weak: false, tag }
     }
 
     /// Parses `"tag"` or `W/"tag"`.
@@ -140,6 +145,16 @@ impl fmt::Display for ETag {
 /// `etagc` (RFC 9110 §8.8.3): any visible character but `"`, or obs-text.
 fn etagc(c: char) -> bool {
     c == '!' || ('#'..='~').contains(&c) || (c as u32) >= 0x80
+}
+
+/// `n` in lowercase hex, without leading zeros.
+fn push_hex(out: &mut String, n: u64) {
+    let digits = (64 - (n | 1).leading_zeros() as usize).div_ceil(4);
+    for i in (0..digits).rev() {
+        out.push(char::from(
+            b"0123456789abcdef"[(n >> (4 * i)) as usize & 0xf],
+        ));
+    }
 }
 
 fn unix_seconds(at: SystemTime) -> u64 {
@@ -291,6 +306,15 @@ mod tests {
     use super::*;
 
     const TAG: &str = "\"5f-10\"";
+
+    #[test]
+    fn a_file_tag_is_hex_without_leading_zeros() {
+        let tag = |secs, len| ETag::for_file(at(secs), len).to_string();
+        assert_eq!(tag(0, 0), "\"0-0\"");
+        assert_eq!(tag(0x5f, 0x10), TAG);
+        assert_eq!(tag(0xabc, 0xf), "\"abc-f\"");
+        assert_eq!(tag(u64::MAX >> 1, u64::MAX), "\"7fffffffffffffff-ffffffffffffffff\"");
+    }
 
     fn at(secs: u64) -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(secs)

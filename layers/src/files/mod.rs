@@ -11,6 +11,8 @@
 //! the server sends spans of 256 KiB or more with `sendfile` instead.
 
 mod body;
+#[cfg(target_os = "linux")]
+mod cached;
 pub(crate) mod conditional;
 pub(crate) mod range;
 
@@ -23,7 +25,7 @@ use bytes::Bytes;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use lath_app::{App, Body, Headers, HttpError, Method, Request, Respond, Response, Status};
 
@@ -450,6 +452,13 @@ impl ServeDir {
             read: *method == Method::GET,
             slash,
         };
+        #[cfg(target_os = "linux")]
+        if let Some(file) = lookup.cached() {
+            if let (Some(cache), Some(key)) = (&self.cache, key) {
+                cache.put(key, &file);
+            }
+            return respond_with(req.method(), req.headers(), file, &self.options);
+        }
         match blocking::unblock(move || lookup.run()).await {
             Found::File(file) => {
                 if let (Some(cache), Some(key)) = (&self.cache, key) {
@@ -571,6 +580,12 @@ pub fn send_file(
     let path = path.as_ref().to_path_buf();
     async move {
         let read = method == Method::GET;
+        #[cfg(target_os = "linux")]
+        if let Ok((file, stat)) = cached::open(&path) {
+            if let Some(file) = cached::load(file, stat, &path, None, read) {
+                return respond_with(&method, &headers, file, &Options::default());
+            }
+        }
         let found = blocking::unblock(move || match open(&path, None, read) {
             Ok(Some(file)) => Found::File(Box::new(file)),
             Ok(None) => Found::Missing,
@@ -624,7 +639,7 @@ struct FileCache {
 struct Cached {
     at: Instant,
     name: PathBuf,
-    metadata: Metadata,
+    metadata: FileStat,
     encoding: Option<&'static str>,
     bytes: Bytes,
 }
@@ -640,7 +655,7 @@ impl FileCache {
         let cached = entries.get(key).filter(|c| c.at.elapsed() < self.ttl)?;
         Some(OpenFile {
             name: cached.name.clone(),
-            metadata: cached.metadata.clone(),
+            metadata: cached.metadata,
             encoding: cached.encoding,
             content: match read {
                 true => Content::Whole(cached.bytes.clone()),
@@ -667,7 +682,7 @@ impl FileCache {
             Cached {
                 at: Instant::now(),
                 name: file.name.clone(),
-                metadata: file.metadata.clone(),
+                metadata: file.metadata,
                 encoding: file.encoding,
                 bytes: bytes.clone(),
             },
@@ -688,9 +703,25 @@ enum Found {
 struct OpenFile {
     /// The name its media type comes from (the original's, for a sibling).
     name: PathBuf,
-    metadata: Metadata,
+    metadata: FileStat,
     encoding: Option<&'static str>,
     content: Content,
+}
+
+/// What an answer needs of a file's metadata.
+#[derive(Debug, Clone, Copy)]
+struct FileStat {
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl FileStat {
+    fn of(metadata: &Metadata) -> FileStat {
+        FileStat {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+        }
+    }
 }
 
 enum Content {
@@ -764,12 +795,8 @@ impl Lookup {
             return Found::Missing;
         }
         for &encoding in &self.encodings {
-            let suffix = SIBLINGS
-                .iter()
-                .find(|(coding, _)| *coding == encoding)
-                .map_or("", |(_, suffix)| *suffix);
             let mut sibling = path.clone().into_os_string();
-            sibling.push(suffix);
+            sibling.push(suffix(encoding));
             let sibling = PathBuf::from(sibling);
             if let Ok(Some(resolved)) = self.resolve(&canonical_root, &sibling) {
                 if let Ok(Some(found)) = open(&resolved, Some(encoding), self.read) {
@@ -780,10 +807,45 @@ impl Lookup {
                 }
             }
         }
-        match load(file, metadata, &target, None, self.read) {
+        match load(file, FileStat::of(&metadata), &target, None, self.read) {
             Ok(found) => Found::File(Box::new(found)),
             Err(e) => Found::Failed(e),
         }
+    }
+
+    /// The file, when the kernel has its name, metadata and (for a small
+    /// `GET`) bytes in memory and no link is on the way: what [`run`]
+    /// would find, without the trip to the pool. `None` leaves it to
+    /// [`run`].
+    ///
+    /// [`run`]: Lookup::run
+    #[cfg(target_os = "linux")]
+    fn cached(&self) -> Option<OpenFile> {
+        let mut path = self.canonical_root.clone()?;
+        path.extend(&self.segments);
+        if self.slash {
+            // Only a directory's index answers a path with a slash; a
+            // file named there fails to open as one (`ENOTDIR`).
+            path.push(self.index.as_ref()?);
+        }
+        let (file, stat) = cached::open(&path).ok()?;
+        for &encoding in &self.encodings {
+            let mut sibling = path.clone().into_os_string();
+            sibling.push(suffix(encoding));
+            match cached::open(Path::new(&sibling)) {
+                Ok((found, stat)) => {
+                    let found =
+                        cached::load(found, stat, Path::new(&sibling), Some(encoding), self.read)?;
+                    return Some(OpenFile {
+                        name: path,
+                        ..found
+                    });
+                }
+                Err(rustix::io::Errno::NOENT) => {}
+                Err(_) => return None,
+            }
+        }
+        cached::load(file, stat, &path, None, self.read)
     }
 
     /// `path` (under the canonical root, no `..` in it) with its links
@@ -811,9 +873,25 @@ impl Lookup {
     }
 }
 
-/// Opens `path`, with its metadata.
+/// The file name suffix of a precompressed sibling in `encoding`.
+fn suffix(encoding: &str) -> &'static str {
+    SIBLINGS
+        .iter()
+        .find(|(coding, _)| *coding == encoding)
+        .map_or("", |(_, suffix)| *suffix)
+}
+
+/// Opens `path`, with its metadata. On Linux without waiting for a
+/// writer, should it be a FIFO (which is then refused as no regular file).
 fn open_file(path: &Path) -> io::Result<(std::fs::File, Metadata)> {
-    let file = std::fs::File::open(path)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    let file = options.open(path)?;
     let metadata = file.metadata()?;
     Ok((file, metadata))
 }
@@ -825,20 +903,20 @@ fn open(path: &Path, encoding: Option<&'static str>, read: bool) -> io::Result<O
     if !metadata.is_file() {
         return Ok(None);
     }
-    load(file, metadata, path, encoding, read).map(Some)
+    load(file, FileStat::of(&metadata), path, encoding, read).map(Some)
 }
 
 /// A regular file made ready: read whole when small and asked for with
 /// `GET`, kept open to stream when large, neither for `HEAD`.
 fn load(
     file: std::fs::File,
-    metadata: Metadata,
+    metadata: FileStat,
     path: &Path,
     encoding: Option<&'static str>,
     read: bool,
 ) -> io::Result<OpenFile> {
     use std::io::Read;
-    let content = match (read, metadata.len()) {
+    let content = match (read, metadata.len) {
         (false, _) => Content::None,
         (true, len) if len <= READ_WHOLE => {
             let mut bytes = Vec::with_capacity(len as usize);
@@ -864,17 +942,19 @@ fn load(
 /// The media type for `name`: configured mappings first, then
 /// mime_guess; `charset=utf-8` for text.
 fn media_type(name: &Path, options: &Options) -> String {
-    let extension = name
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    if let Some((_, media)) = options.mime.iter().find(|(ext, _)| *ext == extension) {
+    let extension = name.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if let Some((_, media)) = options
+        .mime
+        .iter()
+        .find(|(ext, _)| ext.eq_ignore_ascii_case(extension))
+    {
         return media.clone();
     }
-    let guessed = mime_guess::from_ext(&extension).first_or_octet_stream();
-    let essence = guessed.essence_str();
-    let text = guessed.type_() == mime::TEXT
+    // mime_guess matches the extension without regard to case.
+    let essence = mime_guess::from_ext(extension)
+        .first_raw()
+        .unwrap_or("application/octet-stream");
+    let text = essence.starts_with("text/")
         || matches!(
             essence,
             "application/javascript" | "application/xml" | "image/svg+xml"
@@ -885,7 +965,10 @@ fn media_type(name: &Path, options: &Options) -> String {
         other => other,
     };
     if text {
-        format!("{essence}; charset=utf-8")
+        let mut media = String::with_capacity(essence.len() + 15);
+        media.push_str(essence);
+        media.push_str("; charset=utf-8");
+        media
     } else {
         essence.to_owned()
     }
@@ -894,8 +977,8 @@ fn media_type(name: &Path, options: &Options) -> String {
 /// The answer with `file` to a request with this method and these
 /// fields: validators, conditions, ranges.
 fn respond_with(method: &Method, headers: &Headers, file: OpenFile, options: &Options) -> Response {
-    let len = file.metadata.len();
-    let modified = file.metadata.modified().ok();
+    let len = file.metadata.len;
+    let modified = file.metadata.modified;
     let etag = modified.map(|at| ETag::for_file(at, len));
     let content_type = media_type(&file.name, options);
     let representation = Representation {
@@ -903,18 +986,20 @@ fn respond_with(method: &Method, headers: &Headers, file: OpenFile, options: &Op
         length: len,
         content_encoding: file.encoding,
     };
+    // Fields are added in place: the response is not moved per field.
     let mut head = Response::new(Status::OK);
+    let fields = head.headers_mut();
     if let Some(etag) = &etag {
-        head = head.with_header("ETag", etag.to_string());
+        fields.append("ETag", etag.to_string());
     }
     if let Some(at) = modified {
-        head = head.with_header("Last-Modified", httpdate::fmt_http_date(at));
+        fields.append("Last-Modified", httpdate::fmt_http_date(at));
     }
     if let Some(cache) = &options.cache_control {
-        head = head.with_header("Cache-Control", cache.clone());
+        fields.append("Cache-Control", cache.clone());
     }
     if options.precompressed {
-        head = head.vary("Accept-Encoding");
+        fields.append("Vary", "Accept-Encoding");
     }
     match conditional::evaluate(headers, method, etag.as_ref(), modified) {
         Verdict::NotModified => {
@@ -927,12 +1012,12 @@ fn respond_with(method: &Method, headers: &Headers, file: OpenFile, options: &Op
         }
         Verdict::Proceed => {}
     }
-    let mut head = head
-        .with_header("Content-Type", content_type.clone())
-        .with_header("X-Content-Type-Options", "nosniff")
-        .with_header("Accept-Ranges", "bytes");
+    let fields = head.headers_mut();
+    fields.append("Content-Type", content_type.clone());
+    fields.append("X-Content-Type-Options", "nosniff");
+    fields.append("Accept-Ranges", "bytes");
     if let Some(encoding) = file.encoding {
-        head = head.with_header("Content-Encoding", encoding);
+        fields.append("Content-Encoding", encoding);
     }
     let range = headers.get_str("range");
     let ranges = match range {
