@@ -4,8 +4,13 @@
 //! §13) and range requests (§14).
 //!
 //! File system work runs on the `blocking` thread pool, so it never stalls
-//! an executor whatever the runtime; a file streams in pieces of 64 KiB,
-//! one at a time, and a client that goes away stops the reading. A body
+//! an executor whatever the runtime. On Linux a file the kernel has in
+//! memory (its name, metadata and, for a small `GET`, its bytes) is
+//! looked up in place, with calls that fail rather than wait for a disk
+//! (`openat2` with `RESOLVE_CACHED`, `preadv2` with `RWF_NOWAIT`); the
+//! pool does the rest, and both find the same file. A file streams in
+//! pieces of 64 KiB, one at a time, and a client that goes away stops
+//! the reading. A body
 //! that is one span of a file (the whole file or one range) also carries
 //! it as its [`FileSpan`](lath_app::FileSpan): on Linux, over plain TCP,
 //! the server sends spans of 256 KiB or more with `sendfile` instead.
