@@ -313,7 +313,10 @@ mod tests {
         assert_eq!(tag(0, 0), "\"0-0\"");
         assert_eq!(tag(0x5f, 0x10), TAG);
         assert_eq!(tag(0xabc, 0xf), "\"abc-f\"");
-        assert_eq!(tag(u64::MAX >> 1, u64::MAX), "\"7fffffffffffffff-ffffffffffffffff\"");
+        assert_eq!(
+            tag(u64::MAX >> 1, u64::MAX),
+            "\"7fffffffffffffff-ffffffffffffffff\""
+        );
     }
 
     fn at(secs: u64) -> SystemTime {

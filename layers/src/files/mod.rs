@@ -21,6 +21,7 @@ mod cached;
 pub(crate) mod conditional;
 pub(crate) mod range;
 
+use std::cell::RefCell;
 use std::fs::Metadata;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -218,7 +219,7 @@ struct Options {
     dotfiles: Dotfiles,
     symlinks: Symlinks,
     exclude: Vec<String>,
-    mime: Vec<(String, String)>,
+    mime: Vec<(String, Bytes)>,
     cache_control: Option<String>,
     precompressed: bool,
 }
@@ -346,7 +347,8 @@ impl ServeDir {
     /// ```
     pub fn mime_type(mut self, extension: &str, media_type: &str) -> ServeDir {
         let extension = extension.trim_start_matches('.').to_ascii_lowercase();
-        self.options().mime.push((extension, media_type.to_owned()));
+        let media_type = Bytes::copy_from_slice(media_type.as_bytes());
+        self.options().mime.push((extension, media_type));
         self
     }
 
@@ -946,7 +948,7 @@ fn load(
 
 /// The media type for `name`: configured mappings first, then
 /// mime_guess; `charset=utf-8` for text.
-fn media_type(name: &Path, options: &Options) -> String {
+fn media_type(name: &Path, options: &Options) -> Bytes {
     let extension = name.extension().and_then(|e| e.to_str()).unwrap_or("");
     if let Some((_, media)) = options
         .mime
@@ -955,7 +957,28 @@ fn media_type(name: &Path, options: &Options) -> String {
     {
         return media.clone();
     }
-    // mime_guess matches the extension without regard to case.
+    // mime_guess's lookup costs more than the rest of the answer's
+    // fields: each thread keeps what it found.
+    thread_local! {
+        static GUESSED: RefCell<HashMap<Box<str>, Bytes>> = RefCell::new(HashMap::new());
+    }
+    GUESSED.with(|guessed| {
+        if let Some(media) = guessed.borrow().get(extension) {
+            return media.clone();
+        }
+        let media = Bytes::from(guess_media_type(extension));
+        let mut guessed = guessed.borrow_mut();
+        if guessed.len() >= 256 {
+            guessed.clear();
+        }
+        guessed.insert(extension.into(), media.clone());
+        media
+    })
+}
+
+/// mime_guess's media type for `extension` (matched without regard to
+/// case), `charset=utf-8` for text.
+fn guess_media_type(extension: &str) -> String {
     let essence = mime_guess::from_ext(extension)
         .first_raw()
         .unwrap_or("application/octet-stream");
@@ -969,13 +992,9 @@ fn media_type(name: &Path, options: &Options) -> String {
         "application/javascript" => "text/javascript",
         other => other,
     };
-    if text {
-        let mut media = String::with_capacity(essence.len() + 15);
-        media.push_str(essence);
-        media.push_str("; charset=utf-8");
-        media
-    } else {
-        essence.to_owned()
+    match text {
+        true => format!("{essence}; charset=utf-8"),
+        false => essence.to_owned(),
     }
 }
 
@@ -986,8 +1005,9 @@ fn respond_with(method: &Method, headers: &Headers, file: OpenFile, options: &Op
     let modified = file.metadata.modified;
     let etag = modified.map(|at| ETag::for_file(at, len));
     let content_type = media_type(&file.name, options);
-    let representation = Representation {
-        content_type: content_type.clone(),
+    // What HEAD and 304 answers carry for later layers (`compress`).
+    let representation = || Representation {
+        content_type: String::from_utf8_lossy(&content_type).into_owned(),
         length: len,
         content_encoding: file.encoding,
     };
@@ -1010,7 +1030,7 @@ fn respond_with(method: &Method, headers: &Headers, file: OpenFile, options: &Op
         Verdict::NotModified => {
             return head
                 .with_status(Status::NOT_MODIFIED)
-                .with_extension(representation)
+                .with_extension(representation())
         }
         Verdict::Failed => {
             return Response::from(HttpError::precondition_failed());
@@ -1045,7 +1065,7 @@ fn respond_with(method: &Method, headers: &Headers, file: OpenFile, options: &Op
             };
             let res = head.with_body(body);
             if *method == Method::HEAD {
-                return res.with_extension(representation);
+                return res.with_extension(representation());
             }
             res
         }
@@ -1077,8 +1097,10 @@ fn respond_with(method: &Method, headers: &Headers, file: OpenFile, options: &Op
             let mut total = 0u64;
             for part in &parts {
                 let header = format!(
-                    "--{boundary}\r\nContent-Type: {content_type}\r\nContent-Range: bytes {}-{}/{len}\r\n\r\n",
-                    part.start, part.end
+                    "--{boundary}\r\nContent-Type: {}\r\nContent-Range: bytes {}-{}/{len}\r\n\r\n",
+                    String::from_utf8_lossy(&content_type),
+                    part.start,
+                    part.end
                 );
                 total += header.len() as u64 + part.len() + 2;
                 pieces.push(Piece::Bytes(header.into()));
