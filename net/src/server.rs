@@ -13,7 +13,7 @@ use lath_app::App;
 
 use crate::admit::{Slot, Slots};
 use crate::conn::Setting;
-use crate::metrics::{Metrics, Refused};
+use crate::metrics::{Metrics, Refused, WorkerMetrics};
 use crate::prefixed::Prefixed;
 use crate::rt::{Fd, Listen, Serve, SocketOf};
 use crate::shutdown::{self, Shutdown, ShutdownHandle};
@@ -574,10 +574,8 @@ async fn accept_loop<L: Listen, A: App>(listener: L, serving: Accepting<A>) -> i
     let runtime = serving.setting.runtime;
     let shutdown = serving.setting.shutdown.clone();
     let config = serving.setting.config.clone();
-    let (force, forced) = shutdown::channel();
     let mut open = Open {
         serving,
-        forced,
         connections: FuturesUnordered::new(),
         slots: Slots::default(),
     };
@@ -641,19 +639,15 @@ async fn accept_loop<L: Listen, A: App>(listener: L, serving: Accepting<A>) -> i
     let mut connections = open.connections;
     let drained = async { while connections.next().await.is_some() {} };
     let deadline = runtime.sleep(config.shutdown_timeout);
-    if let Either::Left(((), drained)) = future::select(deadline, drained.boxed()).await {
-        // Past the deadline: close what is left.
-        force.shutdown();
-        drained.await;
-    }
+    // Past the deadline, what is left is dropped: each connection closes.
+    let _ = future::select(deadline, drained.boxed()).await;
+    drop(connections);
     Ok(())
 }
 
 /// An accept loop's connections.
 struct Open<A> {
     serving: Accepting<A>,
-    /// Fires when in-flight requests outlast `shutdown_timeout`.
-    forced: Shutdown,
     connections: FuturesUnordered<BoxFuture<'static, ()>>,
     slots: Slots,
 }
@@ -723,21 +717,34 @@ impl<A: App> Open<A> {
                 .boxed()
             }
         };
-        let forced = self.forced.clone();
         if let Some(metrics) = &metrics {
             metrics.opened();
         }
+        let closing = Closing { held, metrics };
         self.connections.push(
             async move {
-                let _ =
-                    future::select(serving, async move { forced.draining().await }.boxed()).await;
-                drop(held);
-                if let Some(metrics) = metrics {
-                    metrics.closed();
-                }
+                serving.await;
+                drop(closing);
             }
             .boxed(),
         );
+    }
+}
+
+/// What a connection gives back when its future ends, whether it
+/// finished or was dropped by a shutdown past its deadline: its place
+/// under the per-address cap, and its count in the metrics.
+struct Closing {
+    held: Option<Held>,
+    metrics: Option<Arc<WorkerMetrics>>,
+}
+
+impl Drop for Closing {
+    fn drop(&mut self) {
+        self.held.take();
+        if let Some(metrics) = &self.metrics {
+            metrics.closed();
+        }
     }
 }
 
