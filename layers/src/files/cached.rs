@@ -19,7 +19,7 @@
 
 use std::fs::File;
 use std::io::IoSliceMut;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -82,7 +82,7 @@ pub(super) fn open(path: &Path) -> Result<(File, FileStat), Errno> {
 pub(super) fn load(
     file: File,
     stat: FileStat,
-    name: &Path,
+    name: PathBuf,
     encoding: Option<&'static str>,
     read: bool,
 ) -> Option<OpenFile> {
@@ -92,7 +92,7 @@ pub(super) fn load(
         (true, _) => Content::Open(file),
     };
     Some(OpenFile {
-        name: name.to_path_buf(),
+        name,
         metadata: stat,
         encoding,
         content,
@@ -142,7 +142,7 @@ mod tests {
             stat.modified,
             std::fs::metadata(&path).unwrap().modified().ok()
         );
-        let loaded = load(file, stat, &path, None, true).expect("its bytes are cached");
+        let loaded = load(file, stat, path.clone(), None, true).expect("its bytes are cached");
         assert!(matches!(loaded.content, Content::Whole(ref b) if b == "hello"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -159,12 +159,12 @@ mod tests {
         let (opened, stat) = open(&path).expect("the name is cached");
         assert_eq!(stat.len, 8192);
         assert!(
-            load(opened, stat, &path, None, true).is_none(),
+            load(opened, stat, path.clone(), None, true).is_none(),
             "read on the pool"
         );
         // A HEAD needs no bytes.
         let (opened, stat) = open(&path).unwrap();
-        assert!(load(opened, stat, &path, None, false).is_some());
+        assert!(load(opened, stat, path.clone(), None, false).is_some());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

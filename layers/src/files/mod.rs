@@ -21,6 +21,7 @@ mod cached;
 pub(crate) mod conditional;
 pub(crate) mod range;
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fs::Metadata;
 use std::io;
@@ -449,23 +450,24 @@ impl ServeDir {
                 return respond_with(req.method(), req.headers(), file, &self.options);
             }
         }
-        let lookup = Lookup {
-            root: self.root.clone(),
-            canonical_root: self.canonical_root.clone(),
-            segments,
-            symlinks: self.options.symlinks,
-            index: self.options.index.clone(),
-            encodings,
-            read: *method == Method::GET,
-            slash,
-        };
+        let read = *method == Method::GET;
         #[cfg(target_os = "linux")]
-        if let Some(file) = lookup.cached() {
+        if let Some(file) = self.cached(&segments, slash, &encodings, read) {
             if let (Some(cache), Some(key)) = (&self.cache, key) {
                 cache.put(key, &file);
             }
             return respond_with(req.method(), req.headers(), file, &self.options);
         }
+        let lookup = Lookup {
+            root: self.root.clone(),
+            canonical_root: self.canonical_root.clone(),
+            segments: segments.iter().map(|s| s.to_string()).collect(),
+            symlinks: self.options.symlinks,
+            index: self.options.index.clone(),
+            encodings,
+            read,
+            slash,
+        };
         match blocking::unblock(move || lookup.run()).await {
             Found::File(file) => {
                 if let (Some(cache), Some(key)) = (&self.cache, key) {
@@ -493,7 +495,7 @@ impl ServeDir {
 
     /// The path's segments, each checked: no `..`, `.`, backslash or NUL;
     /// dotfiles and exclusions as configured.
-    fn segments(&self, relative: &str) -> Result<Vec<String>, HttpError> {
+    fn segments<'a>(&self, relative: &'a str) -> Result<Vec<&'a str>, HttpError> {
         let options = &self.options;
         let mut segments = Vec::new();
         for segment in relative.split('/').filter(|s| !s.is_empty()) {
@@ -512,7 +514,7 @@ impl ServeDir {
                     Dotfiles::Allow => {}
                 }
             }
-            segments.push(segment.to_owned());
+            segments.push(segment);
         }
         if options.exclude.is_empty() {
             return Ok(segments);
@@ -529,6 +531,44 @@ impl ServeDir {
             return Err(HttpError::not_found());
         }
         Ok(segments)
+    }
+
+    /// The file, when the kernel has its name, metadata and (for a small
+    /// `GET`) bytes in memory and no link is on the way: what
+    /// [`Lookup::run`] would find, without the trip to the pool. `None`
+    /// leaves it to the pool.
+    #[cfg(target_os = "linux")]
+    fn cached(
+        &self,
+        segments: &[&str],
+        slash: bool,
+        encodings: &[&'static str],
+        read: bool,
+    ) -> Option<OpenFile> {
+        let root = self.canonical_root.as_ref()?;
+        let index = self.options.index.as_deref();
+        let mut path = PathBuf::with_capacity(
+            root.as_os_str().len() + segments.iter().map(|s| s.len() + 1).sum::<usize>() + 32,
+        );
+        path.push(root);
+        path.extend(segments);
+        if slash {
+            // Only a directory's index answers a path with a slash; a
+            // file named there fails to open as one (`ENOTDIR`).
+            path.push(index?);
+        }
+        let (file, stat) = cached::open(&path).ok()?;
+        for &encoding in encodings {
+            let mut sibling = path.clone().into_os_string();
+            sibling.push(suffix(encoding));
+            match cached::open(Path::new(&sibling)) {
+                // Named after the original, whose media type it has.
+                Ok((found, stat)) => return cached::load(found, stat, path, Some(encoding), read),
+                Err(rustix::io::Errno::NOENT) => {}
+                Err(_) => return None,
+            }
+        }
+        cached::load(file, stat, path, None, read)
     }
 
     /// The content codings to try as siblings, best first.
@@ -589,7 +629,7 @@ pub fn send_file(
         let read = method == Method::GET;
         #[cfg(target_os = "linux")]
         if let Ok((file, stat)) = cached::open(&path) {
-            if let Some(file) = cached::load(file, stat, &path, None, read) {
+            if let Some(file) = cached::load(file, stat, path.clone(), None, read) {
                 return respond_with(&method, &headers, file, &Options::default());
             }
         }
@@ -613,18 +653,18 @@ pub fn send_file(
 /// The decoded path below the root the request names, and whether it
 /// ended with a slash. From a router's wildcard parameter when the
 /// matched route ends with one, else from the whole path.
-fn requested_path(req: &Request) -> Result<(String, bool), HttpError> {
+fn requested_path(req: &Request) -> Result<(Cow<'_, str>, bool), HttpError> {
     if let Some(name) = req.route().and_then(wildcard_name) {
         if let Some(value) = req.param(name) {
             let slash = value.is_empty() || value.ends_with('/');
-            return Ok((value.to_owned(), slash));
+            return Ok((Cow::Borrowed(value), slash));
         }
     }
     let decoded = percent_encoding::percent_decode_str(req.path())
         .decode_utf8()
         .map_err(|_| HttpError::bad_request("the path is not UTF-8"))?;
     let slash = decoded.ends_with('/');
-    Ok((decoded.into_owned(), slash))
+    Ok((decoded, slash))
 }
 
 /// The name of a route's trailing wildcard: `*path` or `{*path}`.
@@ -818,41 +858,6 @@ impl Lookup {
             Ok(found) => Found::File(Box::new(found)),
             Err(e) => Found::Failed(e),
         }
-    }
-
-    /// The file, when the kernel has its name, metadata and (for a small
-    /// `GET`) bytes in memory and no link is on the way: what [`run`]
-    /// would find, without the trip to the pool. `None` leaves it to
-    /// [`run`].
-    ///
-    /// [`run`]: Lookup::run
-    #[cfg(target_os = "linux")]
-    fn cached(&self) -> Option<OpenFile> {
-        let mut path = self.canonical_root.clone()?;
-        path.extend(&self.segments);
-        if self.slash {
-            // Only a directory's index answers a path with a slash; a
-            // file named there fails to open as one (`ENOTDIR`).
-            path.push(self.index.as_ref()?);
-        }
-        let (file, stat) = cached::open(&path).ok()?;
-        for &encoding in &self.encodings {
-            let mut sibling = path.clone().into_os_string();
-            sibling.push(suffix(encoding));
-            match cached::open(Path::new(&sibling)) {
-                Ok((found, stat)) => {
-                    let found =
-                        cached::load(found, stat, Path::new(&sibling), Some(encoding), self.read)?;
-                    return Some(OpenFile {
-                        name: path,
-                        ..found
-                    });
-                }
-                Err(rustix::io::Errno::NOENT) => {}
-                Err(_) => return None,
-            }
-        }
-        cached::load(file, stat, &path, None, self.read)
     }
 
     /// `path` (under the canonical root, no `..` in it) with its links
