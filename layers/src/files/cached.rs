@@ -20,7 +20,7 @@
 use std::fs::File;
 use std::io::IoSliceMut;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 use std::time::{Duration, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -29,27 +29,29 @@ use rustix::io::{preadv2, Errno, ReadWriteFlags};
 
 use super::{Content, FileStat, OpenFile, READ_WHOLE};
 
-/// Set once `openat2` or `RESOLVE_CACHED` turns out to be unknown here.
-static UNSUPPORTED: AtomicBool = AtomicBool::new(false);
+/// Whether this kernel knows `openat2` with `RESOLVE_CACHED` (Linux
+/// 5.12), asked once with the root directory: an older one answers
+/// `ENOSYS` or `EINVAL`.
+fn supported() -> bool {
+    static SUPPORTED: OnceLock<bool> = OnceLock::new();
+    *SUPPORTED.get_or_init(|| {
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        match openat2(CWD, "/", flags, Mode::empty(), ResolveFlags::CACHED) {
+            Ok(_) | Err(Errno::AGAIN) => true,
+            Err(_) => false,
+        }
+    })
+}
 
 /// A regular file at `path` and its metadata, when the kernel has both in
 /// memory; `Err(Errno::NOENT)` when it knows the name is not there.
 pub(super) fn open(path: &Path) -> Result<(File, FileStat), Errno> {
-    if UNSUPPORTED.load(Ordering::Relaxed) {
+    if !supported() {
         return Err(Errno::NOSYS);
     }
     let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
     let resolve = ResolveFlags::CACHED | ResolveFlags::NO_SYMLINKS;
-    let fd = match openat2(CWD, path, flags, Mode::empty(), resolve) {
-        Ok(fd) => fd,
-        Err(e) => {
-            // EINVAL: a kernel from before RESOLVE_CACHED.
-            if e == Errno::NOSYS || e == Errno::INVAL {
-                UNSUPPORTED.store(true, Ordering::Relaxed);
-            }
-            return Err(e);
-        }
-    };
+    let fd = openat2(CWD, path, flags, Mode::empty(), resolve)?;
     let mask = StatxFlags::TYPE | StatxFlags::SIZE | StatxFlags::MTIME;
     let stat = statx(
         &fd,
@@ -186,6 +188,17 @@ mod tests {
         // Opening a FIFO for reading would wait for a writer without
         // O_NONBLOCK; here it returns at once and is refused.
         assert!(open(&dir.join("fifo")).is_err(), "a FIFO");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_name_with_a_nul_byte_fails_without_turning_the_path_off() {
+        let dir = scratch("nul");
+        let path = dir.join("a.txt");
+        std::fs::write(&path, "a").unwrap();
+        std::fs::read(&path).unwrap();
+        assert!(open(Path::new("bad\0name")).is_err());
+        assert!(open(&path).is_ok(), "still in use after a refused name");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -10,10 +10,10 @@
 //! (`openat2` with `RESOLVE_CACHED`, `preadv2` with `RWF_NOWAIT`); the
 //! pool does the rest, and both find the same file. A file streams in
 //! pieces of 64 KiB, one at a time, and a client that goes away stops
-//! the reading. A body
-//! that is one span of a file (the whole file or one range) also carries
-//! it as its [`FileSpan`](lath_app::FileSpan): on Linux, over plain TCP,
-//! the server sends spans of 256 KiB or more with `sendfile` instead.
+//! the reading. A body that is one span of a file (the whole file or one
+//! range) also carries it as its [`FileSpan`](lath_app::FileSpan): on
+//! Linux, over plain TCP, the server sends spans of 256 KiB or more with
+//! `sendfile` instead.
 
 mod body;
 #[cfg(target_os = "linux")]
