@@ -2,7 +2,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use lath_app::{App, BodySize, HeaderReads, Method, Request, Respond, Response, Status};
+use lath_app::{
+    App, BodySize, FutureSlot, HeaderReads, Method, Request, Respond, Response, SlotFuture, Status,
+};
 
 /// Checks every response `app` produces, as Rack::Lint does, and reports
 /// each protocol mistake as a `tracing` warning (target `lath::lint`) —
@@ -168,6 +170,20 @@ impl LintReport {
 }
 
 impl<A: App> App for Lint<A> {
+    /// Switched off, the app's own future takes the slot: a disabled
+    /// lint costs nothing per request, not even a move of the request.
+    fn call_in<'a>(
+        &'a self,
+        req: Request,
+        respond: Respond,
+        slot: &'a mut FutureSlot,
+    ) -> SlotFuture<'a> {
+        match self.on {
+            true => slot.put(self.call(req, respond)),
+            false => self.app.call_in(req, respond, slot),
+        }
+    }
+
     async fn call(&self, mut req: Request, respond: Respond) {
         if !self.on {
             return self.app.call(req, respond).await;
