@@ -21,8 +21,8 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use h2::server::SendResponse;
 use h2::{Reason, RecvStream};
 use lath_app::{
-    App, Body, BodyError, BodySize, Headers, Io, Request, Response, ResponseSlot, RouteWatch,
-    Status, Trailers,
+    App, Body, BodyError, BodySize, FutureSlot, Headers, Io, Request, Response, ResponseSlot,
+    RouteWatch, Status, Trailers,
 };
 
 use crate::admit::Slot;
@@ -172,6 +172,9 @@ enum Outcome {
 struct Places {
     slot: Arc<ResponseSlot>,
     watch: Option<Arc<RouteWatch>>,
+    /// Where the app's future for the stream runs: its memory is reused,
+    /// and a layer that only forwards (a disabled `lint`) adds no future.
+    future: FutureSlot,
 }
 
 impl Places {
@@ -179,6 +182,7 @@ impl Places {
         Places {
             slot: Arc::default(),
             watch: metrics.then(Arc::default),
+            future: FutureSlot::new(),
         }
     }
 
@@ -212,9 +216,9 @@ async fn stream<A: App>(
     send: SendResponse<Bytes>,
     setting: &Setting,
     peer: Option<SocketAddr>,
-    places: Places,
+    mut places: Places,
 ) -> (Outcome, Places) {
-    let outcome = exchange(app, req, send, setting, peer, &places).await;
+    let outcome = exchange(app, req, send, setting, peer, &mut places).await;
     (outcome, places)
 }
 
@@ -225,7 +229,7 @@ async fn exchange<A: App>(
     mut send: SendResponse<Bytes>,
     setting: &Setting,
     peer: Option<SocketAddr>,
-    places: &Places,
+    places: &mut Places,
 ) -> Outcome {
     let (parts, recv) = req.into_parts();
     let head_only = parts.method == http::Method::HEAD;
@@ -251,7 +255,7 @@ async fn exchange<A: App>(
         req.watch_route(watch.clone());
     }
     let slot = &places.slot;
-    let run = AssertUnwindSafe(app.call(req, slot.respond())).catch_unwind();
+    let run = AssertUnwindSafe(app.call_in(req, slot.respond(), &mut places.future)).catch_unwind();
     let mut run = std::pin::pin!(run);
     let mut ran = None;
     // Until the app answers, a reset from the client drops its work at
