@@ -18,7 +18,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Buf, Bytes};
-use futures::future::{poll_fn, BoxFuture, CatchUnwind, FutureExt};
+use futures::future::{poll_fn, CatchUnwind, FutureExt};
 use lath_app::{
     App, FutureSlot, Io, Request, ResponseSlot, RouteName, RouteWatch, SlotFuture, Upgraded,
 };
@@ -30,7 +30,7 @@ use crate::exchange::{Ended, Exchange};
 use crate::feed::Feed;
 use crate::metrics::WorkerMetrics;
 use crate::rt::SocketOf;
-use crate::shutdown::Shutdown;
+use crate::shutdown::{PhaseWait, Shutdown};
 use crate::{Config, Runtime};
 
 /// Bytes read from the socket at a time.
@@ -332,10 +332,7 @@ pub(crate) async fn drive<IO: Io, A: App>(
         waited: false,
         socket,
     };
-    let mut stop = Stop::Waiting({
-        let shutdown = shutdown.clone();
-        async move { shutdown.stopping().await }.boxed()
-    });
+    let mut stop = Stop::Waiting(shutdown.stopping());
     // One place for the response and one for the app's future, reused by
     // every request.
     let responded = Arc::new(ResponseSlot::default());
@@ -466,7 +463,7 @@ enum Next {
 
 /// A connection's view of the shutdown's stopping phase.
 enum Stop {
-    Waiting(BoxFuture<'static, ()>),
+    Waiting(PhaseWait),
     /// Stopping began: an idle connection still waits until then for a
     /// request already on its way.
     Grace(Instant),

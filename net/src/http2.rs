@@ -76,10 +76,7 @@ pub(crate) async fn serve<IO: Io, A: App>(
     // The places of finished streams, for the next ones: a stream costs no
     // channel or route watch of its own.
     let mut spare: Vec<Places> = Vec::new();
-    let mut stopping = {
-        let shutdown = setting.shutdown.clone();
-        async move { shutdown.stopping().await }.boxed()
-    };
+    let mut stopping = setting.shutdown.stopping();
     let mut closing = false;
     let mut timer = Deadline::new(setting.runtime);
     let mut idle_since = Instant::now();

@@ -56,6 +56,7 @@ mod server;
 mod shutdown;
 #[cfg(feature = "tls")]
 mod tls;
+mod woken;
 #[cfg(feature = "websocket")]
 mod ws_client;
 

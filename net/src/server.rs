@@ -17,6 +17,7 @@ use crate::metrics::{Metrics, Refused, WorkerMetrics};
 use crate::prefixed::Prefixed;
 use crate::rt::{Fd, Listen, Serve, SocketOf};
 use crate::shutdown::{self, Shutdown, ShutdownHandle};
+use crate::woken::Part;
 use crate::{conn, listen, proxy, Config, Runtime};
 
 /// Serves `app` on `addr` with default settings until the process ends.
@@ -595,6 +596,9 @@ async fn accept_loop<L: Listen, A: App>(listener: L, serving: Accepting<A>) -> i
         .boxed()
     };
     let mut paused: Option<BoxFuture<'static, ()>> = None;
+    // Polled only when the listener woke, not at every wake of a
+    // connection.
+    let mut accepting = Part::new();
     loop {
         let step = poll_fn(|cx| {
             while let Poll::Ready(Some(())) = open.connections.poll_next_unpin(cx) {}
@@ -612,7 +616,9 @@ async fn accept_loop<L: Listen, A: App>(listener: L, serving: Accepting<A>) -> i
             if open.connections.len() >= max && open.slots.poll_idle(cx).is_pending() {
                 return Poll::Pending;
             }
-            incoming.poll_next_unpin(cx).map(Some)
+            accepting
+                .poll(cx, |cx| incoming.poll_next_unpin(cx))
+                .map(Some)
         })
         .await;
         match step {

@@ -3,12 +3,16 @@
 //! accepting, requests in flight finish, idle connections get a short
 //! grace to deliver a request already on its way).
 
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
 
-use futures::channel::oneshot;
-use futures::future::{FutureExt, Shared};
 use lath_app::{App, Request, Respond, Response, Status};
+
+use crate::woken::Seen;
 
 /// Starts a graceful shutdown of the server it came from.
 ///
@@ -51,38 +55,37 @@ pub struct ShutdownHandle {
     inner: Arc<Inner>,
 }
 
-/// One phase: a flag to test and a signal to wait for.
-#[derive(Debug)]
+/// One phase: a flag to test, and the tasks waiting for it to begin.
+#[derive(Debug, Default)]
 struct Phase {
     begun: AtomicBool,
-    sender: Mutex<Option<oneshot::Sender<()>>>,
+    waiting: Mutex<Waiting>,
+}
+
+/// The tasks a [`Phase`] wakes, by the key of their [`PhaseWait`].
+#[derive(Debug, Default)]
+struct Waiting {
+    next_key: u64,
+    wakers: HashMap<u64, Waker>,
 }
 
 impl Phase {
-    fn new() -> (Phase, Shared<oneshot::Receiver<()>>) {
-        let (tx, rx) = oneshot::channel();
-        let phase = Phase {
-            begun: AtomicBool::new(false),
-            sender: Mutex::new(Some(tx)),
-        };
-        (phase, rx.shared())
-    }
-
-    /// Begins the phase; later calls do nothing.
+    /// Begins the phase and wakes every waiting task; later calls do
+    /// nothing.
     fn begin(&self) {
         self.begun.store(true, Ordering::SeqCst);
-        let sender = self
-            .sender
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take();
-        if let Some(tx) = sender {
-            let _ = tx.send(());
+        let wakers = std::mem::take(&mut self.waiting().wakers);
+        for waker in wakers.into_values() {
+            waker.wake();
         }
     }
 
     fn has_begun(&self) -> bool {
         self.begun.load(Ordering::SeqCst)
+    }
+
+    fn waiting(&self) -> std::sync::MutexGuard<'_, Waiting> {
+        self.waiting.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -96,32 +99,20 @@ struct Inner {
 /// connection served on its own, which no shutdown reaches.
 #[derive(Debug, Clone)]
 pub(crate) struct Shutdown {
-    signal: Option<Signal>,
-}
-
-#[derive(Debug, Clone)]
-struct Signal {
-    inner: Arc<Inner>,
-    draining: Shared<oneshot::Receiver<()>>,
-    stopping: Shared<oneshot::Receiver<()>>,
+    inner: Option<Arc<Inner>>,
 }
 
 /// A connected handle and signal.
 pub(crate) fn channel() -> (ShutdownHandle, Shutdown) {
-    let (draining, drain_rx) = Phase::new();
-    let (stopping, stop_rx) = Phase::new();
-    let inner = Arc::new(Inner { draining, stopping });
+    let inner = Arc::new(Inner {
+        draining: Phase::default(),
+        stopping: Phase::default(),
+    });
     (
         ShutdownHandle {
             inner: inner.clone(),
         },
-        Shutdown {
-            signal: Some(Signal {
-                inner,
-                draining: drain_rx,
-                stopping: stop_rx,
-            }),
-        },
+        Shutdown { inner: Some(inner) },
     )
 }
 
@@ -220,42 +211,110 @@ impl Shutdown {
     /// A signal that never fires, for connections served on their own.
     /// It allocates nothing.
     pub(crate) fn never() -> Shutdown {
-        Shutdown { signal: None }
+        Shutdown { inner: None }
     }
 
     /// Draining has begun: responses close their connections.
     pub(crate) fn is_draining(&self) -> bool {
-        self.signal
-            .as_ref()
-            .is_some_and(|s| s.inner.draining.has_begun())
+        self.inner.as_ref().is_some_and(|i| i.draining.has_begun())
     }
 
     /// Resolves once draining begins; never for [`Shutdown::never`].
-    pub(crate) async fn draining(&self) {
-        match &self.signal {
-            Some(signal) => {
-                let _ = signal.draining.clone().await;
-            }
-            None => futures::future::pending().await,
-        }
+    pub(crate) fn draining(&self) -> PhaseWait {
+        PhaseWait::new(self.inner.clone(), Which::Draining)
     }
 
     /// Ends draining: accepting stops and idle connections close after
     /// their grace. Later calls do nothing.
     pub(crate) fn stop(&self) {
-        if let Some(signal) = &self.signal {
-            signal.inner.draining.begin();
-            signal.inner.stopping.begin();
+        if let Some(inner) = &self.inner {
+            inner.draining.begin();
+            inner.stopping.begin();
         }
     }
 
     /// Resolves once stopping begins; never for [`Shutdown::never`].
-    pub(crate) async fn stopping(&self) {
-        match &self.signal {
-            Some(signal) => {
-                let _ = signal.stopping.clone().await;
+    pub(crate) fn stopping(&self) -> PhaseWait {
+        PhaseWait::new(self.inner.clone(), Which::Stopping)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Which {
+    Draining,
+    Stopping,
+}
+
+/// Waits for a phase to begin. A connection polls it at every wake, so
+/// once its task is registered a poll is one flag test and a waker
+/// comparison: no lock, no allocation.
+#[derive(Debug)]
+pub(crate) struct PhaseWait {
+    inner: Option<Arc<Inner>>,
+    which: Which,
+    /// This wait's key in the phase and the waker registered under it.
+    registered: Option<(u64, Seen)>,
+}
+
+impl PhaseWait {
+    fn new(inner: Option<Arc<Inner>>, which: Which) -> PhaseWait {
+        PhaseWait {
+            inner,
+            which,
+            registered: None,
+        }
+    }
+
+    fn phase(inner: &Inner, which: Which) -> &Phase {
+        match which {
+            Which::Draining => &inner.draining,
+            Which::Stopping => &inner.stopping,
+        }
+    }
+}
+
+impl Future for PhaseWait {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let Some(inner) = &this.inner else {
+            return Poll::Pending;
+        };
+        let phase = PhaseWait::phase(inner, this.which);
+        if phase.has_begun() {
+            return Poll::Ready(());
+        }
+        let task = Seen::of(cx.waker());
+        if this.registered.is_some_and(|(_, seen)| seen == task) {
+            return Poll::Pending;
+        }
+        let mut waiting = phase.waiting();
+        let key = match &this.registered {
+            Some((key, _)) => *key,
+            None => {
+                waiting.next_key += 1;
+                waiting.next_key
             }
-            None => futures::future::pending().await,
+        };
+        waiting.wakers.insert(key, cx.waker().clone());
+        drop(waiting);
+        this.registered = Some((key, task));
+        // `begin` may have taken the wakers just before this one went in.
+        match phase.has_begun() {
+            true => Poll::Ready(()),
+            false => Poll::Pending,
+        }
+    }
+}
+
+impl Drop for PhaseWait {
+    fn drop(&mut self) {
+        if let (Some(inner), Some((key, _))) = (&self.inner, &self.registered) {
+            PhaseWait::phase(inner, self.which)
+                .waiting()
+                .wakers
+                .remove(key);
         }
     }
 }
@@ -291,5 +350,79 @@ mod tests {
                     .expect("woken");
             }
         });
+    }
+
+    /// A waker that counts its wakes.
+    struct Count(std::sync::atomic::AtomicUsize);
+
+    impl futures::task::ArcWake for Count {
+        fn wake_by_ref(arc: &Arc<Self>) {
+            arc.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn counted() -> (Arc<Count>, Waker) {
+        let count = Arc::new(Count(0.into()));
+        (count.clone(), futures::task::waker(count))
+    }
+
+    fn wakes(count: &Count) -> usize {
+        count.0.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn a_wait_wakes_the_task_that_polled_it_last_once() {
+        let (handle, signal) = channel();
+        let (first, first_waker) = counted();
+        let (second, second_waker) = counted();
+        let mut wait = signal.stopping();
+        let inner = signal.inner.clone().expect("a server's signal");
+        for waker in [&first_waker, &first_waker, &second_waker, &second_waker] {
+            assert!(wait
+                .poll_unpin(&mut Context::from_waker(waker))
+                .is_pending());
+        }
+        assert_eq!(
+            inner.stopping.waiting().wakers.len(),
+            1,
+            "one entry per wait"
+        );
+        handle.shutdown();
+        assert_eq!(wakes(&second), 0, "draining is not stopping");
+        signal.stop();
+        assert_eq!((wakes(&first), wakes(&second)), (0, 1));
+        assert!(wait
+            .poll_unpin(&mut Context::from_waker(&second_waker))
+            .is_ready());
+    }
+
+    #[test]
+    fn a_dropped_wait_leaves_nothing_behind() {
+        let (_handle, signal) = channel();
+        let (count, waker) = counted();
+        let inner = signal.inner.clone().expect("a server's signal");
+        let mut waits: Vec<_> = (0..3).map(|_| signal.draining()).collect();
+        for wait in &mut waits {
+            assert!(wait
+                .poll_unpin(&mut Context::from_waker(&waker))
+                .is_pending());
+        }
+        assert_eq!(inner.draining.waiting().wakers.len(), 3);
+        drop(waits);
+        assert!(inner.draining.waiting().wakers.is_empty());
+        signal.stop();
+        assert_eq!(wakes(&count), 0);
+    }
+
+    #[test]
+    fn a_connection_of_its_own_never_stops() {
+        let signal = Shutdown::never();
+        let (_count, waker) = counted();
+        signal.stop();
+        assert!(!signal.is_draining());
+        assert!(signal
+            .stopping()
+            .poll_unpin(&mut Context::from_waker(&waker))
+            .is_pending());
     }
 }
