@@ -16,13 +16,13 @@ use std::task::Poll;
 use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
-use futures::future::{self, poll_fn, BoxFuture, Either, FutureExt};
+use futures::future::{self, poll_fn, BoxFuture, CatchUnwind, Either, FutureExt};
 use futures::stream::{FuturesUnordered, StreamExt};
 use h2::server::SendResponse;
 use h2::{Reason, RecvStream};
 use lath_app::{
     App, Body, BodyError, BodySize, FutureSlot, Headers, Io, Request, Response, ResponseSlot,
-    RouteWatch, Status, Trailers,
+    RouteWatch, SlotFuture, Status, Trailers,
 };
 
 use crate::admit::Slot;
@@ -210,99 +210,143 @@ impl Places {
 async fn stream<A: App>(
     app: &A,
     req: http::Request<RecvStream>,
-    send: SendResponse<Bytes>,
+    mut send: SendResponse<Bytes>,
     setting: &Setting,
     peer: Option<SocketAddr>,
     mut places: Places,
 ) -> (Outcome, Places) {
-    let outcome = exchange(app, req, send, setting, peer, &mut places).await;
+    let head_only = req.method() == http::Method::HEAD;
+    let Places {
+        slot,
+        watch,
+        future,
+    } = &mut places;
+    let outcome = match start(app, req, setting, peer, slot, watch, future) {
+        Some(run) => exchange(run, head_only, &mut send, setting, slot, watch).await,
+        None => {
+            let _ = send.send_response(bare(Status::BAD_REQUEST), true);
+            Outcome::Answered
+        }
+    };
     (outcome, places)
 }
 
-/// The exchange itself; see [`stream`].
-async fn exchange<A: App>(
-    app: &A,
-    req: http::Request<RecvStream>,
-    mut send: SendResponse<Bytes>,
+/// The exchange itself, once the app runs; see [`stream`]. Its future
+/// holds little across its waits: the request is in the app's slot, and
+/// the response head goes out before the second wait.
+async fn exchange(
+    run: CatchUnwind<AssertUnwindSafe<SlotFuture<'_>>>,
+    head_only: bool,
+    send: &mut SendResponse<Bytes>,
     setting: &Setting,
-    peer: Option<SocketAddr>,
-    places: &mut Places,
+    slot: &ResponseSlot,
+    watch: &Option<Arc<RouteWatch>>,
 ) -> Outcome {
-    let (parts, recv) = req.into_parts();
-    let head_only = parts.method == http::Method::HEAD;
-    let length = parts
-        .headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    let body = request_body(recv, length);
-    let mut req = match Request::try_from(http::Request::from_parts(parts, body)) {
-        Ok(req) => req,
-        Err(_) => {
-            let _ = send.send_response(bare(Status::BAD_REQUEST), true);
-            return Outcome::Answered;
-        }
-    };
-    req.set_peer_addr(peer);
-    if let Some(secure) = &setting.secure {
-        req.set_tls(secure.clone());
-    }
     // Counted as HTTP/1.1 requests are: by route, status and duration.
     let began = Instant::now();
-    if let Some(watch) = &places.watch {
-        req.watch_route(watch.clone());
-    }
-    let slot = &places.slot;
-    let run = AssertUnwindSafe(app.call_in(req, slot.respond(), &mut places.future)).catch_unwind();
     let mut run = std::pin::pin!(run);
     let mut ran = None;
-    // Until the app answers, a reset from the client drops its work at
-    // once: a client cannot keep the server busy with streams it
-    // cancelled (the "rapid reset" attack).
-    let waited = poll_fn(|cx| {
+    let mut body = {
+        // Until the app answers, a reset from the client drops its work at
+        // once: a client cannot keep the server busy with streams it
+        // cancelled (the "rapid reset" attack).
+        let waited = poll_fn(|cx| {
+            if ran.is_none() {
+                if let Poll::Ready(result) = run.as_mut().poll(cx) {
+                    ran = Some(result);
+                }
+            }
+            if let Poll::Ready(res) = slot.poll_take(cx) {
+                return Poll::Ready(Some(res));
+            }
+            match send.poll_reset(cx) {
+                Poll::Ready(_) => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await;
+        let Some(res) = waited else {
+            return Outcome::ResetByClient;
+        };
+        if let (Some(metrics), Some(watch)) = (&setting.metrics, watch) {
+            // When the head goes out: a stream's body may last long.
+            metrics.answered(watch.take(), res.status(), began.elapsed());
+        }
+        // The head goes out now; the body, and the app's end, are waited
+        // for together.
+        match send_head(send, res, head_only, setting) {
+            Ok(body) => body,
+            Err(error) => return failed(send, &error),
+        }
+    };
+    let mut sent = None;
+    poll_fn(|cx| {
         if ran.is_none() {
             if let Poll::Ready(result) = run.as_mut().poll(cx) {
                 ran = Some(result);
             }
         }
-        if let Poll::Ready(res) = slot.poll_take(cx) {
-            return Poll::Ready(Some(res));
+        if sent.is_none() {
+            if let Poll::Ready(result) = body.as_mut().map_or(Poll::Ready(Ok(())), |b| b.poll(cx)) {
+                sent = Some(result);
+            }
         }
-        match send.poll_reset(cx) {
-            Poll::Ready(_) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
+        match ran.is_some() && sent.is_some() {
+            true => Poll::Ready(()),
+            false => Poll::Pending,
         }
     })
     .await;
-    let Some(res) = waited else {
-        return Outcome::ResetByClient;
-    };
-    if let (Some(metrics), Some(watch)) = (&setting.metrics, &places.watch) {
-        // When the head goes out: a stream's body may last long.
-        metrics.answered(watch.take(), res.status(), began.elapsed());
-    }
-    let finish = async {
-        match ran {
-            Some(result) => result,
-            None => run.await,
-        }
-    };
-    let (ran, sent) = future::join(finish, answer(&mut send, res, head_only, setting)).await;
     match sent {
-        Ok(()) if ran.is_ok() => Outcome::Answered,
-        Ok(()) => {
+        Some(Ok(())) if matches!(ran, Some(Ok(()))) => Outcome::Answered,
+        Some(Ok(())) => {
             // A panic after the response: the client must not take what
             // it got for whole.
             send.send_reset(Reason::INTERNAL_ERROR);
             Outcome::Answered
         }
-        Err(error) if error.is_remote() || error.reason() == Some(Reason::CANCEL) => {
-            Outcome::ResetByClient
-        }
-        Err(_) => {
-            send.send_reset(Reason::INTERNAL_ERROR);
-            Outcome::Answered
-        }
+        Some(Err(error)) => failed(send, &error),
+        None => Outcome::Answered,
     }
+}
+
+/// The app's future for the request an h2 stream opened; `None` when it
+/// cannot be a request (then it is a `400`). Apart from [`stream`], so
+/// the request never takes room in its future.
+fn start<'a, A: App>(
+    app: &'a A,
+    req: http::Request<RecvStream>,
+    setting: &Setting,
+    peer: Option<SocketAddr>,
+    slot: &Arc<ResponseSlot>,
+    watch: &Option<Arc<RouteWatch>>,
+    future: &'a mut FutureSlot,
+) -> Option<CatchUnwind<AssertUnwindSafe<SlotFuture<'a>>>> {
+    let (parts, recv) = req.into_parts();
+    let length = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let body = request_body(recv, length);
+    let mut req = Request::try_from(http::Request::from_parts(parts, body)).ok()?;
+    req.set_peer_addr(peer);
+    if let Some(secure) = &setting.secure {
+        req.set_tls(secure.clone());
+    }
+    if let Some(watch) = watch {
+        req.watch_route(watch.clone());
+    }
+    Some(AssertUnwindSafe(app.call_in(req, slot.respond(), future)).catch_unwind())
+}
+
+/// How a stream whose answer failed ended: the client's reset (or
+/// cancel), or a reset of ours.
+fn failed(send: &mut SendResponse<Bytes>, error: &h2::Error) -> Outcome {
+    if error.is_remote() || error.reason() == Some(Reason::CANCEL) {
+        return Outcome::ResetByClient;
+    }
+    send.send_reset(Reason::INTERNAL_ERROR);
+    Outcome::Answered
 }
 
 /// Fields never taken from, or sent in, a trailer section (RFC 9110
@@ -394,22 +438,22 @@ fn bare(status: Status) -> http::Response<()> {
     res
 }
 
-/// Sends the app's response: the head (with `Date`, `Server` and a known
-/// length added, connection-specific fields dropped), then the body as
-/// the client's window allows.
-async fn answer(
+/// Sends the head of `res`, with the fields HTTP/1.1 would add: `Date`,
+/// `Server` and `Content-Length`, as configured. What is left to send
+/// comes back: `None` when the head said it all.
+fn send_head(
     send: &mut SendResponse<Bytes>,
     mut res: Response,
     head_only: bool,
     setting: &Setting,
-) -> Result<(), h2::Error> {
+) -> Result<Option<SendBody>, h2::Error> {
     let codec = &setting.config.codec;
-    let mut body = res.take_body();
+    let body = res.take_body();
     let size = body.size();
     // An upgrade has no meaning on a stream (RFC 9113 §8.6).
     if res.status().code() < 200 {
         send.send_response(bare(Status::NOT_IMPLEMENTED), true)?;
-        return Ok(());
+        return Ok(None);
     }
     let mut head = bare(res.status());
     // Room for the app's fields and the three added here, so the map is
@@ -445,43 +489,72 @@ async fn answer(
         fields.append(http::header::CONTENT_LENGTH, len.into());
     }
     let bodiless = head_only || matches!(size, BodySize::Known(0)) || no_body(res.status());
-    let mut out = send.send_response(head, bodiless)?;
+    let out = send.send_response(head, bodiless)?;
     if bodiless {
-        return Ok(());
+        return Ok(None);
     }
     // A body of known length without trailers ends with its last piece,
     // in the same DATA frame (not an empty one after it).
-    let mut left = match size {
+    let left = match size {
         BodySize::Known(len) if body.trailer_slot().is_none() => Some(len),
         _ => None,
     };
-    while let Some(piece) = body.next().await {
-        let mut piece = match piece {
-            Ok(piece) => piece,
-            Err(_) => {
-                // Cut short: the client must see it was not whole.
-                out.send_reset(Reason::INTERNAL_ERROR);
-                return Ok(());
+    Ok(Some(SendBody {
+        out,
+        body,
+        left,
+        piece: Bytes::new(),
+    }))
+}
+
+/// A response body going out under h2's flow control.
+struct SendBody {
+    out: h2::SendStream<Bytes>,
+    body: Body,
+    /// What is left to send of a body of known length without trailers.
+    left: Option<u64>,
+    /// What is left of the piece being sent.
+    piece: Bytes,
+}
+
+impl SendBody {
+    /// Sends what the body and the client's window allow; ready once the
+    /// stream ended (with the body's last piece, its trailers, or a
+    /// reset when the body failed).
+    fn poll(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Result<(), h2::Error>> {
+        loop {
+            if self.piece.is_empty() {
+                self.piece = match self.body.poll_next_unpin(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Some(Ok(piece))) => piece,
+                    Poll::Ready(Some(Err(_))) => {
+                        // Cut short: the client must see it was not whole.
+                        self.out.send_reset(Reason::INTERNAL_ERROR);
+                        return Poll::Ready(Ok(()));
+                    }
+                    Poll::Ready(None) => {
+                        return Poll::Ready(match self.body.trailers() {
+                            Some(fields) => self.out.send_trailers(trailer_map(&fields)),
+                            None => self.out.send_data(Bytes::new(), true),
+                        })
+                    }
+                };
+                continue;
             }
-        };
-        while !piece.is_empty() {
-            out.reserve_capacity(piece.len());
-            let granted = match poll_fn(|cx| out.poll_capacity(cx)).await {
-                Some(granted) => granted?,
-                None => return Err(h2::Error::from(Reason::CANCEL)),
+            self.out.reserve_capacity(self.piece.len());
+            let granted = match self.out.poll_capacity(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(granted)) => granted?,
+                Poll::Ready(None) => return Poll::Ready(Err(h2::Error::from(Reason::CANCEL))),
             };
-            let now = piece.split_to(granted.min(piece.len()));
-            left = left.map(|left| left.saturating_sub(now.len() as u64));
-            let last = left == Some(0);
-            out.send_data(now, last)?;
+            let now = self.piece.split_to(granted.min(self.piece.len()));
+            self.left = self.left.map(|left| left.saturating_sub(now.len() as u64));
+            let last = self.left == Some(0);
+            self.out.send_data(now, last)?;
             if last {
-                return Ok(());
+                return Poll::Ready(Ok(()));
             }
         }
-    }
-    match body.trailers() {
-        Some(fields) => out.send_trailers(trailer_map(&fields)),
-        None => out.send_data(Bytes::new(), true),
     }
 }
 
