@@ -25,7 +25,9 @@ pub struct Response {
     headers: Headers,
     body: Body,
     on_upgrade: Option<OnUpgrade>,
-    error: Option<HttpError>,
+    /// Boxed: most responses are not errors, and a small response is
+    /// cheaper to move.
+    error: Option<Box<HttpError>>,
     /// Typed values for layers further out, allocated on first use.
     extensions: Option<Box<crate::Extensions>>,
 }
@@ -99,9 +101,11 @@ impl Response {
     /// assert_eq!(res.header("content-type"), Some("text/csv"));
     /// ```
     pub fn typed(content_type: &'static str, body: impl Into<Body>) -> Response {
-        Response::new(Status::OK)
-            .with_header("Content-Type", content_type)
-            .with_body(body)
+        // Built in place: a builder chain would move the response per step.
+        let mut res = Response::new(Status::OK);
+        res.headers.append("Content-Type", content_type);
+        res.body = body.into();
+        res
     }
 
     /// A status with its reason phrase as a plain-text body, such as
@@ -507,7 +511,7 @@ impl Response {
     }
 
     pub(crate) fn set_error(&mut self, error: HttpError) {
-        self.error = Some(error);
+        self.error = Some(Box::new(error));
     }
 
     /// The error this response was made from, if any: error layers render
@@ -520,7 +524,7 @@ impl Response {
     /// assert!(Response::text("fine").error().is_none());
     /// ```
     pub fn error(&self) -> Option<&HttpError> {
-        self.error.as_ref()
+        self.error.as_deref()
     }
 
     /// Takes what runs after a `101`, if this response switches protocols.

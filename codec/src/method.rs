@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use bytes::Bytes;
-
 use crate::grammar::is_token;
 
 /// A request method. Methods are case-sensitive tokens (RFC 9110 §9.1); the
@@ -29,8 +27,9 @@ enum Repr {
     Options,
     Trace,
     Patch,
-    /// Any other token, kept as sent.
-    Extension(Bytes),
+    /// Any other token, kept as sent (boxed: a method is 16 bytes, and
+    /// every request head moves one).
+    Extension(Box<str>),
 }
 
 /// The error for a method that is not a token.
@@ -77,7 +76,11 @@ impl Method {
             b"OPTIONS" => Repr::Options,
             b"TRACE" => Repr::Trace,
             b"PATCH" => Repr::Patch,
-            other if is_token(other) => Repr::Extension(Bytes::copy_from_slice(other)),
+            // A token is ASCII, so this never fails.
+            other if is_token(other) => match std::str::from_utf8(other) {
+                Ok(token) => Repr::Extension(token.into()),
+                Err(_) => return Err(InvalidMethod),
+            },
             _ => return Err(InvalidMethod),
         }))
     }
@@ -94,8 +97,7 @@ impl Method {
             Repr::Options => "OPTIONS",
             Repr::Trace => "TRACE",
             Repr::Patch => "PATCH",
-            // A token is ASCII, so this never falls back.
-            Repr::Extension(bytes) => std::str::from_utf8(bytes).unwrap_or(""),
+            Repr::Extension(token) => token,
         }
     }
 
