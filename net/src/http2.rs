@@ -116,7 +116,7 @@ pub(crate) async fn serve<IO: Io, A: App>(
                     let places = spare
                         .pop()
                         .unwrap_or_else(|| Places::new(setting.metrics.is_some()));
-                    streams.push(stream(app, req, send, setting, peer, places).boxed());
+                    streams.push(stream(app, req, send, setting, &peer, places).boxed());
                     accepted = true;
                 }
                 Poll::Ready(Some(Err(error))) => {
@@ -212,7 +212,7 @@ async fn stream<A: App>(
     req: http::Request<RecvStream>,
     mut send: SendResponse<Bytes>,
     setting: &Setting,
-    peer: Option<SocketAddr>,
+    peer: &Option<SocketAddr>,
     mut places: Places,
 ) -> (Outcome, Places) {
     let head_only = req.method() == http::Method::HEAD;
@@ -221,7 +221,7 @@ async fn stream<A: App>(
         watch,
         future,
     } = &mut places;
-    let outcome = match start(app, req, setting, peer, slot, watch, future) {
+    let outcome = match start(app, req, setting, *peer, slot, watch, future) {
         Some(run) => exchange(run, head_only, &mut send, setting, slot, watch).await,
         None => {
             let _ = send.send_response(bare(Status::BAD_REQUEST), true);
@@ -446,7 +446,7 @@ fn send_head(
     mut res: Response,
     head_only: bool,
     setting: &Setting,
-) -> Result<Option<SendBody>, h2::Error> {
+) -> Result<Option<Box<SendBody>>, h2::Error> {
     let codec = &setting.config.codec;
     let body = res.take_body();
     let size = body.size();
@@ -499,12 +499,14 @@ fn send_head(
         BodySize::Known(len) if body.trailer_slot().is_none() => Some(len),
         _ => None,
     };
-    Ok(Some(SendBody {
+    // Boxed, which keeps a stream's future small enough for the
+    // allocator's per-thread cache (1 KiB with glibc).
+    Ok(Some(Box::new(SendBody {
         out,
         body,
         left,
         piece: Bytes::new(),
-    }))
+    })))
 }
 
 /// A response body going out under h2's flow control.
