@@ -144,9 +144,18 @@ thread_local! {
 }
 
 impl Drop for Params {
+    // Inlined: a request without parameters has no list to give back.
+    #[inline]
     fn drop(&mut self) {
-        lath_codec::recycle::give(&PAIR_LISTS, std::mem::take(&mut self.pairs));
+        if self.pairs.capacity() > 0 {
+            give_pairs(std::mem::take(&mut self.pairs));
+        }
     }
+}
+
+#[inline(never)]
+fn give_pairs(list: Vec<Pair>) {
+    lath_codec::recycle::give(&PAIR_LISTS, list);
 }
 
 impl Params {

@@ -37,11 +37,18 @@ thread_local! {
 pub(crate) struct SpanList(Vec<Span>);
 
 impl Drop for SpanList {
+    // Inlined: most lists dropped are empty ones (a head's defaults).
+    #[inline]
     fn drop(&mut self) {
         if self.0.capacity() > 0 {
-            recycle::give(&SPAN_LISTS, std::mem::take(&mut self.0));
+            give_spans(std::mem::take(&mut self.0));
         }
     }
+}
+
+#[inline(never)]
+fn give_spans(list: Vec<Span>) {
+    recycle::give(&SPAN_LISTS, list);
 }
 
 impl SpanList {
@@ -67,11 +74,18 @@ impl SpanList {
 struct FieldList(Vec<(Bytes, Bytes)>);
 
 impl Drop for FieldList {
+    // Inlined: most lists dropped are empty ones (a head's defaults).
+    #[inline]
     fn drop(&mut self) {
         if self.0.capacity() > 0 {
-            recycle::give(&FIELD_LISTS, std::mem::take(&mut self.0));
+            give_fields(std::mem::take(&mut self.0));
         }
     }
+}
+
+#[inline(never)]
+fn give_fields(list: Vec<(Bytes, Bytes)>) {
+    recycle::give(&FIELD_LISTS, list);
 }
 
 impl FieldList {
