@@ -101,11 +101,18 @@ impl Response {
     /// assert_eq!(res.header("content-type"), Some("text/csv"));
     /// ```
     pub fn typed(content_type: &'static str, body: impl Into<Body>) -> Response {
-        // Built in place: a builder chain would move the response per step.
-        let mut res = Response::new(Status::OK);
-        res.headers.append("Content-Type", content_type);
-        res.body = body.into();
-        res
+        // Built in place: a builder chain would move the response per
+        // step, and replacing a default body drops it.
+        let mut headers = Headers::new();
+        headers.append("Content-Type", content_type);
+        Response {
+            status: Status::OK,
+            headers,
+            body: body.into(),
+            on_upgrade: None,
+            error: None,
+            extensions: None,
+        }
     }
 
     /// A status with its reason phrase as a plain-text body, such as
