@@ -103,6 +103,10 @@ pub(crate) struct Wire<IO> {
     waited: bool,
     /// Finds the socket under `io`, for bodies sent by `sendfile`.
     pub(crate) socket: Option<SocketOf<IO>>,
+    /// The time read for the heads written since the task last waited:
+    /// pipelined answers share one clock read (their `Date` has one-second
+    /// resolution).
+    now: Option<SystemTime>,
 }
 
 impl<IO: Io> Wire<IO> {
@@ -197,14 +201,25 @@ impl<IO: Io> Wire<IO> {
         poll_fn(|cx| self.poll_flush(cx)).await
     }
 
+    /// The time for a head written now: read once until the task next
+    /// waits.
+    pub(crate) fn now(&mut self) -> SystemTime {
+        *self.now.get_or_insert_with(SystemTime::now)
+    }
+
+    /// The task is about to wait: the next head reads the clock again.
+    pub(crate) fn waits(&mut self) {
+        self.now = None;
+    }
+
     /// Writes the codec's canned answer to `error`, if no head went out.
     /// Counted as a request no route claimed.
     pub(crate) fn write_error(&mut self, error: &ProtocolError) {
         if let Some(metrics) = &self.metrics {
             metrics.answered(RouteName::NONE, error.status(), Duration::ZERO);
         }
-        self.codec
-            .write_error(error, SystemTime::now(), &mut self.out);
+        let now = self.now();
+        self.codec.write_error(error, now, &mut self.out);
     }
 
     /// Ends the connection: flush, half-close, linger if the client may
@@ -331,6 +346,7 @@ pub(crate) async fn drive<IO: Io, A: App>(
         metrics,
         waited: false,
         socket,
+        now: None,
     };
     let mut stop = Stop::Waiting(shutdown.stopping());
     // One place for the response and one for the app's future, reused by
@@ -521,6 +537,7 @@ async fn next_head<IO: Io>(
             slot.set_idle();
         }
         wire.waited = true;
+        wire.waits();
         let woke = poll_fn(|cx| {
             if let Poll::Ready(read) = wire.poll_fill(cx) {
                 return Poll::Ready(Woke::Read(read));

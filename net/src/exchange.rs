@@ -13,7 +13,7 @@ use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::{FutureExt, StreamExt};
@@ -146,12 +146,10 @@ where
                     };
                     self.continue_if_wanted(cx);
                     let wire = &mut *self.wire;
-                    let written = wire.codec.write_response_head(
-                        &head,
-                        body.size(),
-                        SystemTime::now(),
-                        &mut wire.out,
-                    );
+                    let now = wire.now();
+                    let written =
+                        wire.codec
+                            .write_response_head(&head, body.size(), now, &mut wire.out);
                     self.out = match written {
                         HeadWritten::Replaced(status) => {
                             *self.status = Some(status);
@@ -421,6 +419,7 @@ where
                 }));
             }
             if !moved {
+                this.wire.waits();
                 return Poll::Pending;
             }
         }
