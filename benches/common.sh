@@ -41,3 +41,16 @@ wrk_per_cpu_second() {
   echo "$out" | grep -E "Non-2xx|Socket errors" >&2 || true
   per_cpu_second "$(echo "$out" | awk '/requests in/ {print $1}')" "$((after - before))"
 }
+
+# Builds `hello` (with tokio) and the hyper peer, both release.
+build_hello_and_hyper() {
+  cargo build --release --example hello --features tokio
+  (cd benches/peers/hyper-hello && cargo build --release)
+}
+
+# A self-signed certificate for localhost: "$WORK/cert.pem", "$WORK/key.pem".
+self_signed_certificate() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj /CN=localhost -addext subjectAltName=DNS:localhost \
+    -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
+}

@@ -14,13 +14,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind; }
-cargo build --release --example hello --features tokio
-(cd benches/peers/hyper-hello && cargo build --release)
 source benches/common.sh
+build_hello_and_hyper
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-  -subj /CN=localhost -addext subjectAltName=DNS:localhost \
-  -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
+self_signed_certificate
 
 cat > "$WORK/client.py" <<'PY'
 import socket, ssl, sys

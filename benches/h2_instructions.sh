@@ -12,9 +12,8 @@ cd "$(dirname "$0")/.."
 
 command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind; }
 command -v h2load >/dev/null || { apt-get update -qq && apt-get install -y -qq nghttp2-client; }
-cargo build --release --example hello --features tokio
-(cd benches/peers/hyper-hello && cargo build --release)
 source benches/common.sh
+build_hello_and_hyper
 
 # Instructions callgrind counted for server $1 (a command, after
 # environment assignments $4) on port $2 answering $3 requests.

@@ -15,13 +15,10 @@ cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-5}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 command -v h2load >/dev/null || { apt-get update -qq && apt-get install -y -qq nghttp2-client; }
-cargo build --release --example hello --features tokio
-(cd benches/peers/hyper-hello && cargo build --release)
 source benches/common.sh
+build_hello_and_hyper
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-  -subj /CN=localhost -addext subjectAltName=DNS:localhost \
-  -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
+self_signed_certificate
 
 declare -A CMD PORT
 CMD[lath]="target/release/examples/hello --workers 1 --runtime tokio --port 18721 --tls-cert $WORK/cert.pem --tls-key $WORK/key.pem"

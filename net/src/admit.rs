@@ -8,12 +8,12 @@
 //! scans it only when the cap is reached.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 use std::task::{Context, Poll};
 
 use futures::task::AtomicWaker;
 
-use crate::woken::Seen;
+use crate::woken::SeenCell;
 
 /// What connections and the accept loop share.
 #[derive(Debug, Default)]
@@ -36,7 +36,7 @@ pub(crate) struct Slot {
     evicted: AtomicBool,
     waker: AtomicWaker,
     /// The waker registered last, as its connection's task alone sees it.
-    registered: Mutex<Seen>,
+    registered: SeenCell,
 }
 
 impl Slot {
@@ -68,13 +68,9 @@ impl Slot {
         }
         // Until the eviction (which sets `evicted` first) takes it, the
         // waker registered stays.
-        let task = Seen::of(cx.waker());
-        let mut registered = self.registered.lock().unwrap_or_else(|p| p.into_inner());
-        if *registered != task {
+        if self.registered.changed(cx.waker()) {
             self.waker.register(cx.waker());
-            *registered = task;
         }
-        drop(registered);
         if self.evicted.load(Ordering::Acquire) {
             Poll::Ready(())
         } else {
@@ -98,7 +94,7 @@ impl Slots {
             idle_since: AtomicU64::new(0),
             evicted: AtomicBool::new(false),
             waker: AtomicWaker::new(),
-            registered: Mutex::default(),
+            registered: SeenCell::default(),
         });
         // Forget closed connections once they outnumber the live ones.
         if self.all.len() > 2 * live + 64 {

@@ -280,7 +280,7 @@ async fn exchange(
         }
     };
     let mut sent = None;
-    poll_fn(|cx| {
+    let sent = poll_fn(|cx| {
         if ran.is_none() {
             if let Poll::Ready(result) = run.as_mut().poll(cx) {
                 ran = Some(result);
@@ -291,22 +291,24 @@ async fn exchange(
                 sent = Some(result);
             }
         }
-        match ran.is_some() && sent.is_some() {
-            true => Poll::Ready(()),
-            false => Poll::Pending,
+        match (&ran, sent.take()) {
+            (Some(_), Some(result)) => Poll::Ready(result),
+            (_, result) => {
+                sent = result;
+                Poll::Pending
+            }
         }
     })
     .await;
     match sent {
-        Some(Ok(())) if matches!(ran, Some(Ok(()))) => Outcome::Answered,
-        Some(Ok(())) => {
+        Ok(()) if matches!(ran, Some(Ok(()))) => Outcome::Answered,
+        Ok(()) => {
             // A panic after the response: the client must not take what
             // it got for whole.
             send.send_reset(Reason::INTERNAL_ERROR);
             Outcome::Answered
         }
-        Some(Err(error)) => failed(send, &error),
-        None => Outcome::Answered,
+        Err(error) => failed(send, &error),
     }
 }
 

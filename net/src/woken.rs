@@ -7,7 +7,7 @@
 //! at every wake registers its waker only when the waker changed
 //! ([`Seen`]).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
@@ -32,6 +32,24 @@ impl Seen {
             waker.data() as usize,
             std::ptr::from_ref(waker.vtable()) as usize,
         )
+    }
+}
+
+/// A [`Seen`] kept where the task's waker is registered, read and written
+/// by that one task only: relaxed atomics, no lock.
+#[derive(Debug, Default)]
+pub(crate) struct SeenCell(AtomicUsize, AtomicUsize);
+
+impl SeenCell {
+    /// Records `waker`; says whether it differs from the one recorded
+    /// before (then it is to be registered).
+    pub(crate) fn changed(&self, waker: &Waker) -> bool {
+        let Seen(data, vtable) = Seen::of(waker);
+        let old = (
+            self.0.swap(data, Ordering::Relaxed),
+            self.1.swap(vtable, Ordering::Relaxed),
+        );
+        old != (data, vtable)
     }
 }
 
@@ -135,5 +153,16 @@ mod tests {
         assert_eq!(poll(&mut cx), Poll::Ready(Some(7)));
         assert!(poll(&mut cx).is_pending(), "after Ready: polled again");
         assert_eq!(polls.get(), 3);
+    }
+
+    #[test]
+    fn a_seen_cell_tells_a_new_waker_from_the_same_one() {
+        let first = waker(Arc::new(Count(AtomicUsize::new(0))));
+        let second = waker(Arc::new(Count(AtomicUsize::new(0))));
+        let cell = SeenCell::default();
+        assert!(cell.changed(&first), "nothing recorded yet");
+        assert!(!cell.changed(&first));
+        assert!(cell.changed(&second));
+        assert!(cell.changed(&first));
     }
 }
