@@ -4,7 +4,7 @@ use std::fmt;
 
 use bytes::Bytes;
 use futures::future::BoxFuture;
-use lath_codec::{Headers, Status};
+use lath_codec::{Field, Headers, Status};
 
 use crate::{Body, HttpError, Upgraded};
 
@@ -31,6 +31,12 @@ pub struct Response {
     /// Typed values for layers further out, allocated on first use.
     extensions: Option<Box<crate::Extensions>>,
 }
+
+/// The `Content-Type`s of [`Response::text`], [`Response::html`] and
+/// [`Response::bytes`], checked once.
+const TEXT: Field = Field::new("Content-Type", "text/plain; charset=utf-8");
+const HTML: Field = Field::new("Content-Type", "text/html; charset=utf-8");
+const OCTETS: Field = Field::new("Content-Type", "application/octet-stream");
 
 impl Response {
     /// A response with this status, no headers and no body.
@@ -64,7 +70,7 @@ impl Response {
     /// assert_eq!(res.text(), "Hello, World!");
     /// ```
     pub fn text(text: impl Into<Body>) -> Response {
-        Response::typed("text/plain; charset=utf-8", text)
+        Response::with_type(TEXT, text.into())
     }
 
     /// 200 with a `text/html; charset=utf-8` body.
@@ -76,7 +82,7 @@ impl Response {
     /// assert_eq!(res.header("content-type"), Some("text/html; charset=utf-8"));
     /// ```
     pub fn html(html: impl Into<Body>) -> Response {
-        Response::typed("text/html; charset=utf-8", html)
+        Response::with_type(HTML, html.into())
     }
 
     /// 200 with an `application/octet-stream` body.
@@ -89,7 +95,7 @@ impl Response {
     /// assert_eq!(&res.body[..], [0, 1, 2]);
     /// ```
     pub fn bytes(bytes: impl Into<Bytes>) -> Response {
-        Response::typed("application/octet-stream", Body::full(bytes))
+        Response::with_type(OCTETS, Body::full(bytes))
     }
 
     /// 200 with this body and `Content-Type`.
@@ -101,14 +107,25 @@ impl Response {
     /// assert_eq!(res.header("content-type"), Some("text/csv"));
     /// ```
     pub fn typed(content_type: &'static str, body: impl Into<Body>) -> Response {
-        // Built in place: a builder chain would move the response per
-        // step, and replacing a default body drops it.
         let mut headers = Headers::new();
         headers.append("Content-Type", content_type);
+        Response::with_headers(headers, body.into())
+    }
+
+    /// 200 with this body and a `Content-Type` checked when it was made.
+    fn with_type(content_type: Field, body: Body) -> Response {
+        let mut headers = Headers::new();
+        headers.append_field(content_type);
+        Response::with_headers(headers, body)
+    }
+
+    fn with_headers(headers: Headers, body: Body) -> Response {
+        // Built in place: a builder chain would move the response per
+        // step, and replacing a default body drops it.
         Response {
             status: Status::OK,
             headers,
-            body: body.into(),
+            body,
             on_upgrade: None,
             error: None,
             extensions: None,
@@ -354,6 +371,22 @@ impl Response {
         self
     }
 
+    /// Adds a header field checked when it was made, so writing the
+    /// response does not check it again.
+    ///
+    /// ```
+    /// use lath::codec::Field;
+    /// use lath::prelude::*;
+    /// const NO_STORE: Field = Field::new("Cache-Control", "no-store");
+    /// let app = handler(|_req: Request| async { Response::text("hi").with_field(NO_STORE) });
+    /// let res = Client::new(app).get("/").send_blocking().unwrap();
+    /// assert_eq!(res.header("cache-control"), Some("no-store"));
+    /// ```
+    pub fn with_field(mut self, field: Field) -> Response {
+        self.headers.append_field(field);
+        self
+    }
+
     /// Replaces the body.
     ///
     /// ```
@@ -566,7 +599,7 @@ impl From<Status> for Response {
 
 impl From<&'static str> for Response {
     fn from(text: &'static str) -> Response {
-        Response::typed("text/plain; charset=utf-8", Body::from(text))
+        Response::with_type(TEXT, Body::from(text))
     }
 }
 

@@ -64,8 +64,25 @@ pub(crate) fn is_token(s: &[u8]) -> bool {
 /// May `b` appear in a field value? HTAB, SP, VCHAR and obs-text; never
 /// NUL, CR, LF, other controls or DEL (RFC 9110 §5.5).
 #[inline]
-pub(crate) fn is_field_value_byte(b: u8) -> bool {
+pub(crate) const fn is_field_value_byte(b: u8) -> bool {
     b == b'\t' || (b >= 0x20 && b != 0x7f)
+}
+
+/// [`is_token`] and [`is_field_value`] together, for a `const` context:
+/// may `name: value` go out as it is?
+pub(crate) const fn is_field_const(name: &[u8], value: &[u8]) -> bool {
+    let mut ok = !name.is_empty();
+    let mut i = 0;
+    while i < name.len() {
+        ok &= is_tchar_const(name[i]);
+        i += 1;
+    }
+    let mut i = 0;
+    while i < value.len() {
+        ok &= is_field_value_byte(value[i]);
+        i += 1;
+    }
+    ok
 }
 
 /// Is `v` a field value that cannot split a message (RFC 9112 §11.1)?

@@ -137,7 +137,67 @@ impl std::ops::DerefMut for FieldList {
 pub struct Headers {
     source: Bytes,
     parsed: SpanList,
+    /// A checked field added first, kept inline: most responses carry one
+    /// (their `Content-Type`), and then need no list. Goes before `given`.
+    first: Option<Field>,
     given: FieldList,
+    /// A given field may be invalid: it came through
+    /// [`append`](Headers::append) or [`insert`](Headers::insert), not as a
+    /// [`Field`] checked when it was made.
+    given_unchecked: bool,
+}
+
+/// A header field checked once, when it is made — at compile time when
+/// made in a `const` — so a head holding it needs no check for it when it
+/// is written. For the fields an app sends on every response.
+///
+/// ```
+/// use lath_codec::{Field, Headers};
+///
+/// const CACHE_NOTHING: Field = Field::new("Cache-Control", "no-store");
+///
+/// let mut headers = Headers::new();
+/// headers.append_field(CACHE_NOTHING);
+/// assert_eq!(headers.get("cache-control"), Some(&b"no-store"[..]));
+/// ```
+///
+/// An invalid field does not compile in a `const`, and panics elsewhere:
+///
+/// ```compile_fail
+/// use lath_codec::Field;
+/// const SPLIT: Field = Field::new("X-Split", "a\r\nInjected: yes");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    name: &'static str,
+    value: &'static str,
+}
+
+impl Field {
+    /// The field `name: value`.
+    ///
+    /// # Panics
+    ///
+    /// When `name` is not a token or `value` holds a byte no field value
+    /// may hold (RFC 9110 §5.1, §5.5): CR, LF, NUL, another control or
+    /// DEL.
+    pub const fn new(name: &'static str, value: &'static str) -> Field {
+        assert!(
+            crate::grammar::is_field_const(name.as_bytes(), value.as_bytes()),
+            "an invalid header field"
+        );
+        Field { name, value }
+    }
+
+    /// The field's name.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The field's value.
+    pub const fn value(&self) -> &'static str {
+        self.value
+    }
 }
 
 impl Headers {
@@ -159,8 +219,16 @@ impl Headers {
         Headers {
             source,
             parsed,
+            first: None,
             given: FieldList::default(),
+            given_unchecked: false,
         }
+    }
+
+    /// Must the fields be checked before they go out? Parsed fields and
+    /// fields added by name and value must; [`Field`]s were.
+    pub(crate) fn needs_check(&self) -> bool {
+        self.given_unchecked || !self.parsed.as_slice().is_empty()
     }
 
     fn part(&self, (start, len): (u32, u32)) -> &[u8] {
@@ -170,7 +238,7 @@ impl Headers {
 
     /// The number of field lines.
     pub fn len(&self) -> usize {
-        self.parsed.as_slice().len() + self.given.len()
+        self.parsed.as_slice().len() + usize::from(self.first.is_some()) + self.given.len()
     }
 
     /// Are there no fields?
@@ -203,7 +271,13 @@ impl Headers {
                 let (start, len) = (span.value.0 as usize, span.value.1 as usize);
                 self.source.slice(start..start + len)
             });
-        parsed.or_else(|| {
+        let first = || {
+            let field = self
+                .first
+                .filter(|f| f.name.as_bytes().eq_ignore_ascii_case(name))?;
+            Some(Bytes::from_static(field.value.as_bytes()))
+        };
+        parsed.or_else(first).or_else(|| {
             self.given
                 .iter()
                 .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -233,7 +307,44 @@ impl Headers {
 
     /// Adds a field line after the existing ones.
     pub fn append(&mut self, name: impl Into<Bytes>, value: impl Into<Bytes>) {
+        self.given_unchecked = true;
         self.given.push((name.into(), value.into()));
+    }
+
+    /// Adds a field checked when it was made after the existing ones:
+    /// writing the head does not check it again.
+    ///
+    /// ```
+    /// use lath_codec::{Field, Headers};
+    /// let mut headers = Headers::new();
+    /// headers.append_field(Field::new("Vary", "Accept"));
+    /// headers.append_field(Field::new("Vary", "Origin"));
+    /// assert_eq!(headers.get_all("vary").count(), 2);
+    /// ```
+    pub fn append_field(&mut self, field: Field) {
+        if self.first.is_none() && self.given.is_empty() {
+            self.first = Some(field);
+            return;
+        }
+        let name = Bytes::from_static(field.name.as_bytes());
+        let value = Bytes::from_static(field.value.as_bytes());
+        self.given.push((name, value));
+    }
+
+    /// Replaces every field of `field`'s name with `field`, placed last;
+    /// as [`insert`](Headers::insert) for a field checked when it was
+    /// made.
+    ///
+    /// ```
+    /// use lath_codec::{Field, Headers};
+    /// let mut headers = Headers::new();
+    /// headers.append("Content-Type", "text/plain");
+    /// headers.insert_field(Field::new("Content-Type", "text/html"));
+    /// assert_eq!(headers.get("content-type"), Some(&b"text/html"[..]));
+    /// ```
+    pub fn insert_field(&mut self, field: Field) {
+        self.remove(field.name);
+        self.append_field(field);
     }
 
     /// Replaces every field named `name` with one line holding `value`,
@@ -242,6 +353,7 @@ impl Headers {
     pub fn insert(&mut self, name: impl Into<Bytes>, value: impl Into<Bytes>) {
         let name = name.into();
         self.remove_bytes(&name);
+        self.given_unchecked = true;
         self.given.push((name, value.into()));
     }
 
@@ -257,6 +369,12 @@ impl Headers {
             let (start, len) = (span.name.0 as usize, span.name.1 as usize);
             !source[start..start + len].eq_ignore_ascii_case(name)
         });
+        if self
+            .first
+            .is_some_and(|f| f.name.as_bytes().eq_ignore_ascii_case(name))
+        {
+            self.first = None;
+        }
         self.given.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         before != self.len()
     }
@@ -267,6 +385,7 @@ impl Headers {
         Iter {
             headers: self,
             parsed: self.parsed.as_slice().iter(),
+            first: self.first,
             given: self.given.iter(),
         }
     }
@@ -278,8 +397,12 @@ impl Headers {
             .as_slice()
             .iter()
             .map(|s| (self.part(s.name), self.part(s.value)));
+        let first = self
+            .first
+            .iter()
+            .map(|f| (f.name.as_bytes(), f.value.as_bytes()));
         let given = self.given.iter().map(|(n, v)| (&n[..], &v[..]));
-        parsed.chain(given)
+        parsed.chain(first).chain(given)
     }
 }
 
@@ -288,6 +411,7 @@ impl Headers {
 pub struct Iter<'a> {
     headers: &'a Headers,
     parsed: std::slice::Iter<'a, Span>,
+    first: Option<Field>,
     given: std::slice::Iter<'a, (Bytes, Bytes)>,
 }
 
@@ -297,6 +421,10 @@ impl<'a> Iterator for Iter<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         let (name, value) = match self.parsed.next() {
             Some(span) => (self.headers.part(span.name), self.headers.part(span.value)),
+            None if self.first.is_some() => {
+                let field = self.first.take()?;
+                (field.name.as_bytes(), field.value.as_bytes())
+            }
             None => {
                 let (name, value) = self.given.next()?;
                 (&name[..], &value[..])
@@ -306,7 +434,7 @@ impl<'a> Iterator for Iter<'a> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.parsed.as_slice().len() + self.given.len();
+        let n = self.parsed.as_slice().len() + usize::from(self.first.is_some()) + self.given.len();
         (n, Some(n))
     }
 }
@@ -391,6 +519,50 @@ mod tests {
         assert_eq!(h.get_all("A").count(), 40);
         assert!(h.remove("a"));
         assert!(h.is_empty());
+    }
+
+    #[test]
+    fn checked_fields_keep_their_place_among_the_others() {
+        const A: Field = Field::new("A", "1");
+        const C: Field = Field::new("C", "3");
+        let mut h = Headers::new();
+        h.append_field(A);
+        h.append("B", "2");
+        h.append_field(C);
+        let mut plain = Headers::new();
+        plain.append("A", "1");
+        plain.append("B", "2");
+        plain.append("C", "3");
+        assert_eq!(h, plain);
+        assert_eq!(h.iter().size_hint(), (3, Some(3)));
+        assert_eq!(h.get_bytes("a").unwrap(), "1");
+        assert!(h.remove("a"));
+        h.append_field(A);
+        let names: Vec<_> = h.iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["B", "C", "A"], "appended last, after a removal");
+        h.insert_field(Field::new("b", "4"));
+        let names: Vec<_> = h.iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["C", "A", "b"]);
+    }
+
+    #[test]
+    fn only_fields_added_unchecked_are_checked_at_write() {
+        let mut h = Headers::new();
+        h.append_field(Field::new("Content-Type", "text/plain"));
+        h.insert_field(Field::new("Vary", "Accept"));
+        assert!(!h.needs_check());
+        h.append("X", "1");
+        assert!(h.needs_check());
+        let mut parsed = SpanList::default();
+        parsed.push(Span::new((0, 1), (2, 1)));
+        assert!(Headers::parsed(Bytes::from_static(b"a:b"), parsed).needs_check());
+    }
+
+    #[test]
+    #[should_panic(expected = "an invalid header field")]
+    fn a_field_that_could_split_a_message_is_refused_when_made() {
+        let value = String::from("a\r\nInjected: yes").leak();
+        let _ = Field::new("X", value);
     }
 
     #[test]

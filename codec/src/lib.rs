@@ -69,7 +69,7 @@ pub use client::{ClientConn, Event as ClientEvent};
 pub use config::{Config, Limits};
 pub use error::{ProtocolError, UsageError};
 pub use head::{BodySize, RequestHead, ResponseHead};
-pub use headers::{Headers, Iter as HeaderIter};
+pub use headers::{Field, Headers, Iter as HeaderIter};
 pub use method::{InvalidMethod, Method};
 pub use server::{Event as ServerEvent, HeadWritten, ServerConn};
 pub use status::Status;

@@ -487,9 +487,12 @@ impl ServerConn {
             out.extend_from_slice(self.date.line(now));
         }
         if let (Some(server), false) = (&self.config.server, given.server) {
-            push_field(out, b"Server", server);
+            out.extend_from_slice(b"Server: ");
+            out.extend_from_slice(server);
+            out.extend_from_slice(b"\r\n\r\n");
+        } else {
+            out.extend_from_slice(b"\r\n");
         }
-        out.extend_from_slice(b"\r\n");
 
         self.exchange.keep_alive = framing.keep_alive;
         if framing.tunnel {

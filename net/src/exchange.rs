@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures::{FutureExt, StreamExt};
 use lath_app::{Body, BodyError, Io, OnUpgrade, ResponseSlot};
-use lath_codec::{HeadWritten, ResponseHead, ServerEvent, Status};
+use lath_codec::{HeadWritten, ResponseHead, ServerEvent, Status, Version};
 
 use crate::conn::Wire;
 use crate::feed::{body_error, Feed};
@@ -135,8 +135,14 @@ where
                     let mut body = res.take_body();
                     let on_upgrade = res.take_on_upgrade();
                     *self.status = Some(res.status());
-                    let mut head = ResponseHead::new(res.status());
-                    head.headers = std::mem::take(res.headers_mut());
+                    // Built whole: a default head's fields would be
+                    // dropped when replaced.
+                    let head = ResponseHead {
+                        status: res.status(),
+                        reason: None,
+                        version: Version::Http11,
+                        headers: std::mem::take(res.headers_mut()),
+                    };
                     // The first poll may ask for the request body: then
                     // `100 Continue` goes out ahead of this head. A body
                     // that goes out by `sendfile` is not read at all.
