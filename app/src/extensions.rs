@@ -132,8 +132,9 @@ impl fmt::Debug for Extensions {
 pub struct Params {
     /// Names are shared with the route table, and values that needed no
     /// decoding with the request's target: no copy per request. The
-    /// storage comes from, and goes back to, a per-thread pool.
-    pairs: Vec<Pair>,
+    /// storage comes from, and goes back to, a per-thread pool; what
+    /// `drop` leaves behind is always empty, so no drop glue runs after it.
+    pairs: std::mem::ManuallyDrop<Vec<Pair>>,
 }
 
 type Pair = (std::sync::Arc<str>, bytes::Bytes);
@@ -148,7 +149,7 @@ impl Drop for Params {
     #[inline]
     fn drop(&mut self) {
         if self.pairs.capacity() > 0 {
-            give_pairs(std::mem::take(&mut self.pairs));
+            give_pairs(std::mem::take(&mut *self.pairs));
         }
     }
 }
@@ -204,7 +205,7 @@ impl Params {
 
     fn add(&mut self, pair: Pair) {
         if self.pairs.capacity() == 0 {
-            self.pairs = lath_codec::recycle::take(&PAIR_LISTS, 4);
+            *self.pairs = lath_codec::recycle::take(&PAIR_LISTS, 4);
         }
         self.pairs.push(pair);
     }

@@ -2,6 +2,7 @@
 //! (RFC 9110 §5).
 
 use std::fmt;
+use std::mem::ManuallyDrop;
 
 use bytes::Bytes;
 
@@ -34,14 +35,16 @@ thread_local! {
 /// The spans of parsed fields, in order; the storage is recycled per
 /// thread.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct SpanList(Vec<Span>);
+pub(crate) struct SpanList(ManuallyDrop<Vec<Span>>);
 
+// The lists are `ManuallyDrop`: what `drop` leaves behind is always an
+// empty list, so no drop glue need run after it.
 impl Drop for SpanList {
     // Inlined: most lists dropped are empty ones (a head's defaults).
     #[inline]
     fn drop(&mut self) {
         if self.0.capacity() > 0 {
-            give_spans(std::mem::take(&mut self.0));
+            give_spans(std::mem::take(&mut *self.0));
         }
     }
 }
@@ -53,7 +56,7 @@ fn give_spans(list: Vec<Span>) {
 
 impl SpanList {
     pub(crate) fn with_capacity(n: usize) -> SpanList {
-        SpanList(recycle::take(&SPAN_LISTS, n))
+        SpanList(ManuallyDrop::new(recycle::take(&SPAN_LISTS, n)))
     }
 
     pub(crate) fn push(&mut self, span: Span) {
@@ -71,14 +74,14 @@ impl SpanList {
 
 /// Fields given by callers; the storage is recycled per thread.
 #[derive(Clone, Default, PartialEq, Eq)]
-struct FieldList(Vec<(Bytes, Bytes)>);
+struct FieldList(ManuallyDrop<Vec<(Bytes, Bytes)>>);
 
 impl Drop for FieldList {
     // Inlined: most lists dropped are empty ones (a head's defaults).
     #[inline]
     fn drop(&mut self) {
         if self.0.capacity() > 0 {
-            give_fields(std::mem::take(&mut self.0));
+            give_fields(std::mem::take(&mut *self.0));
         }
     }
 }
@@ -90,7 +93,7 @@ fn give_fields(list: Vec<(Bytes, Bytes)>) {
 
 impl FieldList {
     fn with_capacity(n: usize) -> FieldList {
-        FieldList(recycle::take(&FIELD_LISTS, n))
+        FieldList(ManuallyDrop::new(recycle::take(&FIELD_LISTS, n)))
     }
 
     fn push(&mut self, field: (Bytes, Bytes)) {
