@@ -58,7 +58,7 @@ pub use interop::{HttpConvert, Unconvertible};
 pub use ip_filter::{BadRange, IpFilter};
 pub use request::{Request, RequestBuilder, DEFAULT_BODY_LIMIT};
 pub use respond::{Forward, Respond, Responded, ResponseSlot};
-pub use response::{OnUpgrade, Response};
+pub use response::{OnUpgrade, Response, ResponseParts};
 pub use route::{HeaderReads, RouteName, RouteWatch};
 pub use slot::{FutureSlot, SlotFuture};
 pub use tls_info::TlsInfo;

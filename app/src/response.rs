@@ -578,6 +578,56 @@ impl Response {
     pub fn take_on_upgrade(&mut self) -> Option<OnUpgrade> {
         self.on_upgrade.take()
     }
+
+    /// The parts a server writes out: no part is left behind to drop.
+    /// What the response carries for layers (its error, extensions) goes.
+    ///
+    /// ```
+    /// use lath::app::Response;
+    /// let parts = Response::text("hi").with_header("X-A", "1").into_parts();
+    /// assert_eq!(parts.status.code(), 200);
+    /// assert_eq!(parts.headers.get("x-a"), Some(&b"1"[..]));
+    /// assert_eq!(parts.body.size(), lath::app::BodySize::Known(2));
+    /// assert!(parts.on_upgrade.is_none());
+    /// ```
+    pub fn into_parts(self) -> ResponseParts {
+        ResponseParts {
+            status: self.status,
+            headers: self.headers,
+            body: self.body,
+            on_upgrade: self.on_upgrade,
+        }
+    }
+}
+
+/// A [`Response`] taken apart by [`Response::into_parts`], for a server
+/// writing it out.
+///
+/// ```
+/// use lath::app::{Response, ResponseParts};
+/// let ResponseParts { status, .. } = Response::text("hi").into_parts();
+/// assert_eq!(status.code(), 200);
+/// ```
+pub struct ResponseParts {
+    /// The status.
+    pub status: Status,
+    /// The header fields.
+    pub headers: Headers,
+    /// The body.
+    pub body: Body,
+    /// What takes the connection over once a `101` went out.
+    pub on_upgrade: Option<OnUpgrade>,
+}
+
+impl fmt::Debug for ResponseParts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseParts")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &self.body.size())
+            .field("on_upgrade", &self.on_upgrade.is_some())
+            .finish()
+    }
 }
 
 impl fmt::Debug for Response {

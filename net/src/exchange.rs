@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::{FutureExt, StreamExt};
-use lath_app::{Body, BodyError, Io, OnUpgrade, ResponseSlot};
+use lath_app::{Body, BodyError, Io, OnUpgrade, ResponseParts, ResponseSlot};
 use lath_codec::{HeadWritten, ResponseHead, ServerEvent, Status, Version};
 
 use crate::conn::Wire;
@@ -125,23 +125,25 @@ where
         loop {
             match &mut self.out {
                 Out::Awaiting => {
-                    let Poll::Ready(mut res) = self.responded.poll_take(cx) else {
+                    let Poll::Ready(res) = self.responded.poll_take(cx) else {
                         return Ok(moved);
                     };
                     moved = true;
                     if self.shutdown.is_draining() {
                         self.wire.codec.close_after_response();
                     }
-                    let mut body = res.take_body();
-                    let on_upgrade = res.take_on_upgrade();
-                    *self.status = Some(res.status());
-                    // Built whole: a default head's fields would be
-                    // dropped when replaced.
+                    let ResponseParts {
+                        status,
+                        headers,
+                        mut body,
+                        on_upgrade,
+                    } = res.into_parts();
+                    *self.status = Some(status);
                     let head = ResponseHead {
-                        status: res.status(),
+                        status,
                         reason: None,
                         version: Version::Http11,
-                        headers: std::mem::take(res.headers_mut()),
+                        headers,
                     };
                     // The first poll may ask for the request body: then
                     // `100 Continue` goes out ahead of this head. A body
