@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::grammar::{is_field_value, is_token, list_elements, push_decimal, push_hex, trim_ows};
+use crate::grammar::{is_field_value, is_token, list_elements, push_hex, trim_ows};
 use crate::{Headers, UsageError};
 
 /// The `Date` value, formatted at most once per second of the caller's
@@ -193,6 +193,7 @@ fn is_framing_field(name: &[u8]) -> bool {
 
 #[inline]
 pub(crate) fn push_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+    out.reserve(name.len() + value.len() + 4);
     out.extend_from_slice(name);
     out.extend_from_slice(b": ");
     out.extend_from_slice(value);
@@ -205,9 +206,7 @@ pub(crate) fn validate(headers: &Headers) -> Result<(), UsageError> {
     if !headers.needs_check() {
         return Ok(());
     }
-    headers
-        .iter_raw()
-        .try_for_each(|(name, value)| check_field(name, value))
+    headers.try_for_each_raw(check_field)
 }
 
 fn check_field(name: &[u8], value: &[u8]) -> Result<(), UsageError> {
@@ -240,7 +239,7 @@ impl Given {
     pub(crate) fn of(headers: &Headers) -> Result<Given, UsageError> {
         let mut given = Given::default();
         let check = headers.needs_check();
-        for (name, value) in headers.iter_raw() {
+        headers.try_for_each_raw(|name, value| {
             if check {
                 check_field(name, value)?;
             }
@@ -266,7 +265,8 @@ impl Given {
                 }
                 _ => {}
             }
-        }
+            Ok(())
+        })?;
         if given.content_length.is_some() && given.chunked.is_some() {
             // RFC 9112 §6.2: never both in one message.
             return Err(UsageError::ConflictingFraming);
@@ -295,21 +295,39 @@ pub(crate) fn push_status_line(out: &mut Vec<u8>, status: crate::Status, custom:
 
 /// Writes the caller's fields, skipping framing fields where `skip_framing`.
 pub(crate) fn push_fields(out: &mut Vec<u8>, headers: &Headers, skip_framing: bool) {
-    for (name, value) in headers.iter_raw() {
-        if skip_framing
-            && (name.eq_ignore_ascii_case(b"content-length")
-                || name.eq_ignore_ascii_case(b"transfer-encoding"))
-        {
-            continue;
+    let _ = headers.try_for_each_raw(|name, value| {
+        let framing = match name.len() {
+            14 => name.eq_ignore_ascii_case(b"content-length"),
+            17 => name.eq_ignore_ascii_case(b"transfer-encoding"),
+            _ => false,
+        };
+        if !(skip_framing && framing) {
+            push_field(out, name, value);
         }
-        push_field(out, name, value);
-    }
+        Ok::<(), std::convert::Infallible>(())
+    });
 }
 
 pub(crate) fn push_content_length(out: &mut Vec<u8>, n: u64) {
-    out.extend_from_slice(b"Content-Length: ");
-    push_decimal(out, n);
-    out.extend_from_slice(b"\r\n");
+    // The line is put together on the stack and copied once: digits are
+    // written from the end, then the name before them.
+    const NAME: &[u8] = b"Content-Length: ";
+    let mut line = [0u8; NAME.len() + 20 + 2];
+    let end = line.len() - 2;
+    line[end..].copy_from_slice(b"\r\n");
+    let mut start = end;
+    let mut n = n;
+    loop {
+        start -= 1;
+        line[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    start -= NAME.len();
+    line[start..start + NAME.len()].copy_from_slice(NAME);
+    out.extend_from_slice(&line[start..]);
 }
 
 #[cfg(test)]
@@ -397,6 +415,18 @@ mod tests {
                 declared: 3,
                 written: 2
             })
+        );
+    }
+
+    #[test]
+    fn content_length_lines_from_zero_to_the_largest() {
+        let mut out = Vec::new();
+        push_content_length(&mut out, 0);
+        push_content_length(&mut out, 13);
+        push_content_length(&mut out, u64::MAX);
+        assert_eq!(
+            out,
+            b"Content-Length: 0\r\nContent-Length: 13\r\nContent-Length: 18446744073709551615\r\n"
         );
     }
 
