@@ -357,6 +357,11 @@ impl Body {
         }
     }
 
+    /// Empty, and watched by nothing: reading it would only say so.
+    pub(crate) fn is_bare_empty(&self) -> bool {
+        matches!(self.kind, Kind::Empty) && self.watch.is_none()
+    }
+
     /// One piece of bytes.
     ///
     /// ```

@@ -289,8 +289,22 @@ impl Future for PhaseWait {
         if this.registered.is_some_and(|(_, seen)| seen == task) {
             return Poll::Pending;
         }
+        this.register(cx, task)
+    }
+}
+
+impl PhaseWait {
+    /// Leaves `cx`'s waker with the phase: apart from `poll`, so the
+    /// common poll (the same task again) stays small.
+    #[cold]
+    #[inline(never)]
+    fn register(&mut self, cx: &Context<'_>, task: Seen) -> Poll<()> {
+        let Some(inner) = &self.inner else {
+            return Poll::Pending;
+        };
+        let phase = PhaseWait::phase(inner, self.which);
         let mut waiting = phase.waiting();
-        let key = match &this.registered {
+        let key = match &self.registered {
             Some((key, _)) => *key,
             None => {
                 waiting.next_key += 1;
@@ -299,7 +313,7 @@ impl Future for PhaseWait {
         };
         waiting.wakers.insert(key, cx.waker().clone());
         drop(waiting);
-        this.registered = Some((key, task));
+        self.registered = Some((key, task));
         // `begin` may have taken the wakers just before this one went in.
         match phase.has_begun() {
             true => Poll::Ready(()),
