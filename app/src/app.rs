@@ -88,7 +88,7 @@ pub trait App: Send + Sync + 'static {
         respond: Respond,
         slot: &'a mut FutureSlot,
     ) -> SlotFuture<'a> {
-        slot.put(self.call(req, respond))
+        slot.put_with(|| self.call(req, respond))
     }
 }
 

@@ -98,6 +98,27 @@ impl FutureSlot {
     where
         F: Future<Output = ()> + Send + 'a,
     {
+        self.put_with(|| future)
+    }
+
+    /// Places the future `make` returns, made once the slot has room for
+    /// it: the future can be written straight into the slot's memory
+    /// rather than made elsewhere and moved in.
+    ///
+    /// ```
+    /// use lath::app::FutureSlot;
+    /// # futures::executor::block_on(async {
+    /// let mut slot = FutureSlot::new();
+    /// let mut seen = Vec::new();
+    /// slot.put_with(|| async { seen.push("made in place") }).await;
+    /// assert_eq!(seen, ["made in place"]);
+    /// # });
+    /// ```
+    #[inline]
+    pub fn put_with<'a, F>(&'a mut self, make: impl FnOnce() -> F) -> SlotFuture<'a>
+    where
+        F: Future<Output = ()> + Send + 'a,
+    {
         let needed = Layout::new::<F>();
         if self.occupied {
             // The last future was leaked: leave its memory to it.
@@ -117,7 +138,7 @@ impl FutureSlot {
         // least `needed` in size and alignment, or `F` is zero-sized), and
         // holds no live value: a previous future was dropped or its memory
         // given up.
-        unsafe { place.as_ptr().write(future) };
+        unsafe { place.as_ptr().write(make()) };
         self.occupied = true;
         let future: NonNull<dyn Future<Output = ()> + Send + 'a> = place;
         SlotFuture {

@@ -179,7 +179,7 @@ impl<A: App> App for Lint<A> {
         slot: &'a mut FutureSlot,
     ) -> SlotFuture<'a> {
         match self.on {
-            true => slot.put(self.call(req, respond)),
+            true => slot.put_with(|| self.call(req, respond)),
             false => self.app.call_in(req, respond, slot),
         }
     }
