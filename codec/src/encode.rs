@@ -295,7 +295,7 @@ pub(crate) fn push_status_line(out: &mut Vec<u8>, status: crate::Status, custom:
 
 /// Writes the caller's fields, skipping framing fields where `skip_framing`.
 pub(crate) fn push_fields(out: &mut Vec<u8>, headers: &Headers, skip_framing: bool) {
-    let _ = headers.try_for_each_raw(|name, value| {
+    headers.for_each_raw(|name, value| {
         let framing = match name.len() {
             14 => name.eq_ignore_ascii_case(b"content-length"),
             17 => name.eq_ignore_ascii_case(b"transfer-encoding"),
@@ -304,7 +304,6 @@ pub(crate) fn push_fields(out: &mut Vec<u8>, headers: &Headers, skip_framing: bo
         if !(skip_framing && framing) {
             push_field(out, name, value);
         }
-        Ok::<(), std::convert::Infallible>(())
     });
 }
 

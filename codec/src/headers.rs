@@ -314,8 +314,8 @@ impl Headers {
         self.given.push((name.into(), value.into()));
     }
 
-    /// Adds a field checked when it was made after the existing ones:
-    /// writing the head does not check it again.
+    /// Adds `field` after the existing ones. It was checked when it was
+    /// made, so writing the head does not check it again.
     ///
     /// ```
     /// use lath_codec::{Field, Headers};
@@ -410,6 +410,14 @@ impl Headers {
             f(name, value)?;
         }
         Ok(())
+    }
+
+    /// Calls `f` with each field in order, names as bytes.
+    pub(crate) fn for_each_raw(&self, mut f: impl FnMut(&[u8], &[u8])) {
+        let _ = self.try_for_each_raw(|name, value| {
+            f(name, value);
+            Ok::<(), std::convert::Infallible>(())
+        });
     }
 
     /// The fields in order, names as bytes.
