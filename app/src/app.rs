@@ -82,6 +82,7 @@ pub trait App: Send + Sync + 'static {
     /// }
     /// # });
     /// ```
+    #[inline]
     fn call_in<'a>(
         &'a self,
         req: Request,

@@ -172,6 +172,7 @@ impl LintReport {
 impl<A: App> App for Lint<A> {
     /// Switched off, the app's own future takes the slot: a disabled
     /// lint costs nothing per request, not even a move of the request.
+    #[inline]
     fn call_in<'a>(
         &'a self,
         req: Request,
