@@ -124,8 +124,8 @@ impl std::ops::DerefMut for FieldList {
 /// Parsed fields point into the head's bytes, so a parsed head shares one
 /// buffer with one reference count, not two per field. Fields given by
 /// callers come after the parsed ones; they are stored as they are and
-/// validated when a head is written, so a response can never be split by a
-/// CR or LF in a value.
+/// validated when a head is written (a [`Field`] was validated when it was
+/// made), so a response can never be split by a CR or LF in a value.
 ///
 /// ```
 /// use lath_codec::Headers;
