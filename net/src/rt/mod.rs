@@ -7,19 +7,20 @@
 //! `smol` and `tokio`. Each module offers the same items: a listener type
 //! implementing [`Listen`], `listener` (from a bound std listener), `sleep`,
 //! `spawn`, `block_on` and `block_on_reactor`; [`Runtime`] dispatches to
-//! the one chosen at run time.
+//! the one chosen at run time. async-std and smol both run on async-io's
+//! reactor and share its TCP listener and streams (`on_async_io`).
 
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use futures::{AsyncRead, AsyncWrite, Stream};
+use futures::Stream;
 use lath_app::Io;
 
+#[cfg(any(feature = "async-std", feature = "smol"))]
+mod on_async_io;
 #[cfg(feature = "async-std")]
 mod on_async_std;
 #[cfg(feature = "smol")]
@@ -257,98 +258,7 @@ pub(crate) trait Serve {
     fn on<L: Listen>(self, listener: L) -> BoxFuture<'static, io::Result<()>>;
 }
 
-/// A stream socket whose write side can be shut down alone.
-#[allow(dead_code)] // not every runtime module needs it
-pub(crate) trait ShutdownWrite {
-    fn shutdown_write(&self) -> io::Result<()>;
-}
-
-/// An accepted connection over a futures-io stream. Closing it
-/// (`poll_close`) shuts its write side down, so the peer reads EOF while
-/// the server may still read — what a lingering close needs; dropping it
-/// closes the socket.
-#[derive(Debug)]
-#[allow(dead_code)] // not every runtime module needs it
-pub(crate) struct HalfClose<S>(pub(crate) S);
-
-impl<S: AsyncRead + Unpin> AsyncRead for HalfClose<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_read(cx, buf)
-    }
-}
-
-impl<S: AsyncWrite + ShutdownWrite + Unpin> AsyncWrite for HalfClose<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_flush(cx)
-    }
-
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        futures::ready!(Pin::new(&mut self.0).poll_flush(cx))?;
-        Poll::Ready(not_connected_is_closed(self.0.shutdown_write()))
-    }
-}
-
-/// The listener of a runtime whose TCP types already speak futures-io
-/// (async-std, smol): each stream wrapped to half-close, accepted with
-/// `TCP_NODELAY` and its peer's address.
-#[allow(unused_macros)] // not every runtime module needs it
-macro_rules! futures_io_tcp {
-    ($listener:ty, $stream:ty) => {
-        impl $crate::rt::ShutdownWrite for $stream {
-            fn shutdown_write(&self) -> std::io::Result<()> {
-                self.shutdown(std::net::Shutdown::Write)
-            }
-        }
-
-        impl $crate::rt::Listen for $listener {
-            type Stream = $crate::rt::HalfClose<$stream>;
-
-            fn connections(
-                &self,
-            ) -> impl futures::Stream<Item = $crate::rt::Accepted<Self::Stream>> + Unpin + Send + '_
-            {
-                use futures::StreamExt;
-                self.incoming().map(|accepted| {
-                    accepted.map(|stream| {
-                        let _ = stream.set_nodelay(true);
-                        let peer = stream.peer_addr().ok();
-                        ($crate::rt::HalfClose(stream), peer)
-                    })
-                })
-            }
-
-            #[cfg(target_os = "linux")]
-            fn socket(stream: &Self::Stream) -> Option<$crate::rt::Fd<'_>> {
-                Some(std::os::fd::AsFd::as_fd(&stream.0))
-            }
-        }
-    };
-}
-#[allow(unused_imports)] // not every runtime module needs it
-pub(crate) use futures_io_tcp;
-
 /// The peer is gone already: closed is closed.
-#[allow(dead_code)] // not every runtime module needs it
 pub(crate) fn not_connected_is_closed(shutdown: io::Result<()>) -> io::Result<()> {
     match shutdown {
         Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),

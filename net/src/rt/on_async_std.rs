@@ -2,20 +2,12 @@
 //! in favour of smol, RUSTSEC-2025-0052).
 
 use std::future::Future;
-use std::io;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use futures::FutureExt;
 
-use async_std::net::TcpListener;
-
-/// A listener from a bound, non-blocking std one.
-pub(crate) fn listener(listener: std::net::TcpListener) -> io::Result<TcpListener> {
-    Ok(TcpListener::from(listener))
-}
-
-super::futures_io_tcp!(async_std::net::TcpListener, async_std::net::TcpStream);
+pub(crate) use super::on_async_io::listener;
 
 /// A timer that fires after `duration`.
 pub(crate) fn sleep(duration: Duration) -> BoxFuture<'static, ()> {

@@ -1,20 +1,12 @@
 //! smol: async-std's successor from the same authors.
 
 use std::future::Future;
-use std::io;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use futures::FutureExt;
 
-use smol::net::TcpListener;
-
-/// A listener from a bound, non-blocking std one.
-pub(crate) fn listener(listener: std::net::TcpListener) -> io::Result<TcpListener> {
-    TcpListener::try_from(listener)
-}
-
-super::futures_io_tcp!(smol::net::TcpListener, smol::net::TcpStream);
+pub(crate) use super::on_async_io::listener;
 
 /// A timer that fires after `duration`.
 pub(crate) fn sleep(duration: Duration) -> BoxFuture<'static, ()> {
