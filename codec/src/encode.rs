@@ -11,6 +11,9 @@ use crate::{Headers, UsageError};
 #[derive(Debug, Clone)]
 pub(crate) struct DateCache {
     second: Option<u64>,
+    /// The last time asked for: pipelined answers share one clock read,
+    /// and then one comparison.
+    seen: Option<SystemTime>,
     /// `Date: ` + an IMF-fixdate + CRLF.
     line: [u8; 37],
 }
@@ -20,7 +23,11 @@ impl DateCache {
         let mut line = [b' '; 37];
         line[..6].copy_from_slice(b"Date: ");
         line[35..].copy_from_slice(b"\r\n");
-        DateCache { second: None, line }
+        DateCache {
+            second: None,
+            seen: None,
+            line,
+        }
     }
 
     /// The IMF-fixdate for `now`.
@@ -31,6 +38,10 @@ impl DateCache {
 
     /// The whole `Date` field line for `now`, rendered once per second.
     pub(crate) fn line(&mut self, now: SystemTime) -> &[u8; 37] {
+        if self.seen == Some(now) {
+            return &self.line;
+        }
+        self.seen = Some(now);
         let second = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         if self.second != Some(second) {
             // Written in place: a new second costs no allocation.
