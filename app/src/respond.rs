@@ -180,8 +180,12 @@ impl Respond {
     /// assert_eq!((res.status.code(), res.text().as_str()), (201, "made"));
     /// ```
     pub fn send(mut self, response: impl Into<Response>) {
-        if let Some(way) = self.way.take() {
-            way.send(response.into());
+        match self.way.take() {
+            // Made where it is kept: a response is a few hundred bytes,
+            // and each move copies them.
+            Some(Way::Slot(slot)) => slot.put_with(|| response.into()),
+            Some(way) => way.send(response.into()),
+            None => {}
         }
     }
 
@@ -299,9 +303,15 @@ impl ResponseSlot {
     }
 
     fn put(&self, response: Response) {
+        self.put_with(|| response);
+    }
+
+    /// Puts the response `make` makes, made in place.
+    #[inline]
+    fn put_with(&self, make: impl FnOnce() -> Response) {
         let waker = {
             let mut state = self.lock();
-            state.response = Some(response);
+            state.response = Some(make());
             state.waker.take()
         };
         if let Some(waker) = waker {
