@@ -362,6 +362,27 @@ impl Body {
         matches!(self.kind, Kind::Empty) && self.watch.is_none()
     }
 
+    /// Nothing more to read and nothing after it: the next read would end
+    /// the body, no one watches it and no trailers can follow. A server
+    /// may then end the message without reading again — a full body is
+    /// spent once its one piece was read.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use lath::app::Body;
+    /// # futures::executor::block_on(async {
+    /// let mut body = Body::full("hi");
+    /// assert!(!body.is_spent());
+    /// assert_eq!(body.next().await.unwrap().unwrap(), "hi");
+    /// assert!(body.is_spent());
+    /// let (_sender, streamed) = Body::channel();
+    /// assert!(!streamed.is_spent());
+    /// # });
+    /// ```
+    pub fn is_spent(&self) -> bool {
+        self.is_bare_empty() && self.trailers.is_none()
+    }
+
     /// One piece of bytes.
     ///
     /// ```

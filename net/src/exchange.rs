@@ -148,7 +148,8 @@ where
                     // The first poll may ask for the request body: then
                     // `100 Continue` goes out ahead of this head. A body
                     // that goes out by `sendfile` is not read at all.
-                    let first = match by_file(self.wire, &body) {
+                    let file = by_file(self.wire, &body);
+                    let first = match file {
                         true => Poll::Pending,
                         false => body.poll_next_unpin(cx),
                     };
@@ -168,12 +169,25 @@ where
                                 Some(then) => Ended::Upgraded(buffered, then),
                                 None => Ended::Close,
                             }),
-                            None if by_file(self.wire, &body) => {
-                                Out::Streaming { body, first: None }
-                            }
-                            None => Out::Streaming {
-                                body,
-                                first: Some(first),
+                            None if file => Out::Streaming { body, first: None },
+                            None => match first {
+                                // The whole body in one piece, or none, and
+                                // nothing after it: its end goes out now.
+                                Poll::Ready(Some(Ok(bytes)))
+                                    if bytes.len() < DIRECT && body.is_spent() =>
+                                {
+                                    let ended =
+                                        wire.codec.write_data(&bytes, &mut wire.out).is_ok()
+                                            && wire.codec.write_end(None, &mut wire.out).is_ok();
+                                    Out::Ended(match ended && !wire.codec.is_closed() {
+                                        true => Ended::Open,
+                                        false => Ended::Close,
+                                    })
+                                }
+                                first => Out::Streaming {
+                                    body,
+                                    first: Some(first),
+                                },
                             },
                         },
                     };
