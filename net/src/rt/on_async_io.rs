@@ -7,9 +7,11 @@
 //! socket's receive queue (a stream socket hands over all it has, up to
 //! the buffer's size), so the next read waits for readability first and
 //! skips the read that would fail — as tokio does with its readiness
-//! cache. A wait for readability when bytes did arrive meanwhile costs
-//! nothing more than a read: the level-triggered re-arm reports it at
-//! once.
+//! cache. Bytes that did arrive meanwhile are not missed: the
+//! level-triggered re-arm reports them at the reactor's next turn, which
+//! under load serves many connections at once. (A lone client that sends
+//! its next request while the answer is being written pays that turn
+//! where a speculative read would have found the bytes.)
 
 use std::io::{self, Read};
 use std::net::{Shutdown, TcpListener, TcpStream};
