@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures::{FutureExt, StreamExt};
 use lath_app::{Body, BodyError, Io, OnUpgrade, ResponseParts, ResponseSlot};
-use lath_codec::{HeadWritten, ResponseHead, ServerEvent, Status, Version};
+use lath_codec::{HeadWritten, Headers, ResponseHead, ServerEvent, Status, Version};
 
 use crate::conn::Wire;
 use crate::feed::{body_error, Feed};
@@ -74,6 +74,15 @@ fn by_file<IO>(wire: &Wire<IO>, body: &Body) -> bool {
     }
     let _ = (wire, body);
     false
+}
+
+/// Ends the message, with `trailers` if the framing carries them: the
+/// connection stays open unless the codec decided to close it.
+fn end<IO>(wire: &mut Wire<IO>, trailers: Option<&Headers>) -> Ended {
+    match wire.codec.write_end(trailers, &mut wire.out) {
+        Ok(()) if !wire.codec.is_closed() => Ended::Open,
+        _ => Ended::Close,
+    }
 }
 
 /// The app's future, caught for panics.
@@ -176,12 +185,9 @@ where
                                 Poll::Ready(Some(Ok(bytes)))
                                     if bytes.len() < DIRECT && body.is_spent() =>
                                 {
-                                    let ended =
-                                        wire.codec.write_data(&bytes, &mut wire.out).is_ok()
-                                            && wire.codec.write_end(None, &mut wire.out).is_ok();
-                                    Out::Ended(match ended && !wire.codec.is_closed() {
-                                        true => Ended::Open,
-                                        false => Ended::Close,
+                                    Out::Ended(match wire.codec.write_data(&bytes, &mut wire.out) {
+                                        Ok(()) => end(wire, None),
+                                        Err(_) => Ended::Close,
                                     })
                                 }
                                 first => Out::Streaming {
@@ -296,16 +302,7 @@ where
                         // cut short.
                         Poll::Ready(Some(Err(_))) => self.out = Out::Ended(Ended::Close),
                         Poll::Ready(None) => {
-                            let trailers = body.trailers();
-                            let ended = wire
-                                .codec
-                                .write_end(trailers.as_ref(), &mut wire.out)
-                                .is_ok();
-                            self.out = Out::Ended(if ended && !wire.codec.is_closed() {
-                                Ended::Open
-                            } else {
-                                Ended::Close
-                            });
+                            self.out = Out::Ended(end(wire, body.trailers().as_ref()));
                         }
                         Poll::Pending => {
                             // Flush before waiting, so a slow producer's
