@@ -145,10 +145,12 @@ impl HttpConvert for Headers {
     /// refuses (the codec refuses them too, when writing).
     fn to_http(&self) -> Result<http::HeaderMap, Unconvertible> {
         let mut map = http::HeaderMap::with_capacity(self.len());
-        for (name, value) in self.iter() {
-            let name = http::HeaderName::from_bytes(name.as_bytes())
+        // Values share the list's bytes; names are mostly standard ones,
+        // which `http` keeps without a copy too.
+        for (name, value) in self.iter_shared() {
+            let name = http::HeaderName::from_bytes(&name)
                 .map_err(|_| Unconvertible("invalid header name"))?;
-            let value = http::HeaderValue::from_bytes(value)
+            let value = http::HeaderValue::from_maybe_shared(value)
                 .map_err(|_| Unconvertible("invalid header value"))?;
             map.append(name, value);
         }
@@ -157,15 +159,18 @@ impl HttpConvert for Headers {
 
     /// Every field line; names come lowercase, as `http` keeps them.
     fn from_http(map: &http::HeaderMap) -> Result<Headers, Unconvertible> {
-        Ok(headers_from_http(map, &[]).0)
+        Ok(headers_from_http(map, &[], None).0)
     }
 }
 
-/// The fields of `map`, and a copy of `extra` (a request's target), all in
-/// one buffer: one allocation for a whole head, as the codec's own heads
-/// share the bytes they were read into.
-fn headers_from_http(map: &http::HeaderMap, extra: &[u8]) -> (Headers, Bytes) {
+/// The fields of `map`, then `Host: host` when given, and a copy of
+/// `extra` (a request's target), all in one buffer: one allocation for a
+/// whole head, as the codec's own heads share the bytes they were read
+/// into.
+fn headers_from_http(map: &http::HeaderMap, extra: &[u8], host: Option<&[u8]>) -> (Headers, Bytes) {
+    let host = host.unwrap_or_default();
     let size = extra.len()
+        + host.len()
         + map
             .iter()
             .map(|(name, value)| name.as_str().len() + value.len())
@@ -176,13 +181,17 @@ fn headers_from_http(map: &http::HeaderMap, extra: &[u8]) -> (Headers, Bytes) {
         buffer.extend_from_slice(name.as_str().as_bytes());
         buffer.extend_from_slice(value.as_bytes());
     }
+    buffer.extend_from_slice(host);
     let mut all = buffer.freeze();
     let extra = all.split_to(extra.len());
-    let mut headers = Headers::with_capacity(map.len());
+    let mut headers = Headers::with_capacity(map.len() + usize::from(!host.is_empty()));
     for (name, value) in map {
         let name = all.split_to(name.as_str().len());
         let value = all.split_to(value.len());
         headers.append(name, value);
+    }
+    if !host.is_empty() {
+        headers.append("Host", all);
     }
     (headers, extra)
 }
@@ -191,23 +200,21 @@ impl<B: Into<Body>> TryFrom<http::Request<B>> for Request {
     type Error = Unconvertible;
 
     /// The method, target, headers and body. HTTP/2 and later read as
-    /// HTTP/1.1: an app sees the same semantics whatever the wire.
+    /// HTTP/1.1: an app sees the same semantics whatever the wire, and
+    /// the target's authority (HTTP/2's `:authority`) becomes `Host`
+    /// when the request has none.
     fn try_from(req: http::Request<B>) -> Result<Request, Unconvertible> {
         let (parts, body) = req.into_parts();
         let method = Method::from_http(&parts.method)?;
         let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-        let (headers, target) = headers_from_http(&parts.headers, target.as_bytes());
+        let host = match parts.headers.contains_key(http::header::HOST) {
+            true => None,
+            false => parts.uri.authority().map(|a| a.as_str().as_bytes()),
+        };
+        let (headers, target) = headers_from_http(&parts.headers, target.as_bytes(), host);
         let mut head = RequestHead::new(method, target);
         head.version = Version::from_http(&parts.version).unwrap_or(Version::Http11);
         head.headers = headers;
-        if !head.headers.contains("host") {
-            if let Some(authority) = parts.uri.authority() {
-                head.headers.append(
-                    "Host",
-                    Bytes::copy_from_slice(authority.as_str().as_bytes()),
-                );
-            }
-        }
         Ok(Request::new(head, body.into()))
     }
 }
@@ -271,6 +278,50 @@ mod tests {
         assert_eq!(req.target(), "/cart?x=1");
         assert_eq!(req.header("host"), Some("shop.example"));
         assert_eq!(req.version(), Version::Http11);
+    }
+
+    #[test]
+    fn the_authority_becomes_host_after_the_fields_unless_host_was_sent() {
+        let req = http::Request::get("https://shop.example/")
+            .header("accept", "text/html")
+            .header("x-id", "7")
+            .body(Bytes::new())
+            .unwrap();
+        let req = Request::try_from(req).unwrap();
+        let fields: Vec<_> = req.headers().iter().collect();
+        assert_eq!(
+            fields,
+            [
+                ("accept", &b"text/html"[..]),
+                ("x-id", b"7"),
+                ("Host", b"shop.example")
+            ]
+        );
+        let req = http::Request::get("https://shop.example/")
+            .header("host", "other.example")
+            .body(Bytes::new())
+            .unwrap();
+        let req = Request::try_from(req).unwrap();
+        assert_eq!(req.headers().len(), 1);
+        assert_eq!(req.header("host"), Some("other.example"));
+    }
+
+    #[test]
+    fn response_fields_go_over_whole_whether_static_or_given() {
+        let mut res = Response::new(Status::OK);
+        res.headers_mut()
+            .append_field(lath_codec::Field::new("Content-Type", "text/plain"));
+        res.headers_mut().append("X-Given", "2");
+        let res = http::Response::try_from(res).unwrap();
+        let fields: Vec<_> = res
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_bytes()))
+            .collect();
+        assert_eq!(
+            fields,
+            [("content-type", &b"text/plain"[..]), ("x-given", b"2")]
+        );
     }
 
     #[test]

@@ -393,6 +393,40 @@ impl Headers {
         }
     }
 
+    /// The fields in order, each name and value as [`Bytes`] that share
+    /// this list's storage: nothing is copied, and a field given as
+    /// `'static` text stays static. For handing a head to a library that
+    /// keeps its fields as `Bytes`.
+    ///
+    /// ```
+    /// use lath::codec::{Field, Headers};
+    /// let mut headers = Headers::new();
+    /// headers.append_field(Field::new("Content-Type", "text/plain"));
+    /// headers.append("X-Id", "7");
+    /// let fields: Vec<_> = headers.iter_shared().collect();
+    /// assert_eq!(fields[0].0, "Content-Type");
+    /// assert_eq!(fields[1].1, "7");
+    /// ```
+    pub fn iter_shared(&self) -> impl Iterator<Item = (Bytes, Bytes)> + '_ {
+        let slice = |(start, len): (u32, u32)| {
+            let start = start as usize;
+            self.source.slice(start..start + len as usize)
+        };
+        let parsed = self
+            .parsed
+            .as_slice()
+            .iter()
+            .map(move |span| (slice(span.name), slice(span.value)));
+        let first = self.first.iter().map(|field| {
+            (
+                Bytes::from_static(field.name.as_bytes()),
+                Bytes::from_static(field.value.as_bytes()),
+            )
+        });
+        let given = self.given.iter().cloned();
+        parsed.chain(first).chain(given)
+    }
+
     /// Calls `f` with each field in order, names as bytes, until it fails:
     /// a plain loop per kind of storage, cheaper than the chained
     /// iterator on a path taken per response.
@@ -535,6 +569,25 @@ mod tests {
         given.append("Y", "2");
         given.append("x", "3");
         assert_eq!(h, given);
+    }
+
+    #[test]
+    fn shared_fields_point_into_the_parsed_bytes_in_order() {
+        let source = Bytes::from(b"Host: a\r\nX: 1\r\n".to_vec());
+        let spans = [Span::new((0, 4), (6, 1)), Span::new((9, 1), (12, 1))];
+        let mut list = SpanList::default();
+        spans.into_iter().for_each(|s| list.push(s));
+        let mut h = Headers::parsed(source.clone(), list);
+        h.append_field(Field::new("C", "3"));
+        h.append("Y", "2");
+        let shared: Vec<_> = h.iter_shared().collect();
+        let plain: Vec<_> = h.iter().map(|(n, v)| (n.as_bytes(), v)).collect();
+        assert_eq!(shared.len(), plain.len());
+        for ((name, value), (n, v)) in shared.iter().zip(plain) {
+            assert_eq!((&name[..], &value[..]), (n, v));
+        }
+        // No copy: the parsed value is the source's own byte.
+        assert_eq!(shared[0].1.as_ptr(), source[6..].as_ptr());
     }
 
     #[test]

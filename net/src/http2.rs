@@ -418,10 +418,10 @@ fn request_body(mut recv: RecvStream, length: Option<u64>) -> Body {
 /// The app's trailer fields as HTTP/2 sends them.
 fn trailer_map(fields: &Headers) -> http::HeaderMap {
     let mut map = http::HeaderMap::new();
-    for (name, value) in fields.iter() {
+    for (name, value) in fields.iter_shared() {
         let (Ok(name), Ok(value)) = (
-            http::header::HeaderName::from_bytes(name.as_bytes()),
-            http::header::HeaderValue::from_bytes(value),
+            http::header::HeaderName::from_bytes(&name),
+            http::header::HeaderValue::from_maybe_shared(value),
         ) else {
             continue;
         };
@@ -463,10 +463,11 @@ fn send_head(
     let fields = head.headers_mut();
     fields.reserve(res.headers().len() + 3);
     let (mut date, mut server, mut length) = (codec.date, codec.server.is_some(), true);
-    for (name, value) in res.headers().iter() {
+    // Values go over as they are stored, without a copy.
+    for (name, value) in res.headers().iter_shared() {
         let (Ok(name), Ok(value)) = (
-            http::header::HeaderName::from_bytes(name.as_bytes()),
-            http::header::HeaderValue::from_bytes(value),
+            http::header::HeaderName::from_bytes(&name),
+            http::header::HeaderValue::from_maybe_shared(value),
         ) else {
             continue;
         };
@@ -488,7 +489,7 @@ fn send_head(
         }
     }
     if let (true, BodySize::Known(len)) = (length, size) {
-        fields.append(http::header::CONTENT_LENGTH, len.into());
+        fields.append(http::header::CONTENT_LENGTH, length_value(len));
     }
     let bodiless = head_only || matches!(size, BodySize::Known(0)) || no_body(res.status());
     let out = send.send_response(head, bodiless)?;
@@ -584,6 +585,23 @@ fn date_now() -> http::header::HeaderValue {
     })
 }
 
+/// The `Content-Length` value for `len`. The last one made on this thread
+/// is kept: answers often repeat their sizes, and a kept value is shared,
+/// not made again.
+fn length_value(len: u64) -> http::header::HeaderValue {
+    thread_local! {
+        static LAST: std::cell::RefCell<(u64, http::header::HeaderValue)> =
+            const { std::cell::RefCell::new((0, http::header::HeaderValue::from_static("0"))) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != len {
+            *last = (len, len.into());
+        }
+        last.1.clone()
+    })
+}
+
 /// 204 and 304 carry no content (RFC 9110 §15.3.5, §15.4.5).
 fn no_body(status: Status) -> bool {
     matches!(status.code(), 204 | 304)
@@ -674,5 +692,17 @@ impl<IO: Io> tokio::io::AsyncWrite for Tokio<IO> {
         cx: &mut std::task::Context<'_>,
     ) -> Poll<std::io::Result<()>> {
         std::pin::Pin::new(&mut self.io).poll_close(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kept_length_is_the_one_asked_for() {
+        for len in [13, 13, 0, 7, 13, u64::MAX] {
+            assert_eq!(length_value(len), len.to_string().as_str());
+        }
     }
 }
