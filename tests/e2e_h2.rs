@@ -309,6 +309,33 @@ fn trailers_cross_an_http2_stream_both_ways() {
     assert_eq!(answer["trailers"]["x-parts"], "2");
 }
 
+/// A small answer goes out with its head, yet within the client's flow
+/// control (RFC 9113 §5.2): a client that opens each stream with a window
+/// of 4 bytes gets `Hello, World!` in DATA frames of at most 4 bytes, as
+/// it widens the window.
+#[test]
+fn a_small_answer_waits_for_a_narrow_window() {
+    support::python_module("h2", "h2");
+    let addr = start(None);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/h2/small_window.py");
+    let port = addr.port().to_string();
+    let args = [
+        script.as_os_str(),
+        port.as_ref(),
+        "/hello".as_ref(),
+        "4".as_ref(),
+    ];
+    let answer = support::python_json(&args);
+    assert_eq!(answer["status"], "200");
+    assert_eq!(answer["body"], "Hello, World!");
+    let frames = answer["frames"].as_array().unwrap();
+    assert!(frames.len() >= 4, "{frames:?}");
+    assert!(
+        frames.iter().all(|n| n.as_u64().unwrap() <= 4),
+        "{frames:?}"
+    );
+}
+
 /// At `max_connections`, an HTTP/2 connection with no stream open counts
 /// as idle like a keep-alive one: it gets GOAWAY (NO_ERROR) to admit a
 /// new client, which is served.

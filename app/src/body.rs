@@ -383,6 +383,33 @@ impl Body {
         self.is_bare_empty() && self.trailers.is_none()
     }
 
+    /// The whole body, when it is already in memory as one piece (or
+    /// none) that no one watches and no trailers follow: what
+    /// [`Body::full`] and [`Body::empty`] make. Any other body comes back
+    /// as it was. A server can then send it without reading it as a
+    /// stream.
+    ///
+    /// ```
+    /// use lath::app::Body;
+    /// assert_eq!(Body::full("hi").try_into_bytes().unwrap(), "hi");
+    /// assert!(Body::empty().try_into_bytes().unwrap().is_empty());
+    /// let (_sender, streamed) = Body::channel();
+    /// assert!(streamed.try_into_bytes().is_err());
+    /// ```
+    pub fn try_into_bytes(mut self) -> Result<Bytes, Body> {
+        if self.watch.is_some() || self.trailers.is_some() {
+            return Err(self);
+        }
+        match std::mem::replace(&mut self.kind, Kind::Empty) {
+            Kind::Full(bytes) => Ok(bytes),
+            Kind::Empty => Ok(Bytes::new()),
+            stream => {
+                self.kind = stream;
+                Err(self)
+            }
+        }
+    }
+
     /// One piece of bytes.
     ///
     /// ```

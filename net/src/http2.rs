@@ -16,7 +16,7 @@ use std::task::Poll;
 use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
-use futures::future::{self, poll_fn, BoxFuture, CatchUnwind, Either, FutureExt};
+use futures::future::{self, poll_fn, CatchUnwind, Either, FutureExt};
 use futures::stream::{FuturesUnordered, StreamExt};
 use h2::server::SendResponse;
 use h2::{Reason, RecvStream};
@@ -72,7 +72,8 @@ pub(crate) async fn serve<IO: Io, A: App>(
         }
         Either::Right(_) => return,
     };
-    let mut streams: FuturesUnordered<BoxFuture<'_, (Outcome, Places)>> = FuturesUnordered::new();
+    // Each stream's future is kept in the set's own allocation, unboxed.
+    let mut streams = FuturesUnordered::new();
     // The places of finished streams, for the next ones: a stream costs no
     // channel or route watch of its own.
     let mut spare: Vec<Places> = Vec::new();
@@ -85,7 +86,7 @@ pub(crate) async fn serve<IO: Io, A: App>(
     let mut idle = false;
     poll_fn(|cx| loop {
         while let Poll::Ready(Some((outcome, places))) = streams.poll_next_unpin(cx) {
-            if spare.len() < limits.max_concurrent_streams as usize && places.reusable() {
+            if spare.len() < limits.max_concurrent_streams as usize && Places::reusable(&places) {
                 spare.push(places);
             }
             match outcome {
@@ -116,7 +117,7 @@ pub(crate) async fn serve<IO: Io, A: App>(
                     let places = spare
                         .pop()
                         .unwrap_or_else(|| Places::new(setting.metrics.is_some()));
-                    streams.push(stream(app, req, send, setting, &peer, places).boxed());
+                    streams.push(stream(app, req, send, setting, &peer, places));
                     accepted = true;
                 }
                 Poll::Ready(Some(Err(error))) => {
@@ -502,6 +503,20 @@ fn send_head(
         BodySize::Known(len) if body.trailer_slot().is_none() => Some(len),
         _ => None,
     };
+    // A small body in memory in one piece, with nothing after it, goes
+    // with the head: h2 holds it until the client's window lets it pass.
+    let body = match left {
+        Some(len) if len <= ONE_PIECE => match body.try_into_bytes() {
+            Ok(bytes) if bytes.len() as u64 == len => {
+                let mut out = out;
+                out.send_data(bytes, true)?;
+                return Ok(None);
+            }
+            Ok(bytes) => Body::full(bytes),
+            Err(body) => body,
+        },
+        _ => body,
+    };
     // Boxed, which keeps a stream's future small enough for the
     // allocator's per-thread cache (1 KiB with glibc).
     Ok(Some(Box::new(SendBody {
@@ -511,6 +526,11 @@ fn send_head(
         piece: Bytes::new(),
     })))
 }
+
+/// The largest body sent with its head, without waiting for the client's
+/// window: well within the 64 KiB every stream starts with (RFC 9113
+/// §6.9.2).
+const ONE_PIECE: u64 = 16 * 1024;
 
 /// A response body going out under h2's flow control.
 struct SendBody {
