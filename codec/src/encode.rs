@@ -7,26 +7,50 @@ use crate::grammar::{is_field_value, is_token, list_elements, push_hex, trim_ows
 use crate::{Headers, UsageError};
 
 /// The `Date` value, formatted at most once per second of the caller's
-/// clock (RFC 9110 §6.6.1: IMF-fixdate, 29 bytes).
+/// clock (RFC 9110 §6.6.1: IMF-fixdate, 29 bytes), kept as the end of a
+/// head: the `Date` line, then the `Server` line and the empty line when
+/// the server's name fits, so a head whose last fields are the automatic
+/// ones ends with one copy.
 #[derive(Debug, Clone)]
 pub(crate) struct DateCache {
     second: Option<u64>,
     /// The last time asked for: pipelined answers share one clock read,
     /// and then one comparison.
     seen: Option<SystemTime>,
-    /// `Date: ` + an IMF-fixdate + CRLF.
-    line: [u8; 37],
+    /// `Date: ` + an IMF-fixdate + CRLF, then, up to `end`,
+    /// `Server: ` + the name + CRLF CRLF.
+    text: [u8; TEXT],
+    /// Where the `Server` line and the empty line end; 0 without them.
+    end: u8,
 }
 
+/// The `Date` line's length.
+const DATE_LINE: usize = 37;
+
+/// Room for the `Date` line, a `Server` line with a name of up to 40
+/// bytes, and the empty line.
+const TEXT: usize = DATE_LINE + 8 + 40 + 4;
+
 impl DateCache {
-    pub(crate) fn new() -> DateCache {
-        let mut line = [b' '; 37];
-        line[..6].copy_from_slice(b"Date: ");
-        line[35..].copy_from_slice(b"\r\n");
+    /// A cache whose tail names `server`, when given and short enough.
+    pub(crate) fn new(server: Option<&[u8]>) -> DateCache {
+        let mut text = [b' '; TEXT];
+        text[..6].copy_from_slice(b"Date: ");
+        text[35..DATE_LINE].copy_from_slice(b"\r\n");
+        let mut end = 0;
+        if let Some(name) = server.filter(|name| DATE_LINE + 8 + name.len() + 4 <= TEXT) {
+            let mut at = DATE_LINE;
+            for piece in [&b"Server: "[..], name, b"\r\n\r\n"] {
+                text[at..at + piece.len()].copy_from_slice(piece);
+                at += piece.len();
+            }
+            end = at as u8;
+        }
         DateCache {
             second: None,
             seen: None,
-            line,
+            text,
+            end,
         }
     }
 
@@ -37,23 +61,36 @@ impl DateCache {
     }
 
     /// The whole `Date` field line for `now`, rendered once per second.
-    pub(crate) fn line(&mut self, now: SystemTime) -> &[u8; 37] {
+    pub(crate) fn line(&mut self, now: SystemTime) -> &[u8] {
+        self.render(now);
+        &self.text[..DATE_LINE]
+    }
+
+    /// The `Date` line for `now`, the `Server` line and the empty line that
+    /// ends a head; `None` when this cache names no server.
+    pub(crate) fn line_and_server(&mut self, now: SystemTime) -> Option<&[u8]> {
+        if self.end == 0 {
+            return None;
+        }
+        self.render(now);
+        Some(&self.text[..self.end as usize])
+    }
+
+    fn render(&mut self, now: SystemTime) {
         if self.seen == Some(now) {
-            return &self.line;
+            return;
         }
         self.seen = Some(now);
         let second = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         if self.second != Some(second) {
             // Written in place: a new second costs no allocation.
-            let (_, rest) = self.line.split_at_mut(6);
             let mut text = Fixed {
-                buf: &mut rest[..29],
+                buf: &mut self.text[6..35],
                 len: 0,
             };
             let _ = write!(text, "{}", httpdate::HttpDate::from(now));
             self.second = Some(second);
         }
-        &self.line
     }
 }
 
@@ -441,8 +478,30 @@ mod tests {
     }
 
     #[test]
+    fn the_tail_of_a_head_is_the_date_then_the_server_when_it_fits() {
+        let t = UNIX_EPOCH + std::time::Duration::from_secs(784_111_777);
+        let mut cache = DateCache::new(Some(b"lath"));
+        assert_eq!(
+            cache.line_and_server(t).unwrap(),
+            b"Date: Sun, 06 Nov 1994 08:49:37 GMT\r\nServer: lath\r\n\r\n"
+        );
+        let next = t + std::time::Duration::from_secs(1);
+        assert_eq!(cache.line(next), b"Date: Sun, 06 Nov 1994 08:49:38 GMT\r\n");
+        assert!(cache
+            .line_and_server(next)
+            .unwrap()
+            .ends_with(b"08:49:38 GMT\r\nServer: lath\r\n\r\n"));
+        let longest = [b'x'; 40];
+        assert!(DateCache::new(Some(&longest)).line_and_server(t).is_some());
+        assert!(DateCache::new(Some(&[b'x'; 41]))
+            .line_and_server(t)
+            .is_none());
+        assert!(DateCache::new(None).line_and_server(t).is_none());
+    }
+
+    #[test]
     fn date_is_cached_per_second() {
-        let mut cache = DateCache::new();
+        let mut cache = DateCache::new(None);
         let t = UNIX_EPOCH + std::time::Duration::from_secs(784_111_777);
         assert_eq!(cache.get(t), b"Sun, 06 Nov 1994 08:49:37 GMT");
         let later = t + std::time::Duration::from_millis(999);

@@ -191,6 +191,7 @@ impl Default for ServerConn {
 impl ServerConn {
     /// A connection with these settings, waiting for its first request.
     pub fn new(config: Config) -> ServerConn {
+        let date = DateCache::new(config.server.as_deref());
         ServerConn {
             config,
             buf: BytesMut::new(),
@@ -199,7 +200,7 @@ impl ServerConn {
             read: Read::Head,
             write: Write::Idle,
             exchange: Exchange::NONE,
-            date: DateCache::new(),
+            date,
             pending: None,
             linger: false,
         }
@@ -483,15 +484,10 @@ impl ServerConn {
                 out.extend_from_slice(b"Connection: keep-alive\r\n");
             }
         }
-        if self.config.date && !given.date {
-            out.extend_from_slice(self.date.line(now));
-        }
-        if let (Some(server), false) = (&self.config.server, given.server) {
-            out.extend_from_slice(b"Server: ");
-            out.extend_from_slice(server);
-            out.extend_from_slice(b"\r\n\r\n");
-        } else {
-            out.extend_from_slice(b"\r\n");
+        let automatic = self.config.date && !given.date && !given.server;
+        match self.date.line_and_server(now).filter(|_| automatic) {
+            Some(tail) => out.extend_from_slice(tail),
+            None => self.push_date_and_server(&given, now, out),
         }
 
         self.exchange.keep_alive = framing.keep_alive;
@@ -502,6 +498,21 @@ impl ServerConn {
             self.write = Write::Body(framing.encoder);
         }
         Ok(())
+    }
+
+    /// The end of a head other than the usual automatic one: `Date` and
+    /// `Server` as configured and not given, then the empty line.
+    fn push_date_and_server(&mut self, given: &Given, now: SystemTime, out: &mut Vec<u8>) {
+        if self.config.date && !given.date {
+            out.extend_from_slice(self.date.line(now));
+        }
+        if let (Some(server), false) = (&self.config.server, given.server) {
+            out.extend_from_slice(b"Server: ");
+            out.extend_from_slice(server);
+            out.extend_from_slice(b"\r\n\r\n");
+        } else {
+            out.extend_from_slice(b"\r\n");
+        }
     }
 
     /// What the writer knows of the exchange in progress.

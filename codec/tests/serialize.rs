@@ -107,6 +107,71 @@ fn server_value_is_configurable() {
     );
 }
 
+/// RFC 9110 §6.6.1 and §10.2.4: `Date` and `Server` each come from the
+/// configuration unless switched off or given by the app, however the
+/// other is set, and the head ends with one empty line.
+#[test]
+fn date_and_server_are_added_one_without_the_other() {
+    const DATE: &str = "Date: Tue, 14 Nov 2023 22:13:20 GMT\r\n";
+    let long = "x".repeat(200);
+    // (date on, server, the app's own Date, the app's own Server, tail)
+    let rows: [(bool, Option<&str>, bool, bool, String); 7] = [
+        (
+            true,
+            Some("lath"),
+            false,
+            false,
+            format!("{DATE}Server: lath\r\n\r\n"),
+        ),
+        (
+            true,
+            Some(&long),
+            false,
+            false,
+            format!("{DATE}Server: {long}\r\n\r\n"),
+        ),
+        (
+            false,
+            Some("lath"),
+            false,
+            false,
+            "Server: lath\r\n\r\n".into(),
+        ),
+        (true, None, false, false, format!("{DATE}\r\n")),
+        (
+            true,
+            Some("lath"),
+            false,
+            true,
+            format!("Server: mine\r\n{DATE}\r\n"),
+        ),
+        (
+            true,
+            Some("lath"),
+            true,
+            false,
+            "Date: mine\r\nServer: lath\r\n\r\n".into(),
+        ),
+        (false, None, false, false, "\r\n".into()),
+    ];
+    for (date, server, own_date, own_server, tail) in rows {
+        let mut config = Config::default();
+        config.date = date;
+        config.server = server.map(|s| s.to_owned().into());
+        config.content_length = false;
+        let mut head = ResponseHead::new(Status::NO_CONTENT);
+        if own_server {
+            head.headers.append("Server", "mine");
+        }
+        if own_date {
+            head.headers.append("Date", "mine");
+        }
+        let out = head_bytes(config, &head, BodySize::EMPTY);
+        let fields = out.strip_prefix("HTTP/1.1 204 No Content\r\n").unwrap();
+        assert_eq!(fields, tail, "date {date}, server {server:?}");
+    }
+}
+
 #[test]
 fn fields_the_app_set_are_never_overwritten() {
     let mut head = ResponseHead::new(Status::OK);
