@@ -364,8 +364,18 @@ pub(crate) async fn drive<IO: Io, A: App>(
     loop {
         wire.waited = false;
         let first = served == 0;
-        let waiting = next_head(&mut wire, &mut stop, slot.as_deref(), &mut running, first);
-        let (run, feed) = match waiting.await {
+        // A request read with the one before it starts at once, without
+        // the wait's future (before the first, the bytes may be the
+        // HTTP/2 preface: `next_head` looks).
+        let ready = match first {
+            true => None,
+            false => buffered_next(&mut wire),
+        };
+        let next = match ready {
+            Some(next) => Ok(next),
+            None => next_head(&mut wire, &mut stop, slot.as_deref(), &mut running, first).await,
+        };
+        let (run, feed) = match next {
             #[cfg(feature = "http2")]
             Ok(Next::Http2) => {
                 // Prior knowledge: the connection speaks HTTP/2 from its
@@ -487,6 +497,21 @@ enum Stop {
     Grace(Instant),
 }
 
+/// What the bytes already read hold: a request head, or the end of the
+/// connection (after the answer to a malformed request); `None` when more
+/// bytes are needed.
+fn buffered_next<IO: Io>(wire: &mut Wire<IO>) -> Option<Next> {
+    match wire.codec.next_event() {
+        ServerEvent::Head(head) => Some(Next::Head(head)),
+        ServerEvent::Closed => Some(Next::Closed),
+        ServerEvent::Error(e) => {
+            wire.write_error(&e);
+            Some(Next::Closed)
+        }
+        _ => None,
+    }
+}
+
 /// The next request head, or `None` when the connection is over. Waits at
 /// most `idle_timeout` for a first byte and `head_timeout` for the rest;
 /// the accept loop making room closes a connection with nothing in
@@ -510,14 +535,8 @@ async fn next_head<IO: Io>(
             _ => false,
         };
         if !preface {
-            match wire.codec.next_event() {
-                ServerEvent::Head(head) => return Ok(Next::Head(head)),
-                ServerEvent::Closed => return Ok(Next::Closed),
-                ServerEvent::Error(e) => {
-                    wire.write_error(&e);
-                    return Ok(Next::Closed);
-                }
-                _ => {}
+            if let Some(next) = buffered_next(wire) {
+                return Ok(next);
             }
         }
         wire.flush().await?;

@@ -200,6 +200,27 @@ async fn pipelined_requests_are_answered_in_order() {
     assert_eq!(bodies, want);
 }
 
+/// A malformed request read in the same bytes as a good one: the good one
+/// is answered, then the bad one gets its 400 and the connection closes
+/// (RFC 9112 §3.2: no Host), and nothing after it is served.
+#[async_std::test]
+async fn a_malformed_request_pipelined_behind_a_good_one_is_answered_after_it() {
+    let app = |req: Request, respond: Respond| async move {
+        respond.send(req.path().to_owned());
+    };
+    let input = b"GET /good HTTP/1.1\r\nHost: a\r\n\r\n\
+                  GET /bad HTTP/1.1\r\n\r\n\
+                  GET /never HTTP/1.1\r\nHost: a\r\n\r\n";
+    let raw = text(&Client::new(app).raw(input).await.unwrap());
+    let (good, bad) = raw.split_once("HTTP/1.1 400 Bad Request\r\n").expect(&raw);
+    assert!(
+        good.starts_with("HTTP/1.1 200 OK\r\n") && good.ends_with("/good"),
+        "{raw}"
+    );
+    assert!(bad.contains("Connection: close\r\n"), "{raw}");
+    assert!(!raw.contains("/never"), "{raw}");
+}
+
 #[async_std::test]
 async fn an_unread_body_is_drained_and_the_connection_kept() {
     let client = Client::new(hello);
