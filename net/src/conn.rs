@@ -373,7 +373,18 @@ pub(crate) async fn drive<IO: Io, A: App>(
         };
         let next = match ready {
             Some(next) => Ok(next),
-            None => next_head(&mut wire, &mut stop, slot.as_deref(), &mut running, first).await,
+            None => {
+                let looked = !first;
+                next_head(
+                    &mut wire,
+                    &mut stop,
+                    slot.as_deref(),
+                    &mut running,
+                    first,
+                    looked,
+                )
+                .await
+            }
         };
         let (run, feed) = match next {
             #[cfg(feature = "http2")]
@@ -516,12 +527,15 @@ fn buffered_next<IO: Io>(wire: &mut Wire<IO>) -> Option<Next> {
 /// most `idle_timeout` for a first byte and `head_timeout` for the rest;
 /// the accept loop making room closes a connection with nothing in
 /// flight, and so does a shutdown's stopping phase after `idle_grace`.
+/// `looked`: the bytes already read were just found to hold no head, so
+/// the first look is a wait.
 async fn next_head<IO: Io>(
     wire: &mut Wire<IO>,
     stop: &mut Stop,
     slot: Option<&Slot>,
     running: &mut FutureSlot,
     first: bool,
+    mut looked: bool,
 ) -> io::Result<Next> {
     let mut idle_since: Option<Instant> = None;
     let mut head_started: Option<Instant> = None;
@@ -534,7 +548,7 @@ async fn next_head<IO: Io>(
             (true, None) => true,
             _ => false,
         };
-        if !preface {
+        if !preface && !std::mem::take(&mut looked) {
             if let Some(next) = buffered_next(wire) {
                 return Ok(next);
             }
