@@ -364,16 +364,20 @@ pub(crate) async fn drive<IO: Io, A: App>(
     loop {
         wire.waited = false;
         let first = served == 0;
-        // A request read with the one before it starts at once, without
-        // the wait's future (before the first, the bytes may be the
-        // HTTP/2 preface: `next_head` looks).
-        let ready = match first {
-            true => None,
-            false => buffered_next(&mut wire),
-        };
-        let next = match ready {
-            Some(next) => Ok(next),
-            None => {
+        // The head, and what it was read into, end with this block: the
+        // connection's future holds no room for them while the app runs.
+        let (run, feed) = {
+            // A request read with the one before it starts at once, without
+            // the wait's future (before the first, the bytes may be the
+            // HTTP/2 preface: `next_head` looks).
+            let next = 'next: {
+                if !first {
+                    // Ends before the wait, so the wait's future holds no room
+                    // for a head.
+                    if let Some(next) = buffered_next(&mut wire) {
+                        break 'next Ok(next);
+                    }
+                }
                 let looked = !first;
                 next_head(
                     &mut wire,
@@ -384,32 +388,32 @@ pub(crate) async fn drive<IO: Io, A: App>(
                     looked,
                 )
                 .await
-            }
-        };
-        let (run, feed) = match next {
-            #[cfg(feature = "http2")]
-            Ok(Next::Http2) => {
-                // Prior knowledge: the connection speaks HTTP/2 from its
-                // first byte.
-                let rest = wire.codec.hand_over();
-                if let Some(io) = wire.io.take() {
-                    let io = crate::prefixed::Prefixed { rest, io };
-                    crate::http2::serve(io, &app, &for_http2, peer, slot.as_deref()).await;
+            };
+            match next {
+                #[cfg(feature = "http2")]
+                Ok(Next::Http2) => {
+                    // Prior knowledge: the connection speaks HTTP/2 from its
+                    // first byte.
+                    let rest = wire.codec.hand_over();
+                    if let Some(io) = wire.io.take() {
+                        let io = crate::prefixed::Prefixed { rest, io };
+                        crate::http2::serve(io, &app, &for_http2, peer, slot.as_deref()).await;
+                    }
+                    return Ok(());
                 }
-                return Ok(());
+                #[cfg(not(feature = "http2"))]
+                Ok(Next::Http2) => unreachable!("only asked for with HTTP/2"),
+                Ok(Next::Head(head)) => {
+                    let told = Told {
+                        peer,
+                        watch: &watch,
+                        secure: &secure,
+                    };
+                    start(&app, head, told, &responded, &mut running)
+                }
+                Ok(Next::Closed) => break,
+                Err(e) => return Err(e),
             }
-            #[cfg(not(feature = "http2"))]
-            Ok(Next::Http2) => unreachable!("only asked for with HTTP/2"),
-            Ok(Next::Head(head)) => {
-                let told = Told {
-                    peer,
-                    watch: &watch,
-                    secure: &secure,
-                };
-                start(&app, head, told, &responded, &mut running)
-            }
-            Ok(Next::Closed) => break,
-            Err(e) => return Err(e),
         };
         let began = match (&wire.metrics, last_end) {
             (None, _) => None,
