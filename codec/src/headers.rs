@@ -399,7 +399,7 @@ impl Headers {
     /// keeps its fields as `Bytes`.
     ///
     /// ```
-    /// use lath::codec::{Field, Headers};
+    /// use lath_codec::{Field, Headers};
     /// let mut headers = Headers::new();
     /// headers.append_field(Field::new("Content-Type", "text/plain"));
     /// headers.append("X-Id", "7");

@@ -485,7 +485,11 @@ impl ServerConn {
             }
         }
         let automatic = self.config.date && !given.date && !given.server;
-        match self.date.line_and_server(now).filter(|_| automatic) {
+        let tail = match automatic {
+            true => self.date.line_and_server(now),
+            false => None,
+        };
+        match tail {
             Some(tail) => out.extend_from_slice(tail),
             None => self.push_date_and_server(&given, now, out),
         }

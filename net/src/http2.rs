@@ -583,25 +583,40 @@ impl SendBody {
     }
 }
 
+/// A field value kept per thread beside the key it was made for, and made
+/// again only for another key.
+type Kept = std::cell::RefCell<(u64, http::header::HeaderValue)>;
+
+/// The value `kept` holds for `key`, made by `make` when it holds another.
+fn kept_value(
+    kept: &'static std::thread::LocalKey<Kept>,
+    key: u64,
+    make: impl FnOnce() -> Option<http::header::HeaderValue>,
+) -> http::header::HeaderValue {
+    kept.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        if kept.0 != key {
+            if let Some(value) = make() {
+                *kept = (key, value);
+            }
+        }
+        kept.1.clone()
+    })
+}
+
 /// The `Date` value, made once a second per thread.
 fn date_now() -> http::header::HeaderValue {
     thread_local! {
-        static DATE: std::cell::RefCell<(u64, http::header::HeaderValue)> =
-            const { std::cell::RefCell::new((u64::MAX, http::header::HeaderValue::from_static(""))) };
+        static DATE: Kept = const {
+            std::cell::RefCell::new((u64::MAX, http::header::HeaderValue::from_static("")))
+        };
     }
     let now = SystemTime::now();
     let second = now
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    DATE.with(|date| {
-        let mut date = date.borrow_mut();
-        if date.0 != second {
-            let text = httpdate::fmt_http_date(now);
-            if let Ok(value) = http::header::HeaderValue::from_str(&text) {
-                *date = (second, value);
-            }
-        }
-        date.1.clone()
+    kept_value(&DATE, second, || {
+        http::header::HeaderValue::from_str(&httpdate::fmt_http_date(now)).ok()
     })
 }
 
@@ -610,16 +625,11 @@ fn date_now() -> http::header::HeaderValue {
 /// not made again.
 fn length_value(len: u64) -> http::header::HeaderValue {
     thread_local! {
-        static LAST: std::cell::RefCell<(u64, http::header::HeaderValue)> =
-            const { std::cell::RefCell::new((0, http::header::HeaderValue::from_static("0"))) };
+        static LAST: Kept = const {
+            std::cell::RefCell::new((0, http::header::HeaderValue::from_static("0")))
+        };
     }
-    LAST.with(|last| {
-        let mut last = last.borrow_mut();
-        if last.0 != len {
-            *last = (len, len.into());
-        }
-        last.1.clone()
-    })
+    kept_value(&LAST, len, || Some(len.into()))
 }
 
 /// 204 and 304 carry no content (RFC 9110 §15.3.5, §15.4.5).
