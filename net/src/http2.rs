@@ -505,14 +505,14 @@ fn send_head(
     };
     // A small body in memory in one piece, with nothing after it, goes
     // with the head: h2 holds it until the client's window lets it pass.
+    // (Such a body's size is its length, so `left` is all of it.)
     let body = match left {
         Some(len) if len <= ONE_PIECE => match body.try_into_bytes() {
-            Ok(bytes) if bytes.len() as u64 == len => {
+            Ok(bytes) => {
                 let mut out = out;
                 out.send_data(bytes, true)?;
                 return Ok(None);
             }
-            Ok(bytes) => Body::full(bytes),
             Err(body) => body,
         },
         _ => body,
