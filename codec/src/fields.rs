@@ -160,6 +160,15 @@ pub(crate) fn offset_of(base: &[u8], part: &[u8]) -> (usize, usize) {
     }
 }
 
+/// Offset and length of `part`, which lies inside `base`: a field name or
+/// value of a request head, which httparse always slices from the bytes
+/// it was given.
+pub(crate) fn offset_in(base: &[u8], part: &[u8]) -> (usize, usize) {
+    let start = part.as_ptr() as usize - base.as_ptr() as usize;
+    debug_assert!(start + part.len() <= base.len());
+    (start, part.len())
+}
+
 /// The span of a parsed field, its value trimmed of SP and HTAB only
 /// (RFC 9110 §5.5).
 pub(crate) fn span_of(base: &[u8], field: &httparse::Header<'_>) -> Span {

@@ -134,7 +134,7 @@ pub(crate) fn list_elements(v: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// Is `v` a valid `Host` field value: `uri-host [ ":" port ]`, possibly
 /// empty (RFC 9112 §3.2, RFC 3986 §3.2.2)?
 pub(crate) fn is_host(v: &[u8]) -> bool {
-    let (_host, port) = if let Some(rest) = v.strip_prefix(b"[") {
+    let port = if let Some(rest) = v.strip_prefix(b"[") {
         // IP-literal: "[" ( IPv6address / IPvFuture ) "]"
         let Some(close) = rest.iter().position(|&b| b == b']') else {
             return false;
@@ -147,16 +147,16 @@ pub(crate) fn is_host(v: &[u8]) -> bool {
         {
             return false;
         }
-        (&b""[..], &rest[close + 1..])
+        &rest[close + 1..]
     } else {
         // reg-name or IPv4address: one pass up to the port's colon.
-        let host_len = v.iter().take_while(|&&b| REG_NAME[b as usize]).count();
-        v.split_at(host_len)
+        match v.iter().position(|&b| !REG_NAME[b as usize]) {
+            None => return !v.is_empty(),
+            // RFC 9110 §4.2.1: an `http` URI with an empty host is invalid.
+            Some(0) => return false,
+            Some(end) => &v[end..],
+        }
     };
-    // RFC 9110 §4.2.1: an `http` URI with an empty host is invalid.
-    if _host.is_empty() && !v.starts_with(b"[") {
-        return false;
-    }
     match port {
         [] => true,
         [b':', digits @ ..] => digits.iter().all(u8::is_ascii_digit),

@@ -5,7 +5,9 @@ use std::mem::MaybeUninit;
 
 use bytes::BytesMut;
 
-use crate::fields::{head_error, header_slots, offset_of, slice, HeadReader, STACK_SLOTS};
+use crate::fields::{
+    head_error, header_slots, offset_in, offset_of, slice, HeadReader, STACK_SLOTS,
+};
 use crate::grammar::{is_host, is_target_byte, is_tchar, is_token, list_elements, trim_ows};
 use crate::head::{absolute_form, RequestMeta};
 use crate::headers::{Span, SpanList};
@@ -327,8 +329,11 @@ fn judge_fields(
 
     for field in fields {
         let name = field.name.as_bytes();
-        let value = trim_ows(field.value);
-        spans.push(Span::new(offset_of(base, name), offset_of(base, value)));
+        // httparse leaves no SP or HTAB at either end of a request's
+        // value (it refuses obs-fold there), so there is nothing to trim.
+        let value = field.value;
+        debug_assert_eq!(value, trim_ows(value));
+        spans.push(Span::new(offset_in(base, name), offset_in(base, value)));
         // Dispatch on length first: most fields are none of these.
         match name.len() {
             2 if name.eq_ignore_ascii_case(b"te") => {

@@ -293,6 +293,10 @@ fn main() {
         "chunked body size is unknown and length is known",
         chunked_body_size_is_unknown_and_length_is_known,
     ));
+    trials.push(common::trial(
+        "field values come out without surrounding whitespace",
+        field_values_come_out_without_surrounding_whitespace,
+    ));
     libtest_mimic::run(&args, trials).exit();
 }
 
@@ -360,4 +364,20 @@ fn chunked_body_size_is_unknown_and_length_is_known() {
     assert_eq!(run.first().unwrap().0.body_size(), BodySize::Known(5));
     let run = common::run(&chunked("0\r\n\r\n"));
     assert_eq!(run.first().unwrap().0.body_size(), BodySize::Unknown);
+}
+
+/// RFC 9110 §5.5: a field value is read without the SP and HTAB around
+/// it, and keeps those inside it, however the bytes arrive.
+fn field_values_come_out_without_surrounding_whitespace() {
+    let input = b"GET / HTTP/1.1\r\nHost:  \t a \t \r\nX: \t \r\nY:b\tc \r\nZ:\td\n\r\n";
+    for run in [
+        common::run(input),
+        run_bytewise(Config::default(), input, false),
+    ] {
+        let headers = &run.first().unwrap().0.headers;
+        let values: Vec<_> = ["host", "x", "y", "z"]
+            .map(|name| headers.get_str(name).unwrap())
+            .into();
+        assert_eq!(values, ["a", "", "b\tc", "d"]);
+    }
 }
