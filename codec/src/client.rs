@@ -11,7 +11,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::decode::{Decoded, Decoder};
 use crate::encode::{push_content_length, push_field, push_fields, Encoder, Given};
-use crate::grammar::is_target_byte;
+use crate::grammar::is_target;
 use crate::response::ResponseReader;
 use crate::{
     BodySize, Config, Headers, Method, ProtocolError, RequestHead, ResponseHead, Status,
@@ -130,7 +130,7 @@ impl ClientConn {
         if !self.keep_alive || matches!(self.read, Read::Closed | Read::Upgraded) {
             return Err(UsageError::Closed);
         }
-        if head.target.is_empty() || !head.target.iter().all(|&b| is_target_byte(b)) {
+        if head.target.is_empty() || !is_target(&head.target) {
             return Err(UsageError::InvalidTarget);
         }
         let given = Given::of(&head.headers)?;

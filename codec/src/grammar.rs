@@ -92,6 +92,14 @@ pub(crate) fn is_field_value(v: &[u8]) -> bool {
     v.iter().fold(true, |ok, &b| ok & is_field_value_byte(b))
 }
 
+/// Is every byte of `target` one that may appear in a request-target
+/// ([`is_target_byte`])?
+#[inline]
+pub(crate) fn is_target(target: &[u8]) -> bool {
+    // No early exit, so the compiler checks many bytes per instruction.
+    target.iter().fold(true, |ok, &b| ok & is_target_byte(b))
+}
+
 /// May `b` appear in a request-target? Visible ASCII only: no whitespace,
 /// controls, DEL or bytes ≥ 0x80 (RFC 9112 §3.2, RFC 3986 §2), and no `#`:
 /// a fragment is never part of a request-target (RFC 9112 §3.2.1).

@@ -8,7 +8,7 @@ use bytes::BytesMut;
 use crate::fields::{
     head_error, header_slots, offset_in, offset_of, slice, HeadReader, STACK_SLOTS,
 };
-use crate::grammar::{is_host, is_target_byte, is_tchar, is_token, list_elements, trim_ows};
+use crate::grammar::{is_host, is_target, is_tchar, is_token, list_elements, trim_ows};
 use crate::head::{absolute_form, RequestMeta};
 use crate::headers::{Span, SpanList};
 use crate::{BodySize, Headers, Limits, Method, ProtocolError, RequestHead, Status, Version};
@@ -194,7 +194,7 @@ fn check_target(method: &Method, target: &[u8], limits: &Limits) -> Result<(), P
             "request target too long",
         ));
     }
-    if !target.iter().all(|&b| is_target_byte(b)) {
+    if !is_target(target) {
         return Err(ProtocolError::bad_request("invalid byte in request target"));
     }
     let ok = if *method == Method::CONNECT {
@@ -396,9 +396,12 @@ pub(crate) struct ConnectionTokens {
 impl ConnectionTokens {
     pub(crate) fn add(&mut self, value: &[u8]) {
         for token in list_elements(value) {
-            self.close |= token.eq_ignore_ascii_case(b"close");
-            self.keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
-            self.upgrade |= token.eq_ignore_ascii_case(b"upgrade");
+            match token.len() {
+                5 => self.close |= token.eq_ignore_ascii_case(b"close"),
+                7 => self.upgrade |= token.eq_ignore_ascii_case(b"upgrade"),
+                10 => self.keep_alive |= token.eq_ignore_ascii_case(b"keep-alive"),
+                _ => {}
+            }
         }
     }
 
