@@ -1,10 +1,11 @@
 //! The codec beside bare httparse on the same bytes, in the same run.
 //!
-//! `cargo bench --bench codec`
+//! `cargo bench --bench codec`; `bash benches/codec_instructions.sh` counts
+//! the same cases' instructions with callgrind.
 //!
 //! Each group has a `httparse` baseline and a `lath` case; the ratio of
-//! their times is what the targets speak of (parse ≤ 1.5×, parse and
-//! write ≤ 2×). The lath cases run on a long-lived connection, as a server
+//! their times is what the targets speak of (a 3-field GET ≤ 2×, a
+//! 15-field GET ≤ 1.5×, parse and write ≤ 3×). The lath cases run on a long-lived connection, as a server
 //! does: each request is parsed into an owned, zero-copy head, checked
 //! against every rule of the codec, and released with a bare `204`.
 
@@ -12,7 +13,7 @@ use std::hint::black_box;
 use std::mem::MaybeUninit;
 use std::time::{Duration, SystemTime};
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, Criterion, Throughput};
 use lath_codec::{BodySize, Config, ResponseHead, ServerConn, ServerEvent, Status};
 
 const GET_3: &[u8] =
@@ -132,33 +133,39 @@ fn lath_exchange(conn: &mut ServerConn, input: &[u8], out: &mut Vec<u8>, now: Sy
     conn.write_end(None, out).unwrap();
 }
 
-fn parse(c: &mut Criterion) {
-    let pipelined = pipelined();
-    let cases: [(&str, &[u8]); 4] = [
+/// The parse cases: a group name and its input.
+fn parse_cases(pipelined: &[u8]) -> [(&'static str, &[u8]); 4] {
+    [
         ("get_3_headers", GET_3),
         ("get_15_headers", GET_15),
         ("chunked_post_4_chunks", CHUNKED_POST),
-        ("pipelined_16_gets", &pipelined),
-    ];
-    for (name, input) in cases {
+        ("pipelined_16_gets", pipelined),
+    ]
+}
+
+/// The httparse baseline of parse case `name` on `input`.
+fn httparse_case(name: &str, input: &[u8]) -> usize {
+    match name {
+        "chunked_post_4_chunks" => httparse_chunked(black_box(input)),
+        "pipelined_16_gets" => {
+            let mut at = 0;
+            let mut n = 0;
+            while at < input.len() {
+                n += httparse_head(black_box(&input[at..]));
+                at += GET_3.len();
+            }
+            n
+        }
+        _ => httparse_head(black_box(input)),
+    }
+}
+
+fn parse(c: &mut Criterion) {
+    let pipelined = pipelined();
+    for (name, input) in parse_cases(&pipelined) {
         let mut group = c.benchmark_group(name);
         group.throughput(Throughput::Bytes(input.len() as u64));
-        group.bench_function("httparse", |b| {
-            b.iter(|| match name {
-                "chunked_post_4_chunks" => httparse_chunked(black_box(input)),
-                "pipelined_16_gets" => {
-                    let mut at = 0;
-                    let mut n = 0;
-                    while at < input.len() {
-                        let used = httparse_head(black_box(&input[at..]));
-                        n += used;
-                        at += GET_3.len();
-                    }
-                    n
-                }
-                _ => httparse_head(black_box(input)),
-            })
-        });
+        group.bench_function("httparse", |b| b.iter(|| httparse_case(name, input)));
         let mut conn = quiet_conn();
         let mut out = Vec::with_capacity(64);
         group.bench_function("lath", |b| {
@@ -188,5 +195,49 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(2))
 }
 
+/// Runs case `group/function` (as criterion names it) `n` times, outside
+/// criterion, for `benches/codec_instructions.sh` to count under
+/// callgrind.
+fn count(case: &str, n: usize) {
+    let pipelined = pipelined();
+    let (group, function) = case.split_once('/').expect("a case is group/function");
+    let mut out = Vec::with_capacity(256);
+    let mut total = 0;
+    if group == "get_and_hello_response" {
+        let mut conn = ServerConn::default();
+        let now = SystemTime::now();
+        for _ in 0..n {
+            match function {
+                "httparse_parse_only" => total += httparse_head(black_box(GET_3)),
+                _ => lath_exchange(&mut conn, black_box(GET_3), &mut out, now),
+            }
+        }
+    } else {
+        let (_, input) = parse_cases(&pipelined)
+            .into_iter()
+            .find(|(name, _)| *name == group)
+            .expect("a known case");
+        let mut conn = quiet_conn();
+        for _ in 0..n {
+            total += match function {
+                "httparse" => httparse_case(group, input),
+                _ => lath_parse(&mut conn, black_box(input), &mut out),
+            };
+        }
+    }
+    black_box(total);
+}
+
 criterion_group! { name = benches; config = config(); targets = parse, write }
-criterion_main!(benches);
+
+/// Criterion's benchmarks, or with `LATH_CODEC_COUNT="group/function N"`
+/// one case run `N` times.
+fn main() {
+    if let Ok(spec) = std::env::var("LATH_CODEC_COUNT") {
+        let (case, n) = spec.split_once(' ').expect("LATH_CODEC_COUNT=\"case N\"");
+        count(case, n.parse().expect("a count"));
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
