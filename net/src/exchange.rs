@@ -59,8 +59,6 @@ enum Out {
         sending: Option<crate::sendfile::Sending>,
     },
     Ended(Ended),
-    /// Taken by the finished future.
-    Gone,
 }
 
 /// Whether `body` goes out by `sendfile`: a large enough file span, on a
@@ -316,7 +314,7 @@ where
                         }
                     }
                 }
-                Out::Ended(_) | Out::Gone => {
+                Out::Ended(_) => {
                     // The response is out: the request body goes with it.
                     if let Some(feed) = self.feed.take() {
                         feed.close();
@@ -427,10 +425,10 @@ where
             }
             moved |= this.poll_response(cx)?;
             moved |= this.poll_feed(cx)?;
-            if this.app.is_none() && matches!(this.out, Out::Ended(_)) {
-                let Out::Ended(ended) = std::mem::replace(&mut this.out, Out::Gone) else {
-                    unreachable!("matched above")
-                };
+            if let (None, Out::Ended(ended)) = (&this.app, &mut this.out) {
+                // Only the small `Ended` moves out, not the whole `Out`;
+                // what stays behind is a closed end, never read again.
+                let ended = std::mem::replace(ended, Ended::Close);
                 // A panic after the response went out: close.
                 return Poll::Ready(Ok(match ended {
                     Ended::Open if this.panicked => Ended::Close,
