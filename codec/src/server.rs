@@ -233,6 +233,11 @@ impl ServerConn {
         loop {
             match &mut self.read {
                 Read::Head => return self.read_head(),
+                // Most requests have no body: their end needs no decoding.
+                Read::Body(Decoder::Length(0)) if self.write != Write::Done => {
+                    self.read = Read::Done;
+                    return Event::End(Headers::new());
+                }
                 Read::Body(decoder) => {
                     let draining = self.write == Write::Done;
                     match decoder.decode(&mut self.buf, self.eof, &self.config.limits) {
