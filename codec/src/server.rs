@@ -233,11 +233,6 @@ impl ServerConn {
         loop {
             match &mut self.read {
                 Read::Head => return self.read_head(),
-                // Most requests have no body: their end needs no decoding.
-                Read::Body(Decoder::Length(0)) if self.write != Write::Done => {
-                    self.read = Read::Done;
-                    return Event::End(Headers::new());
-                }
                 Read::Body(decoder) => {
                     let draining = self.write == Write::Done;
                     match decoder.decode(&mut self.buf, self.eof, &self.config.limits) {
@@ -689,7 +684,11 @@ impl ServerConn {
             return Ok(());
         }
         match &self.read {
-            Read::Done => self.finish_exchange(),
+            // A body of no bytes left unread: there is nothing to drain.
+            Read::Done | Read::Body(Decoder::Length(0)) => {
+                self.read = Read::Done;
+                self.finish_exchange();
+            }
             // Unread body: drain it on the next `next_event` calls if small
             // enough (RFC 9112 §9.3), else close.
             Read::Body(Decoder::Length(remaining))

@@ -27,6 +27,32 @@ fn requests_are_released_one_at_a_time() {
     assert_eq!(text.matches("HTTP/1.1 200 OK").count(), 3);
 }
 
+/// A request without a body answered before its end was pulled (as a
+/// server does when the app never reads the body): once the answer ends
+/// the exchange is over, with nothing to drain, and the next request
+/// comes out; a lone one leaves the connection idle at once.
+#[test]
+fn a_request_without_a_body_answered_before_its_end_is_over_with_the_answer() {
+    let mut conn = ServerConn::default();
+    conn.feed(b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
+    let mut out = Vec::new();
+    for n in 1..=2 {
+        let ServerEvent::Head(req) = conn.next_event() else {
+            panic!("head {n}")
+        };
+        assert_eq!(req.path(), format!("/{n}"));
+        answer(&mut conn, &mut out);
+    }
+    assert!(conn.is_idle());
+    assert_eq!(conn.next_event(), ServerEvent::NeedData);
+    assert_eq!(
+        String::from_utf8_lossy(&out)
+            .matches("HTTP/1.1 200 OK")
+            .count(),
+        2
+    );
+}
+
 #[test]
 fn pipelined_bodies_stay_with_their_requests() {
     let run = run(b"POST /1 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabcPOST /2 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\ndef\r\n0\r\n\r\nGET /3 HTTP/1.1\r\nHost: a\r\n\r\n");
