@@ -361,21 +361,33 @@ pub(crate) async fn drive<IO: Io, A: App>(
     // When the last response ended: a pipelined request, already read,
     // starts then, which saves a clock read.
     let mut last_end: Option<Instant> = None;
-    loop {
+    'requests: loop {
         wire.waited = false;
         let first = served == 0;
+        let told = Told {
+            peer,
+            watch: &watch,
+            secure: &secure,
+        };
         // The head, and what it was read into, end with this block: the
         // connection's future holds no room for them while the app runs.
-        let (run, feed) = {
+        let (run, feed) = 'started: {
             // A request read with the one before it starts at once, without
             // the wait's future (before the first, the bytes may be the
             // HTTP/2 preface: `next_head` looks).
             let next = 'next: {
                 if !first {
-                    // Ends before the wait, so the wait's future holds no room
-                    // for a head.
-                    if let Some(next) = buffered_next(&mut wire) {
-                        break 'next Ok(next);
+                    // Straight from the codec to the app: a head passed on
+                    // through the wait's result would be copied twice more.
+                    match wire.codec.next_event() {
+                        ServerEvent::Head(head) => {
+                            break 'started start(&app, head, told, &responded, &mut running)
+                        }
+                        event => {
+                            if let Some(next) = after_event(&mut wire, event) {
+                                break 'next Ok(next);
+                            }
+                        }
                     }
                 }
                 let looked = !first;
@@ -403,15 +415,8 @@ pub(crate) async fn drive<IO: Io, A: App>(
                 }
                 #[cfg(not(feature = "http2"))]
                 Ok(Next::Http2) => unreachable!("only asked for with HTTP/2"),
-                Ok(Next::Head(head)) => {
-                    let told = Told {
-                        peer,
-                        watch: &watch,
-                        secure: &secure,
-                    };
-                    start(&app, head, told, &responded, &mut running)
-                }
-                Ok(Next::Closed) => break,
+                Ok(Next::Head(head)) => start(&app, head, told, &responded, &mut running),
+                Ok(Next::Closed) => break 'requests,
                 Err(e) => return Err(e),
             }
         };
@@ -453,6 +458,7 @@ pub(crate) async fn drive<IO: Io, A: App>(
 }
 
 /// What every request on a connection is told about it.
+#[derive(Clone, Copy)]
 struct Told<'a> {
     peer: Option<SocketAddr>,
     watch: &'a Option<Arc<RouteWatch>>,
@@ -518,6 +524,14 @@ enum Stop {
 fn buffered_next<IO: Io>(wire: &mut Wire<IO>) -> Option<Next> {
     match wire.codec.next_event() {
         ServerEvent::Head(head) => Some(Next::Head(head)),
+        event => after_event(wire, event),
+    }
+}
+
+/// What an event other than a head means for the wait: the end of the
+/// connection, or (`None`) a need for more bytes.
+fn after_event<IO: Io>(wire: &mut Wire<IO>, event: ServerEvent) -> Option<Next> {
+    match event {
         ServerEvent::Closed => Some(Next::Closed),
         ServerEvent::Error(e) => {
             wire.write_error(&e);
