@@ -391,6 +391,9 @@ pub(crate) async fn drive<IO: Io, A: App>(
                     }
                 }
                 let looked = !first;
+                // The head goes to the app where it is read, not through
+                // the wait's result: a copy or two fewer.
+                let begin = |head, running| start(&app, head, told, &responded, running);
                 next_head(
                     &mut wire,
                     &mut stop,
@@ -398,6 +401,7 @@ pub(crate) async fn drive<IO: Io, A: App>(
                     &mut running,
                     first,
                     looked,
+                    begin,
                 )
                 .await
             };
@@ -415,7 +419,7 @@ pub(crate) async fn drive<IO: Io, A: App>(
                 }
                 #[cfg(not(feature = "http2"))]
                 Ok(Next::Http2) => unreachable!("only asked for with HTTP/2"),
-                Ok(Next::Head(head)) => start(&app, head, told, &responded, &mut running),
+                Ok(Next::Head(started)) => started,
                 Ok(Next::Closed) => break 'requests,
                 Err(e) => return Err(e),
             }
@@ -499,11 +503,10 @@ enum Woke {
     Evicted,
 }
 
-/// What a wait for a request head ended with. Not boxed: the head moves
-/// once, where a box would cost an allocation per request.
-#[allow(clippy::large_enum_variant)]
-enum Next {
-    Head(RequestHead),
+/// What a wait for a request head ended with.
+enum Next<S> {
+    /// What the head was handed to made of it: the app, started.
+    Head(S),
     Closed,
     /// The HTTP/2 preface opened the connection.
     #[cfg_attr(not(feature = "http2"), allow(dead_code))]
@@ -518,19 +521,9 @@ enum Stop {
     Grace(Instant),
 }
 
-/// What the bytes already read hold: a request head, or the end of the
-/// connection (after the answer to a malformed request); `None` when more
-/// bytes are needed.
-fn buffered_next<IO: Io>(wire: &mut Wire<IO>) -> Option<Next> {
-    match wire.codec.next_event() {
-        ServerEvent::Head(head) => Some(Next::Head(head)),
-        event => after_event(wire, event),
-    }
-}
-
 /// What an event other than a head means for the wait: the end of the
 /// connection, or (`None`) a need for more bytes.
-fn after_event<IO: Io>(wire: &mut Wire<IO>, event: ServerEvent) -> Option<Next> {
+fn after_event<IO: Io, S>(wire: &mut Wire<IO>, event: ServerEvent) -> Option<Next<S>> {
     match event {
         ServerEvent::Closed => Some(Next::Closed),
         ServerEvent::Error(e) => {
@@ -546,15 +539,17 @@ fn after_event<IO: Io>(wire: &mut Wire<IO>, event: ServerEvent) -> Option<Next> 
 /// the accept loop making room closes a connection with nothing in
 /// flight, and so does a shutdown's stopping phase after `idle_grace`.
 /// `looked`: the bytes already read were just found to hold no head, so
-/// the first look is a wait.
-async fn next_head<IO: Io>(
+/// the first look is a wait. The head goes to `begin` as soon as it is
+/// read.
+async fn next_head<'r, IO: Io, S>(
     wire: &mut Wire<IO>,
     stop: &mut Stop,
     slot: Option<&Slot>,
-    running: &mut FutureSlot,
+    running: &'r mut FutureSlot,
     first: bool,
     mut looked: bool,
-) -> io::Result<Next> {
+    begin: impl FnOnce(RequestHead, &'r mut FutureSlot) -> S,
+) -> io::Result<Next<S>> {
     let mut idle_since: Option<Instant> = None;
     let mut head_started: Option<Instant> = None;
     loop {
@@ -567,8 +562,13 @@ async fn next_head<IO: Io>(
             _ => false,
         };
         if !preface && !std::mem::take(&mut looked) {
-            if let Some(next) = buffered_next(wire) {
-                return Ok(next);
+            match wire.codec.next_event() {
+                ServerEvent::Head(head) => return Ok(Next::Head(begin(head, running))),
+                event => {
+                    if let Some(next) = after_event(wire, event) {
+                        return Ok(next);
+                    }
+                }
             }
         }
         wire.flush().await?;
