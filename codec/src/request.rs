@@ -8,7 +8,7 @@ use bytes::BytesMut;
 use crate::fields::{
     head_error, header_slots, offset_in, offset_of, slice, HeadReader, STACK_SLOTS,
 };
-use crate::grammar::{is_host, is_target, is_tchar, is_token, list_elements, trim_ows};
+use crate::grammar::{eq_lower, is_host, is_target, is_tchar, is_token, list_elements, trim_ows};
 use crate::head::{absolute_form, RequestMeta};
 use crate::headers::{Span, SpanList};
 use crate::{BodySize, Headers, Limits, Method, ProtocolError, RequestHead, Status, Version};
@@ -336,14 +336,14 @@ fn judge_fields(
         spans.push(Span::new(offset_in(base, name), offset_in(base, value)));
         // Dispatch on length first: most fields are none of these.
         match name.len() {
-            2 if name.eq_ignore_ascii_case(b"te") => {
+            2 if eq_lower(name, b"te") => {
                 trailers |= list_elements(value).any(|t| t.eq_ignore_ascii_case(b"trailers"));
             }
-            4 if name.eq_ignore_ascii_case(b"host") => {
+            4 if eq_lower(name, b"host") => {
                 hosts += 1;
                 host_ok &= is_host(value);
             }
-            6 if name.eq_ignore_ascii_case(b"expect") => {
+            6 if eq_lower(name, b"expect") => {
                 // RFC 9110 §10.1.1: 100-continue is the only expectation.
                 if !value.eq_ignore_ascii_case(b"100-continue") {
                     return Err(ProtocolError::new(
@@ -353,12 +353,10 @@ fn judge_fields(
                 }
                 expect_continue = true;
             }
-            7 if name.eq_ignore_ascii_case(b"upgrade") => upgrade = true,
-            10 if name.eq_ignore_ascii_case(b"connection") => connection.add(value),
-            14 if name.eq_ignore_ascii_case(b"content-length") => framing.content_length(value)?,
-            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
-                framing.transfer_encoding(value)?
-            }
+            7 if eq_lower(name, b"upgrade") => upgrade = true,
+            10 if eq_lower(name, b"connection") => connection.add(value),
+            14 if eq_lower(name, b"content-length") => framing.content_length(value)?,
+            17 if eq_lower(name, b"transfer-encoding") => framing.transfer_encoding(value)?,
             _ => {}
         }
     }
@@ -397,9 +395,9 @@ impl ConnectionTokens {
     pub(crate) fn add(&mut self, value: &[u8]) {
         for token in list_elements(value) {
             match token.len() {
-                5 => self.close |= token.eq_ignore_ascii_case(b"close"),
-                7 => self.upgrade |= token.eq_ignore_ascii_case(b"upgrade"),
-                10 => self.keep_alive |= token.eq_ignore_ascii_case(b"keep-alive"),
+                5 => self.close |= eq_lower(token, b"close"),
+                7 => self.upgrade |= eq_lower(token, b"upgrade"),
+                10 => self.keep_alive |= eq_lower(token, b"keep-alive"),
                 _ => {}
             }
         }
