@@ -8,6 +8,9 @@
 #   - HTTPS: keep-alive over TLS (rustls with ring on both sides of the
 #     comparison, the client Python's ssl), 1 000 then 5 000 requests.
 # The difference of the two totals leaves out start-up and shutdown.
+# Beside the instructions: the atomic read-modify-write instructions
+# among them (`benches/locked_ops.py`), which cost far more than one
+# instruction each.
 #
 #   bash benches/h1_instructions.sh
 set -euo pipefail
@@ -40,34 +43,38 @@ PY
 
 # Instructions callgrind counted for server command $1 (with environment
 # assignments $2) on port $3 while the client sends $4 rounds of $5
-# requests, over TLS when $6 is `tls`.
+# requests, over TLS when $6 is `tls`; then the atomic ones among them.
 count() {
   local cmd=$1 vars=$2 port=$3 rounds=$4 depth=$5 tls=$6
   local out="$WORK/callgrind.$RANDOM" scheme=http
   [ "$tls" = tls ] && scheme=https
-  bash -c "exec env $vars valgrind --tool=callgrind --callgrind-out-file=$out $cmd" >/dev/null 2>&1 &
+  bash -c "exec env $vars valgrind --tool=callgrind --dump-instr=yes --callgrind-out-file=$out $cmd" >/dev/null 2>&1 &
   local pid=$!
   PIDS+=("$pid")
   for _ in $(seq 300); do curl -skf -o /dev/null "$scheme://127.0.0.1:$port/hello" && break; sleep 0.1; done
   python3 "$WORK/client.py" "$port" "$rounds" "$depth" "$tls"
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
-  awk '/^(summary|totals):/ {print $2; exit}' "$out"
+  echo "$(awk '/^(summary|totals):/ {print $2; exit}' "$out") $(python3 benches/locked_ops.py "$out")"
 }
 
-# Per request for server $1 (command), $2 (environment), $3 (port) in
-# mode $4: keep-alive, pipelined or https.
+# Instructions and atomic instructions per request for server $1
+# (command), $2 (environment), $3 (port) in mode $4: keep-alive,
+# pipelined or https.
 per_request() {
-  local small large requests
+  local small large requests small_atomic large_atomic
   case $4 in
     keep-alive) small=$(count "$1" "$2" "$3" 1600 1 plain); large=$(count "$1" "$2" "$3" 9600 1 plain); requests=8000 ;;
     pipelined) small=$(count "$1" "$2" "$3" 100 16 plain); large=$(count "$1" "$2" "$3" 600 16 plain); requests=8000 ;;
     https) small=$(count "$1" "$2" "$3" 1000 1 tls); large=$(count "$1" "$2" "$3" 5000 1 tls); requests=4000 ;;
   esac
-  echo $(( (large - small) / requests ))
+  read -r small small_atomic <<<"$small"
+  read -r large large_atomic <<<"$large"
+  awk -v i=$((large - small)) -v a=$((large_atomic - small_atomic)) -v n="$requests" \
+    'BEGIN { printf "%d %.1f\n", i / n, a / n }'
 }
 
 echo
-printf "%-12s %8s %8s %12s\n" mode lath hyper hyper/lath
+printf "%-12s %8s %8s %12s %14s %14s\n" mode lath hyper hyper/lath "lath atomics" "hyper atomics"
 for mode in keep-alive pipelined https; do
   lath_cmd="target/release/examples/hello --workers 1 --runtime tokio --port 18761"
   hyper_vars="PORT=18762"
@@ -75,7 +82,8 @@ for mode in keep-alive pipelined https; do
     lath_cmd="$lath_cmd --tls-cert $WORK/cert.pem --tls-key $WORK/key.pem"
     hyper_vars="$hyper_vars TLS_CERT=$WORK/cert.pem TLS_KEY=$WORK/key.pem"
   fi
-  lath=$(per_request "$lath_cmd" "" 18761 "$mode")
-  hyper=$(per_request benches/peers/hyper-hello/target/release/hyper-hello "$hyper_vars" 18762 "$mode")
-  awk -v m="$mode" -v l="$lath" -v h="$hyper" 'BEGIN { printf "%-12s %8d %8d %12.2f\n", m, l, h, h / l }'
+  read -r lath lath_atomic <<<"$(per_request "$lath_cmd" "" 18761 "$mode")"
+  read -r hyper hyper_atomic <<<"$(per_request benches/peers/hyper-hello/target/release/hyper-hello "$hyper_vars" 18762 "$mode")"
+  awk -v m="$mode" -v l="$lath" -v h="$hyper" -v la="$lath_atomic" -v ha="$hyper_atomic" \
+    'BEGIN { printf "%-12s %8d %8d %12.2f %14s %14s\n", m, l, h, h / l, la, ha }'
 done
