@@ -18,7 +18,8 @@ use crate::woken::SeenCell;
 /// What connections and the accept loop share.
 #[derive(Debug, Default)]
 struct Shared {
-    /// Orders idle periods: a smaller number went idle earlier.
+    /// Orders idle periods: a smaller number went idle earlier (equal
+    /// ones at about the same time).
     clock: AtomicU64,
     /// Connections idle now.
     idle: AtomicUsize,
@@ -43,7 +44,12 @@ impl Slot {
     /// The connection waits for a request with nothing buffered: it may be
     /// closed to admit another client.
     pub(crate) fn set_idle(&self) {
-        let tick = self.shared.clock.fetch_add(1, Ordering::Relaxed) + 1;
+        // Only an order for eviction, so a load and a store rather than a
+        // read-modify-write: connections of one accept loop run on one
+        // thread, and were two to go idle at once elsewhere, a shared tick
+        // would only make them equally old.
+        let tick = self.shared.clock.load(Ordering::Relaxed) + 1;
+        self.shared.clock.store(tick, Ordering::Relaxed);
         if self.idle_since.swap(tick, Ordering::AcqRel) == 0 {
             self.shared.idle.fetch_add(1, Ordering::AcqRel);
             if self.shared.waiting.load(Ordering::Acquire)

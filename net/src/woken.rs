@@ -45,11 +45,18 @@ impl SeenCell {
     /// before (then it is to be registered).
     pub(crate) fn changed(&self, waker: &Waker) -> bool {
         let Seen(data, vtable) = Seen::of(waker);
+        // Loads and stores, not swaps: the same waker again, the usual
+        // case, costs no atomic read-modify-write.
         let old = (
-            self.0.swap(data, Ordering::Relaxed),
-            self.1.swap(vtable, Ordering::Relaxed),
+            self.0.load(Ordering::Relaxed),
+            self.1.load(Ordering::Relaxed),
         );
-        old != (data, vtable)
+        if old == (data, vtable) {
+            return false;
+        }
+        self.0.store(data, Ordering::Relaxed);
+        self.1.store(vtable, Ordering::Relaxed);
+        true
     }
 }
 
@@ -98,7 +105,10 @@ impl Part {
     ) -> Poll<T> {
         // A wake takes the registered waker (and sets `woken` first); until
         // one, the waker registered stays.
-        let woken = self.flag.woken.swap(false, Ordering::AcqRel);
+        // Looked at before it is taken: most polls come from another
+        // part's wake, and a load is no read-modify-write.
+        let woken = self.flag.woken.load(Ordering::Acquire)
+            && self.flag.woken.swap(false, Ordering::AcqRel);
         let task = Seen::of(cx.waker());
         if woken || task != self.task {
             self.flag.task.register(cx.waker());
